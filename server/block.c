@@ -1,0 +1,167 @@
+/*
+ * block.c: reference-counted stream blocks and the per-mount queue.
+ */
+#include "block.h"
+#include "icy.h"
+#include "format.h"
+#include "util.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Make a block from bytes the source just read. */
+struct block *
+block_new(const void *p, size_t n, uint64_t pos, uint32_t flags)
+{
+	struct block *b = xmalloc(sizeof *b + n);
+
+	b->refs = 1;
+	b->len = (uint32_t)n;
+	b->flags = flags;
+	b->pos = pos;
+	b->next = NULL;
+	b->meta = NULL;
+	b->hdrs = NULL;
+	memcpy(b->data, p, n);
+	return b;
+}
+
+/* Take a reference. */
+void
+block_ref(struct block *b)
+{
+	unsigned old = __atomic_fetch_add(&b->refs, 1, __ATOMIC_RELAXED);
+
+	assert(old > 0);
+	(void)old;
+}
+
+/*
+ * Drop a reference. A block that reaches zero releases its successor too;
+ * done as a loop, not recursion, because a listener stalled far behind can
+ * be the last holder of a long chain.
+ */
+void
+block_unref(struct block *b)
+{
+	struct block *next;
+	unsigned old;
+
+	while (b != NULL) {
+		old = __atomic_fetch_sub(&b->refs, 1, __ATOMIC_ACQ_REL);
+		assert(old > 0);
+		if (old != 1)
+			return;
+		next = b->next;
+		icy_meta_unref(b->meta);
+		ogg_headers_unref(b->hdrs);
+		free(b);
+		b = next;
+	}
+}
+
+/* A start point: a frame or page boundary that is not inside Ogg headers. */
+int
+block_is_start(const struct block *b)
+{
+	if (b->flags & BLOCK_CHAIN)
+		return 1;
+	return (b->flags & (BLOCK_SYNC | BLOCK_HEADER)) == BLOCK_SYNC;
+}
+
+/* Successor with acquire ordering. */
+struct block *
+block_next(const struct block *b)
+{
+	return __atomic_load_n(&b->next, __ATOMIC_ACQUIRE);
+}
+
+/* An empty queue. */
+void
+queue_init(struct queue *q, size_t limit, size_t burst_size)
+{
+	memset(q, 0, sizeof *q);
+	q->limit = limit;
+	q->burst_size = burst_size;
+}
+
+/* Retained bytes. */
+size_t
+queue_bytes(const struct queue *q)
+{
+	return (size_t)(q->tail_pos - q->head_pos);
+}
+
+/* Move q->burst forward to the oldest start point within burst_size of the
+ * tail (or the newest start point, if every one is older). */
+static void
+queue_advance_burst(struct queue *q)
+{
+	struct block *b;
+	uint64_t floor = q->tail_pos > q->burst_size ? q->tail_pos - q->burst_size : 0;
+
+	if (q->burst == NULL)
+		q->burst = q->live;
+	while (q->burst != NULL && q->burst->pos < floor) {
+		for (b = q->burst->next; b != NULL && !block_is_start(b); b = b->next)
+			;
+		if (b == NULL)
+			break;
+		q->burst = b;
+	}
+}
+
+/*
+ * Append a block. The queue keeps at least `limit` bytes behind the tail and
+ * does not drop the burst or live start points, so a new listener's burst is
+ * there when it arrives; but a stream with no start points for a long time
+ * (garbage audio) must not grow the queue without bound, so past twice the
+ * limit those are dropped too.
+ */
+void
+queue_append(struct queue *q, struct block *b)
+{
+	struct block *old;
+
+	b->pos = q->tail_pos;
+	if (q->tail == NULL) {
+		q->head = b;			/* the block's reference becomes the queue's */
+		q->head_pos = b->pos;
+	} else
+		__atomic_store_n(&q->tail->next, b, __ATOMIC_RELEASE);	/* and here the predecessor's */
+	q->tail = b;
+	q->tail_pos += b->len;
+	q->nblocks++;
+	if (block_is_start(b))
+		q->live = b;
+	queue_advance_burst(q);
+
+	while (q->head != q->tail && q->tail_pos - q->head->next->pos >= q->limit) {
+		old = q->head;
+		if ((old == q->burst || old == q->live) &&
+		    q->tail_pos - q->head_pos < 2 * (uint64_t)q->limit)
+			break;
+		if (old == q->burst)
+			q->burst = NULL;
+		if (old == q->live)
+			q->live = NULL;
+		q->head = old->next;
+		q->head_pos = q->head->pos;
+		block_ref(q->head);
+		block_unref(old);
+	}
+	if (q->burst == NULL)
+		queue_advance_burst(q);
+}
+
+/* Forget every block (the source left). */
+void
+queue_clear(struct queue *q)
+{
+	struct block *h = q->head;
+
+	q->head = q->tail = q->burst = q->live = NULL;
+	q->head_pos = q->tail_pos;
+	block_unref(h);
+}

@@ -1,0 +1,76 @@
+/*
+ * block.h: the immutable, reference-counted stream blocks a mount's audio
+ * lives in, and the queue that orders them.
+ *
+ *   queue.head                                  queue.tail
+ *      |                                            |
+ *      v                                            v
+ *   [pos 0 ]--next-->[pos 4k]--next--> ... -->[pos 512k]
+ *      ^                  ^
+ *      listener A         listener B (cursor = block + absolute position)
+ *
+ * A block never changes once appended. Each block holds a reference on its
+ * successor, and the queue holds one on its head, so anyone holding a block
+ * can walk forward to the tail. The queue drops its head once the bytes
+ * behind it exceed the queue size; a listener still pointing there is more
+ * than queue-size behind and is dealt with by the lag policy (listener.c).
+ * Listeners' socket buffers reference block data directly (no copy per
+ * listener): each such reference holds a block reference until sent.
+ */
+#ifndef FLOE_BLOCK_H
+#define FLOE_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct icy_meta;
+struct ogg_headers;
+
+/** Block flags, set by the format handler that cut the block. */
+#define BLOCK_SYNC	0x01	/* starts on a frame (MP3/ADTS) or page (Ogg) boundary */
+#define BLOCK_HEADER	0x02	/* Ogg codec header pages: never a start point itself */
+#define BLOCK_CHAIN	0x04	/* starts a new Ogg chain (BOS page): a start point needing no headers */
+
+struct block {
+	unsigned	 refs;		/* atomic */
+	uint32_t	 len;
+	uint32_t	 flags;
+	uint64_t	 pos;		/* absolute stream offset of data[0] */
+	struct block	*next;		/* newer block (reference held), NULL at the tail */
+	struct icy_meta	*meta;		/* ICY metadata in force for these bytes (reference held) */
+	struct ogg_headers *hdrs;	/* Ogg: header pages of this block's chain (reference held) */
+	uint8_t		 data[];
+};
+
+/** A new block with one reference, holding a copy of p[0..n). */
+struct block *block_new(const void *p, size_t n, uint64_t pos, uint32_t flags);
+void block_ref(struct block *b);
+/** Drop a reference; frees the block (and, iteratively, successors that reach zero). */
+void block_unref(struct block *b);
+/** Can a listener start playback at the beginning of this block? */
+int block_is_start(const struct block *b);
+/** Successor, read with acquire ordering (another thread may be appending). */
+struct block *block_next(const struct block *b);
+
+/** A mount's queue of blocks. */
+struct queue {
+	struct block	*head;		/* oldest retained block (reference held) */
+	struct block	*tail;		/* newest block (no reference of its own) */
+	struct block	*burst;		/* oldest start point within burst_size of the tail */
+	struct block	*live;		/* newest start point */
+	uint64_t	 head_pos;	/* absolute position of head->data[0] */
+	uint64_t	 tail_pos;	/* total bytes ever appended */
+	size_t		 limit;		/* bytes to retain (queue-size) */
+	size_t		 burst_size;
+	uint64_t	 nblocks;	/* blocks ever appended, for stats */
+};
+
+void queue_init(struct queue *q, size_t limit, size_t burst_size);
+/** Append b (taking over its reference) and trim what is no longer retained. */
+void queue_append(struct queue *q, struct block *b);
+/** Drop every block the queue holds; positions keep counting. */
+void queue_clear(struct queue *q);
+/** Bytes currently retained. */
+size_t queue_bytes(const struct queue *q);
+
+#endif

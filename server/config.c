@@ -1,0 +1,1052 @@
+/*
+ * config.c: loads Icecast 2.4's icecast.xml into an immutable struct config.
+ * libxml2 builds the tree; a few tables of {element, type, offset} drive the
+ * walk, so each section is a list of fields rather than a chain of ifs. Every
+ * problem is reported (file, line, what is wrong, how to fix it) and the walk
+ * goes on, so one run shows them all; any error makes the load fail.
+ */
+#include "config.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+/*
+ * An icecast.xml is a few kilobytes; anything this big is the wrong file,
+ * and refusing it keeps a mistyped path from pulling gigabytes into memory.
+ */
+#define CONFIG_MAX_BYTES	(16 * 1024 * 1024)
+
+/* Bounds for values; generous, but they catch typos and overflow. */
+#define MAX_COUNT	1000000L		/* clients, listeners */
+#define MAX_BYTES	(1024L * 1024 * 1024)	/* queue and burst sizes */
+#define MAX_SECONDS	86400L			/* timeouts: one day */
+#define MAX_METAINT	1048576L		/* ICY metadata interval */
+
+/* What one load is doing: where reports go, and what has been seen so far. */
+struct parse {
+	const char	*file;
+	config_report_fn report;
+	void		*arg;
+	int		 nerrors;
+	struct config	*c;
+	long		 legacy_port;		/* top-level <port>, -1 if absent */
+	int		 legacy_port_line;
+	char		*legacy_bind;		/* top-level <bind-address> */
+	int		 legacy_bind_line;
+};
+
+/* How an element's text is stored into its target struct. */
+enum field_type {
+	F_STR,		/* char *, empty text is warned and ignored */
+	F_MOUNTPATH,	/* char * that must start with '/' */
+	F_LONG,		/* long in [min, max] */
+	F_INT,		/* int in [min, max] */
+	F_BOOL,		/* int 0/1 from 1/0/true/false/yes/no */
+	F_SECTION,	/* children parsed with sub, same target */
+	F_FUNC,		/* handled by fn */
+	F_IGNORED	/* known, not acted on: one warning saying why */
+};
+
+typedef void (*field_fn)(struct parse *, xmlNode *, void *);
+
+/* One known child element of a section. */
+struct field {
+	const char		*name;
+	enum field_type		 type;
+	size_t			 off;
+	long			 min, max;
+	const struct field	*sub;
+	field_fn		 fn;
+	const char		*why;
+};
+
+#define FSTR(n, st, m)		{ n, F_STR, offsetof(st, m), 0, 0, NULL, NULL, NULL }
+#define FPATH(n, st, m)		{ n, F_MOUNTPATH, offsetof(st, m), 0, 0, NULL, NULL, NULL }
+#define FLONG(n, st, m, lo, hi)	{ n, F_LONG, offsetof(st, m), lo, hi, NULL, NULL, NULL }
+#define FINT(n, st, m, lo, hi)	{ n, F_INT, offsetof(st, m), lo, hi, NULL, NULL, NULL }
+#define FBOOL(n, st, m)		{ n, F_BOOL, offsetof(st, m), 0, 1, NULL, NULL, NULL }
+#define FSECT(n, t)		{ n, F_SECTION, 0, 0, 0, t, NULL, NULL }
+#define FFUNC(n, f)		{ n, F_FUNC, 0, 0, 0, NULL, f, NULL }
+#define FIGN(n, w)		{ n, F_IGNORED, 0, 0, 0, NULL, NULL, w }
+#define FEND			{ NULL, F_IGNORED, 0, 0, 0, NULL, NULL, NULL }
+
+/*
+ * Icecast settings Floe knows about but does not implement yet. They get a
+ * "not supported yet" warning; any other unknown name gets "check the
+ * spelling", which is what a typo most likely is.
+ */
+static const char *const icecast_unsupported[] = {
+	"directory", "relay", "master-server", "master-server-port",
+	"master-ssl-port", "master-update-interval", "master-username",
+	"master-password", "master-redirect", "relays-on-demand", "server-id",
+	"shoutcast-mount", "max-redirect-slaves", "yp-url", "yp-url-timeout",
+	"intro", "max-listener-duration", "authentication", "on-connect",
+	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
+	"cluster-password", "no-mount", "playlistlog", "ssl-allowed-ciphers",
+	"x-forwarded-for",
+};
+
+static void parse_listen(struct parse *, xmlNode *, void *);
+static void parse_mount(struct parse *, xmlNode *, void *);
+static void parse_global_headers(struct parse *, xmlNode *, void *);
+static void parse_mount_headers(struct parse *, xmlNode *, void *);
+static void parse_legacy_port(struct parse *, xmlNode *, void *);
+static void parse_legacy_bind(struct parse *, xmlNode *, void *);
+
+static const struct field limits_fields[] = {
+	FLONG("clients", struct config, clients, 1, MAX_COUNT),
+	FLONG("sources", struct config, sources, 1, MAX_COUNT),
+	FLONG("queue-size", struct config, queue_size, 0, MAX_BYTES),
+	FLONG("client-timeout", struct config, client_timeout, 1, MAX_SECONDS),
+	FLONG("header-timeout", struct config, header_timeout, 1, MAX_SECONDS),
+	FLONG("source-timeout", struct config, source_timeout, 1, MAX_SECONDS),
+	FLONG("burst-size", struct config, burst_size, 0, MAX_BYTES),
+	FIGN("burst-on-connect", "Floe always bursts <burst-size> bytes to a "
+	    "new listener; set <burst-size>0</burst-size> to turn bursts off"),
+	FIGN("threadpool", "Floe is event-driven and has no thread pool; "
+	    "remove it"),
+	FEND
+};
+
+static const struct field auth_fields[] = {
+	FSTR("source-password", struct config, source_password),
+	FSTR("admin-user", struct config, admin_user),
+	FSTR("admin-password", struct config, admin_password),
+	FSTR("relay-user", struct config, relay_user),
+	FSTR("relay-password", struct config, relay_password),
+	FEND
+};
+
+static const struct field listen_fields[] = {
+	FINT("port", struct config_listen, port, 1, 65535),
+	FSTR("bind-address", struct config_listen, bind_address),
+	FBOOL("ssl", struct config_listen, tls),
+	FBOOL("tls", struct config_listen, tls),
+	FBOOL("shoutcast-compat", struct config_listen, shoutcast_compat),
+	FPATH("shoutcast-mount", struct config_listen, shoutcast_mount),
+	FEND
+};
+
+static const struct field mount_fields[] = {
+	FPATH("mount-name", struct config_mount, name),
+	FSTR("username", struct config_mount, username),
+	FSTR("password", struct config_mount, password),
+	FLONG("max-listeners", struct config_mount, max_listeners, -1, MAX_COUNT),
+	FLONG("burst-size", struct config_mount, burst_size, 0, MAX_BYTES),
+	FLONG("queue-size", struct config_mount, queue_size, 0, MAX_BYTES),
+	FLONG("mp3-metadata-interval", struct config_mount, metaint, 1, MAX_METAINT),
+	FPATH("fallback-mount", struct config_mount, fallback_mount),
+	FBOOL("fallback-override", struct config_mount, fallback_override),
+	FBOOL("hidden", struct config_mount, hidden),
+	FBOOL("public", struct config_mount, public),
+	FSTR("stream-name", struct config_mount, stream_name),
+	FSTR("stream-description", struct config_mount, stream_description),
+	FSTR("stream-url", struct config_mount, stream_url),
+	FSTR("genre", struct config_mount, genre),
+	FSTR("bitrate", struct config_mount, bitrate),
+	FSTR("charset", struct config_mount, charset),
+	FSTR("dump-file", struct config_mount, dump_file),
+	FFUNC("http-headers", parse_mount_headers),
+	FEND
+};
+
+static const struct field paths_fields[] = {
+	FSTR("basedir", struct config, basedir),
+	FSTR("logdir", struct config, logdir),
+	FSTR("webroot", struct config, webroot),
+	FSTR("adminroot", struct config, adminroot),
+	FSTR("pidfile", struct config, pidfile),
+	FSTR("ssl-certificate", struct config, ssl_certificate),
+	FSTR("ssl-private-key", struct config, ssl_private_key),
+	FIGN("alias", "URL aliases and redirects are not supported yet; the "
+	    "request path is served as is"),
+	FIGN("allow-ip", "IP allow lists are not supported yet; use a firewall"),
+	FIGN("deny-ip", "IP deny lists are not supported yet; use a firewall"),
+	FIGN("allow-agents", "user-agent lists are not supported yet"),
+	FIGN("deny-agents", "user-agent lists are not supported yet"),
+	FEND
+};
+
+static const struct field logging_fields[] = {
+	FSTR("accesslog", struct config, accesslog),
+	FSTR("errorlog", struct config, errorlog),
+	FINT("loglevel", struct config, loglevel, 1, 4),
+	FIGN("logsize", "Floe does not rotate its logs itself; rotate them "
+	    "with logrotate"),
+	FIGN("logarchive", "Floe does not rotate its logs itself; rotate them "
+	    "with logrotate"),
+	FEND
+};
+
+static const struct field changeowner_fields[] = {
+	FSTR("user", struct config, user),
+	FSTR("group", struct config, group),
+	FEND
+};
+
+static const struct field security_fields[] = {
+	FBOOL("chroot", struct config, chroot),
+	FSECT("changeowner", changeowner_fields),
+	FEND
+};
+
+static const struct field root_fields[] = {
+	FSECT("limits", limits_fields),
+	FSECT("authentication", auth_fields),
+	FSTR("hostname", struct config, hostname),
+	FSTR("location", struct config, location),
+	FSTR("admin", struct config, admin),
+	FFUNC("listen-socket", parse_listen),
+	FFUNC("port", parse_legacy_port),
+	FFUNC("bind-address", parse_legacy_bind),
+	FFUNC("mount", parse_mount),
+	FFUNC("http-headers", parse_global_headers),
+	FSECT("paths", paths_fields),
+	FSECT("logging", logging_fields),
+	FSECT("security", security_fields),
+	FIGN("fileserve", "files under <webroot> are always served"),
+	FEND
+};
+
+/* Send one formatted report to the caller and count errors. */
+static void __attribute__((format(printf, 4, 5)))
+report(struct parse *p, int line, enum config_severity sev, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (sev == CONFIG_ERROR)
+		p->nerrors++;
+	if (p->report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	p->report(p->arg, p->file, line, sev, msg);
+}
+
+/* The line an element starts on. */
+static int
+node_line(xmlNode *n)
+{
+	long l = xmlGetLineNo(n);
+
+	return l > 0 && l <= INT_MAX ? (int)l : 0;
+}
+
+/* Write an element's path below the root, like "<limits><clients>", into buf. */
+static const char *
+node_path(xmlNode *n, char *buf, size_t size)
+{
+	char tmp[256];
+
+	buf[0] = '\0';
+	for (; n != NULL && n->type == XML_ELEMENT_NODE &&
+	    n->parent != NULL && n->parent->type == XML_ELEMENT_NODE;
+	    n = n->parent) {
+		snprintf(tmp, sizeof tmp, "<%s>%s", (const char *)n->name, buf);
+		snprintf(buf, size, "%s", tmp);
+	}
+	if (buf[0] == '\0' && n != NULL)
+		snprintf(buf, size, "<%s>", (const char *)n->name);
+	return buf;
+}
+
+/* An element's text with surrounding whitespace kept; caller frees with xmlFree. */
+static char *
+node_text(xmlNode *n)
+{
+	xmlChar *s = xmlNodeGetContent(n);
+
+	return s != NULL ? (char *)s : (char *)xmlStrdup(BAD_CAST "");
+}
+
+/* A short, printable copy of a config value for use inside a message. */
+static char *
+quote_value(const char *s)
+{
+	return str_sanitize(s, 64);
+}
+
+/* Warn about an element Floe does not act on; its children are not looked at. */
+static void
+warn_ignored(struct parse *p, xmlNode *n, const char *why)
+{
+	char path[512];
+	size_t i;
+
+	node_path(n, path, sizeof path);
+	if (why != NULL) {
+		report(p, node_line(n), CONFIG_WARNING, "%s is ignored: %s",
+		    path, why);
+		return;
+	}
+	for (i = 0; i < FLOE_NELEM(icecast_unsupported); i++) {
+		if (strcmp((const char *)n->name, icecast_unsupported[i]) == 0) {
+			report(p, node_line(n), CONFIG_WARNING, "%s is not "
+			    "supported by Floe yet and is ignored; remove it to "
+			    "silence this warning", path);
+			return;
+		}
+	}
+	report(p, node_line(n), CONFIG_WARNING, "%s is not a known setting and "
+	    "is ignored; check its spelling and where it is placed", path);
+}
+
+/* Parse a boolean the way Icecast configs write them; -1 if it is none. */
+static int
+parse_bool(const char *s)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	const char *ws = " \t\r\n";
+	char buf[16];
+	size_t i, n;
+
+	s += strspn(s, ws);
+	n = strcspn(s, ws);
+	if (n == 0 || n >= sizeof buf || s[n + strspn(s + n, ws)] != '\0')
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	for (i = 0; i < FLOE_NELEM(yes); i++) {
+		if (str_ieq(buf, yes[i]))
+			return 1;
+		if (str_ieq(buf, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* Store one scalar element's text into target according to f. */
+static void
+parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
+{
+	char path[512], *text, *q;
+	char *base = (char *)target + f->off;
+	long v;
+	int b;
+
+	node_path(n, path, sizeof path);
+	text = node_text(n);
+	q = quote_value(text);
+	switch (f->type) {
+	case F_STR:
+	case F_MOUNTPATH:
+		if (text[0] == '\0') {
+			report(p, node_line(n), CONFIG_WARNING, "%s is empty and "
+			    "is ignored; give it a value or remove it", path);
+			break;
+		}
+		/* A bad mount point is still stored, so that its <mount> is
+		 * not also reported as having no <mount-name>. */
+		if (f->type == F_MOUNTPATH && text[0] != '/')
+			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a "
+			    "mount point; it must start with '/', as in /live.mp3",
+			    path, q);
+		free(*(char **)base);
+		*(char **)base = xstrdup(text);
+		break;
+	case F_LONG:
+	case F_INT:
+		if (parse_long(text, LONG_MIN, LONG_MAX, &v) != 0) {
+			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a "
+			    "number (expected %ld..%ld)", path, q, f->min, f->max);
+			break;
+		}
+		if (v < f->min || v > f->max) {
+			report(p, node_line(n), CONFIG_ERROR, "%s: %ld is out of "
+			    "range (expected %ld..%ld)", path, v, f->min, f->max);
+			break;
+		}
+		if (f->type == F_LONG)
+			*(long *)base = v;
+		else
+			*(int *)base = (int)v;
+		break;
+	case F_BOOL:
+		if ((b = parse_bool(text)) < 0) {
+			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a "
+			    "boolean (expected 1 or 0)", path, q);
+			break;
+		}
+		*(int *)base = b;
+		break;
+	default:
+		break;
+	}
+	free(q);
+	xmlFree(text);
+}
+
+/* Walk the element children of n, dispatching each through the table. */
+static void
+parse_section(struct parse *p, xmlNode *n, const struct field *table, void *target)
+{
+	const struct field *f;
+	xmlNode *ch;
+
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		for (f = table; f->name != NULL; f++)
+			if (strcmp((const char *)ch->name, f->name) == 0)
+				break;
+		if (f->name == NULL) {
+			warn_ignored(p, ch, NULL);
+			continue;
+		}
+		switch (f->type) {
+		case F_SECTION:
+			parse_section(p, ch, f->sub, target);
+			break;
+		case F_FUNC:
+			f->fn(p, ch, target);
+			break;
+		case F_IGNORED:
+			warn_ignored(p, ch, f->why);
+			break;
+		default:
+			parse_scalar(p, ch, f, target);
+			break;
+		}
+	}
+}
+
+/* Is s an HTTP header name (an RFC 9110 token)? */
+static int
+is_header_name(const char *s)
+{
+	const char *extra = "!#$%&'*+-.^_`|~";
+
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* Can s go into a header value without breaking the response? */
+static int
+is_header_value(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Append one header to a list. */
+static void
+headers_add(struct config_header **h, size_t *nh, const char *name, const char *value)
+{
+	*h = xrealloc(*h, (*nh + 1) * sizeof **h);
+	(*h)[*nh].name = xstrdup(name);
+	(*h)[*nh].value = xstrdup(value);
+	(*nh)++;
+}
+
+/* Parse <http-headers><header name= value= [type=]/></http-headers> into a list. */
+static void
+parse_headers(struct parse *p, xmlNode *n, struct config_header **h, size_t *nh)
+{
+	char path[512];
+	xmlNode *ch;
+	xmlChar *name, *value;
+	char *q;
+
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)ch->name, "header") != 0) {
+			warn_ignored(p, ch, NULL);
+			continue;
+		}
+		node_path(ch, path, sizeof path);
+		name = xmlGetProp(ch, BAD_CAST "name");
+		value = xmlGetProp(ch, BAD_CAST "value");
+		if (name == NULL || value == NULL) {
+			report(p, node_line(ch), CONFIG_ERROR, "%s needs both a "
+			    "name and a value attribute, as in <header "
+			    "name=\"X-Foo\" value=\"bar\"/>", path);
+		} else if (!is_header_name((const char *)name)) {
+			q = quote_value((const char *)name);
+			report(p, node_line(ch), CONFIG_ERROR, "%s: '%s' is not a "
+			    "valid header name; use letters, digits and '-'",
+			    path, q);
+			free(q);
+		} else if (!is_header_value((const char *)value)) {
+			report(p, node_line(ch), CONFIG_ERROR, "%s: the value of "
+			    "'%s' contains control characters or line breaks; "
+			    "remove them", path, (const char *)name);
+		} else
+			headers_add(h, nh, (const char *)name, (const char *)value);
+		xmlFree(name);
+		xmlFree(value);
+	}
+}
+
+/* <http-headers> at top level: sent on every response. */
+static void
+parse_global_headers(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+
+	parse_headers(p, n, &c->headers, &c->nheaders);
+}
+
+/* <http-headers> inside a <mount>: sent on that mount's responses. */
+static void
+parse_mount_headers(struct parse *p, xmlNode *n, void *target)
+{
+	struct config_mount *m = target;
+
+	parse_headers(p, n, &m->headers, &m->nheaders);
+}
+
+/* Free one mount's contents (not the struct itself). */
+static void
+mount_clear(struct config_mount *m)
+{
+	size_t i;
+
+	free(m->name);
+	free(m->username);
+	free(m->password);
+	free(m->fallback_mount);
+	free(m->stream_name);
+	free(m->stream_description);
+	free(m->stream_url);
+	free(m->genre);
+	free(m->bitrate);
+	free(m->charset);
+	free(m->dump_file);
+	for (i = 0; i < m->nheaders; i++) {
+		free(m->headers[i].name);
+		free(m->headers[i].value);
+	}
+	free(m->headers);
+}
+
+/* Find a mount by name among those parsed so far. */
+static const struct config_mount *
+mount_lookup(const struct config *c, const char *name, int is_default)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmounts; i++) {
+		if (is_default && c->mounts[i].is_default)
+			return &c->mounts[i];
+		if (!is_default && !c->mounts[i].is_default &&
+		    strcmp(c->mounts[i].name, name) == 0)
+			return &c->mounts[i];
+	}
+	return NULL;
+}
+
+/* One <mount type="normal|default">: parse, check, and append it. */
+static void
+parse_mount(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	const struct config_mount *prev;
+	struct config_mount m;
+	xmlChar *type;
+	int line = node_line(n), bad = 0;
+	char *q;
+
+	memset(&m, 0, sizeof m);
+	m.max_listeners = m.burst_size = m.queue_size = m.metaint = -1;
+	m.fallback_override = m.hidden = m.public = -1;
+	m.line = line;
+
+	type = xmlGetProp(n, BAD_CAST "type");
+	if (type == NULL || str_ieq((const char *)type, "normal"))
+		m.is_default = 0;
+	else if (str_ieq((const char *)type, "default"))
+		m.is_default = 1;
+	else {
+		q = quote_value((const char *)type);
+		report(p, line, CONFIG_ERROR, "<mount type=\"%s\">: unknown "
+		    "mount type; use type=\"normal\" or type=\"default\"", q);
+		free(q);
+		bad = 1;
+	}
+	xmlFree(type);
+
+	parse_section(p, n, mount_fields, &m);
+
+	if (bad) {
+		/* already reported */
+	} else if (m.is_default && m.name != NULL) {
+		report(p, line, CONFIG_WARNING, "<mount type=\"default\"> with a "
+		    "<mount-name> (a pattern) is not supported yet, so this "
+		    "block is ignored; remove <mount-name> to apply it to every "
+		    "mount");
+		bad = 1;
+	} else if (m.is_default && (prev = mount_lookup(c, NULL, 1)) != NULL) {
+		report(p, line, CONFIG_ERROR, "second <mount type=\"default\"> "
+		    "(the first is at line %d); merge the two blocks", prev->line);
+		bad = 1;
+	} else if (!m.is_default && m.name == NULL) {
+		report(p, line, CONFIG_ERROR, "<mount> has no <mount-name>; add "
+		    "one such as <mount-name>/live.mp3</mount-name>");
+		bad = 1;
+	} else if (!m.is_default && (prev = mount_lookup(c, m.name, 0)) != NULL) {
+		q = quote_value(m.name);
+		report(p, line, CONFIG_ERROR, "mount %s is already defined at "
+		    "line %d; merge the two <mount> blocks", q, prev->line);
+		free(q);
+		bad = 1;
+	}
+	if (bad) {
+		mount_clear(&m);
+		return;
+	}
+	c->mounts = xrealloc(c->mounts, (c->nmounts + 1) * sizeof *c->mounts);
+	c->mounts[c->nmounts++] = m;
+}
+
+/* Append a listen socket to the config. */
+static void
+listen_add(struct config *c, const struct config_listen *l)
+{
+	c->listens = xrealloc(c->listens, (c->nlistens + 1) * sizeof *c->listens);
+	c->listens[c->nlistens++] = *l;
+}
+
+/* One <listen-socket>. */
+static void
+parse_listen(struct parse *p, xmlNode *n, void *target)
+{
+	struct config_listen l;
+	int nerrors = p->nerrors;
+
+	memset(&l, 0, sizeof l);
+	l.port = -1;
+	l.line = node_line(n);
+	parse_section(p, n, listen_fields, &l);
+	if (p->nerrors > nerrors) {
+		/* Already reported; adding it would only cause more noise. */
+		free(l.bind_address);
+		free(l.shoutcast_mount);
+		return;
+	}
+	if (l.port == -1) {
+		report(p, l.line, CONFIG_WARNING, "<listen-socket> has no <port>, "
+		    "so it listens on 8000 as Icecast does; add <port>8000</port> "
+		    "to say so");
+		l.port = 8000;
+	}
+	listen_add(target, &l);
+}
+
+/* Legacy top-level <port> (Icecast before 2.3): one more listen socket. */
+static void
+parse_legacy_port(struct parse *p, xmlNode *n, void *target)
+{
+	static const struct field f = FLONG("port", struct parse, legacy_port,
+	    1, 65535);
+
+	parse_scalar(p, n, &f, p);
+	p->legacy_port_line = node_line(n);
+}
+
+/* Legacy top-level <bind-address>, paired with the top-level <port>. */
+static void
+parse_legacy_bind(struct parse *p, xmlNode *n, void *target)
+{
+	static const struct field f = FSTR("bind-address", struct parse,
+	    legacy_bind);
+
+	parse_scalar(p, n, &f, p);
+	p->legacy_bind_line = node_line(n);
+}
+
+/* Are two optional strings equal (NULL only equals NULL)? */
+static int
+str_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* Add the legacy listener, the 8000 fallback, and refuse duplicate sockets. */
+static void
+finish_listens(struct parse *p)
+{
+	struct config *c = p->c;
+	struct config_listen l;
+	size_t i, j;
+
+	if (p->legacy_port != -1) {
+		for (i = 0; i < c->nlistens; i++)
+			if (c->listens[i].port == p->legacy_port &&
+			    str_same(c->listens[i].bind_address, p->legacy_bind))
+				break;
+		if (i < c->nlistens) {
+			report(p, p->legacy_port_line, CONFIG_WARNING, "top-level "
+			    "<port> repeats the <listen-socket> at line %d; "
+			    "remove the top-level <port>", c->listens[i].line);
+		} else {
+			memset(&l, 0, sizeof l);
+			l.port = (int)p->legacy_port;
+			l.bind_address = xstrdup(p->legacy_bind);
+			l.line = p->legacy_port_line;
+			listen_add(c, &l);
+		}
+	} else if (p->legacy_bind != NULL) {
+		report(p, p->legacy_bind_line, CONFIG_WARNING, "top-level "
+		    "<bind-address> without a top-level <port> is ignored; put "
+		    "it inside a <listen-socket>");
+	}
+	free(p->legacy_bind);
+	p->legacy_bind = NULL;
+
+	if (c->nlistens == 0) {
+		memset(&l, 0, sizeof l);
+		l.port = 8000;
+		listen_add(c, &l);
+	}
+	for (i = 1; i < c->nlistens; i++) {
+		for (j = 0; j < i; j++) {
+			if (c->listens[i].port != c->listens[j].port ||
+			    !str_same(c->listens[i].bind_address,
+			    c->listens[j].bind_address))
+				continue;
+			report(p, c->listens[i].line, CONFIG_ERROR, "<listen-socket> "
+			    "on port %d%s%s is already declared at line %d; "
+			    "remove one or change its <port> or <bind-address>",
+			    c->listens[i].port,
+			    c->listens[i].bind_address ? " address " : "",
+			    c->listens[i].bind_address ? c->listens[i].bind_address : "",
+			    c->listens[j].line);
+			break;
+		}
+	}
+}
+
+/* Fill a string the mount left unset from the default block's. */
+static void
+inherit_str(char **dst, const char *src)
+{
+	if (*dst == NULL)
+		*dst = xstrdup(src);
+}
+
+/* Fill a named mount's unset fields from the type="default" block. */
+static void
+mount_inherit(struct config_mount *m, const struct config_mount *d)
+{
+	size_t i, j;
+
+	inherit_str(&m->username, d->username);
+	inherit_str(&m->password, d->password);
+	inherit_str(&m->fallback_mount, d->fallback_mount);
+	inherit_str(&m->stream_name, d->stream_name);
+	inherit_str(&m->stream_description, d->stream_description);
+	inherit_str(&m->stream_url, d->stream_url);
+	inherit_str(&m->genre, d->genre);
+	inherit_str(&m->bitrate, d->bitrate);
+	inherit_str(&m->charset, d->charset);
+	inherit_str(&m->dump_file, d->dump_file);
+	if (m->max_listeners == -1)
+		m->max_listeners = d->max_listeners;
+	if (m->burst_size == -1)
+		m->burst_size = d->burst_size;
+	if (m->queue_size == -1)
+		m->queue_size = d->queue_size;
+	if (m->metaint == -1)
+		m->metaint = d->metaint;
+	if (m->fallback_override == -1)
+		m->fallback_override = d->fallback_override;
+	if (m->hidden == -1)
+		m->hidden = d->hidden;
+	if (m->public == -1)
+		m->public = d->public;
+	/* Default headers the mount does not set itself come after its own. */
+	for (i = 0; i < d->nheaders; i++) {
+		for (j = 0; j < m->nheaders; j++)
+			if (str_ieq(m->headers[j].name, d->headers[i].name))
+				break;
+		if (j == m->nheaders)
+			headers_add(&m->headers, &m->nheaders, d->headers[i].name,
+			    d->headers[i].value);
+	}
+}
+
+/* Cross-field checks and the default-mount merge, after the whole walk. */
+static void
+finish(struct parse *p)
+{
+	struct config *c = p->c;
+	const struct config_mount *d = config_default_mount(c);
+	int mount_password = 0;
+	size_t i;
+
+	finish_listens(p);
+	for (i = 0; i < c->nmounts; i++) {
+		if (d != NULL && !c->mounts[i].is_default)
+			mount_inherit(&c->mounts[i], d);
+		if (c->mounts[i].password != NULL)
+			mount_password = 1;
+	}
+	if (c->source_password == NULL && !mount_password)
+		report(p, 0, CONFIG_ERROR, "no source can log in: set "
+		    "<authentication><source-password> or give a <mount> a "
+		    "<password>");
+	if (c->admin_password == NULL)
+		report(p, 0, CONFIG_WARNING, "no <authentication><admin-password>: "
+		    "the admin pages will refuse everyone; set one to use them");
+	if (c->burst_size > c->queue_size)
+		report(p, 0, CONFIG_WARNING, "<limits><burst-size> (%ld) is larger "
+		    "than <queue-size> (%ld), so bursts are cut to the queue "
+		    "size; lower burst-size or raise queue-size",
+		    c->burst_size, c->queue_size);
+}
+
+/* A config holding only the defaults. */
+static struct config *
+config_new(const char *path)
+{
+	struct config *c = xcalloc(1, sizeof *c);
+
+	c->path = xstrdup(path);
+	c->clients = 100;
+	c->sources = 2;
+	c->queue_size = 524288;
+	c->client_timeout = 30;
+	c->header_timeout = 15;
+	c->source_timeout = 10;
+	c->burst_size = 65535;
+	c->hostname = xstrdup("localhost");
+	c->location = xstrdup("Earth");
+	c->admin = xstrdup("icemaster@localhost");
+	c->admin_user = xstrdup("admin");
+	c->loglevel = 3;
+	return c;
+}
+
+/* libxml2's structured error callback: forward each parser message as a report. */
+static void
+xml_error(void *arg, const xmlError *e)
+{
+	struct parse *p = arg;
+	char *msg;
+	size_t n;
+
+	msg = xstrdup(e->message != NULL ? e->message : "unknown error");
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	if (e->level == XML_ERR_WARNING)
+		report(p, e->line, CONFIG_WARNING, "XML: %s", msg);
+	else
+		report(p, e->line, CONFIG_ERROR, "malformed XML: %s; fix the "
+		    "file's syntax (xmllint shows where)", msg);
+	free(msg);
+}
+
+#if LIBXML_VERSION >= 21200
+#define XML_ERROR_CB	xml_error
+#else
+/* Adapter for libxml2 before 2.12, whose callback takes a non-const error. */
+static void
+xml_error_old(void *arg, xmlErrorPtr e)
+{
+	xml_error(arg, e);
+}
+#define XML_ERROR_CB	xml_error_old
+#endif
+
+/* Parse buf as icecast.xml, reporting as path. */
+struct config *
+config_load_mem(const char *buf, size_t len, const char *path,
+    config_report_fn report_fn, void *arg)
+{
+	struct parse p;
+	xmlStructuredErrorFunc old_fn;
+	void *old_arg;
+	xmlDoc *doc;
+	xmlNode *root;
+
+	memset(&p, 0, sizeof p);
+	p.file = path != NULL ? path : "(memory)";
+	p.report = report_fn;
+	p.arg = arg;
+	p.legacy_port = -1;
+	p.c = config_new(p.file);
+
+	if (len > CONFIG_MAX_BYTES) {
+		report(&p, 0, CONFIG_ERROR, "file is %zu bytes, larger than "
+		    "the %d allowed; is this the right file?", len,
+		    CONFIG_MAX_BYTES);
+		config_free(p.c);
+		return NULL;
+	}
+	if (len == 0) {
+		report(&p, 0, CONFIG_ERROR, "the file is empty; it needs an "
+		    "<icecast> root element (see icecast-compat.xml)");
+		config_free(p.c);
+		return NULL;
+	}
+	xmlInitParser();
+	old_fn = xmlStructuredError;
+	old_arg = xmlStructuredErrorContext;
+	xmlSetStructuredErrorFunc(&p, XML_ERROR_CB);
+	doc = xmlReadMemory(buf, (int)len, p.file, NULL,
+	    XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlSetStructuredErrorFunc(old_arg, old_fn);
+
+	if (doc == NULL) {
+		if (p.nerrors == 0)
+			report(&p, 0, CONFIG_ERROR, "malformed XML: libxml2 could "
+			    "not parse the file");
+		config_free(p.c);
+		return NULL;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || strcmp((const char *)root->name, "icecast") != 0) {
+		report(&p, root ? node_line(root) : 0, CONFIG_ERROR, "the root "
+		    "element is <%s>, not <icecast>; is this an icecast.xml?",
+		    root ? (const char *)root->name : "");
+	} else {
+		parse_section(&p, root, root_fields, p.c);
+		finish(&p);
+	}
+	free(p.legacy_bind);
+	xmlFreeDoc(doc);
+	if (p.nerrors > 0) {
+		config_free(p.c);
+		return NULL;
+	}
+	return p.c;
+}
+
+/* Read the file at path whole and parse it. */
+struct config *
+config_load(const char *path, config_report_fn report_fn, void *arg)
+{
+	struct parse p;
+	struct config *c;
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t r;
+	int fd;
+
+	memset(&p, 0, sizeof p);
+	p.file = path;
+	p.report = report_fn;
+	p.arg = arg;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		report(&p, 0, CONFIG_ERROR, "cannot open: %s; check the path and "
+		    "its permissions", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CONFIG_MAX_BYTES) {
+		report(&p, 0, CONFIG_ERROR, "not a regular file of at most %d "
+		    "bytes; is this the right file?", CONFIG_MAX_BYTES);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got < (size_t)st.st_size) {
+		report(&p, 0, CONFIG_ERROR, "cannot read: %s", r == 0 ?
+		    "file shrank while reading" : strerror(errno));
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	c = config_load_mem(buf, got, path, report_fn, arg);
+	free(buf);
+	return c;
+}
+
+/* Free a config and everything it owns. */
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->source_password);
+	free(c->admin_user);
+	free(c->admin_password);
+	free(c->relay_user);
+	free(c->relay_password);
+	free(c->hostname);
+	free(c->location);
+	free(c->admin);
+	for (i = 0; i < c->nlistens; i++) {
+		free(c->listens[i].bind_address);
+		free(c->listens[i].shoutcast_mount);
+	}
+	free(c->listens);
+	for (i = 0; i < c->nmounts; i++)
+		mount_clear(&c->mounts[i]);
+	free(c->mounts);
+	for (i = 0; i < c->nheaders; i++) {
+		free(c->headers[i].name);
+		free(c->headers[i].value);
+	}
+	free(c->headers);
+	free(c->basedir);
+	free(c->webroot);
+	free(c->adminroot);
+	free(c->logdir);
+	free(c->pidfile);
+	free(c->ssl_certificate);
+	free(c->ssl_private_key);
+	free(c->accesslog);
+	free(c->errorlog);
+	free(c->user);
+	free(c->group);
+	free(c);
+}
+
+/* The named mount's settings, else the default block's, else NULL. */
+const struct config_mount *
+config_find_mount(const struct config *c, const char *name)
+{
+	const struct config_mount *m;
+
+	if (name != NULL && (m = mount_lookup(c, name, 0)) != NULL)
+		return m;
+	return config_default_mount(c);
+}
+
+/* The <mount type="default"> block, or NULL. */
+const struct config_mount *
+config_default_mount(const struct config *c)
+{
+	return mount_lookup(c, NULL, 1);
+}

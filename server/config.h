@@ -1,0 +1,134 @@
+/*
+ * config.h: the server's configuration, read from Icecast 2.4's icecast.xml
+ * format with libxml2. A loaded config is immutable; SIGHUP loads a new one
+ * and swaps it in whole.
+ */
+#ifndef FLOE_CONFIG_H
+#define FLOE_CONFIG_H
+
+#include <stddef.h>
+
+/** One <listen-socket>. */
+struct config_listen {
+	char	*bind_address;		/* NULL: all addresses (IPv4 and IPv6) */
+	int	 port;
+	int	 tls;			/* <ssl>1</ssl> / <tls>1</tls> */
+	int	 shoutcast_compat;	/* <shoutcast-compat>1</shoutcast-compat> */
+	char	*shoutcast_mount;
+	int	 line;			/* where it was declared, for messages */
+};
+
+/** One extra response header (<http-headers><header name= value=/>). */
+struct config_header {
+	char	*name;
+	char	*value;
+};
+
+/** One <mount> block. Unset numbers are -1, unset strings NULL. */
+struct config_mount {
+	char	*name;			/* "/live.mp3"; NULL for type="default" */
+	int	 is_default;		/* <mount type="default">: applies to every mount */
+	char	*username;
+	char	*password;
+	long	 max_listeners;
+	long	 burst_size;
+	long	 queue_size;
+	long	 metaint;		/* <mp3-metadata-interval> */
+	char	*fallback_mount;
+	int	 fallback_override;	/* -1 unset, 0, 1 */
+	int	 hidden;		/* -1 unset, 0, 1 */
+	int	 public;		/* -1 unset (take the source's ice-public), 0, 1 */
+	char	*stream_name;
+	char	*stream_description;
+	char	*stream_url;
+	char	*genre;
+	char	*bitrate;
+	char	*charset;		/* charset of metadata updates, default UTF-8 */
+	char	*dump_file;
+	struct config_header *headers;
+	size_t	 nheaders;
+	int	 line;
+};
+
+/** The whole configuration. Numbers always hold a value (defaults applied). */
+struct config {
+	char	*path;
+
+	/* <limits> */
+	long	 clients;		/* default 100 */
+	long	 sources;		/* default 2 */
+	long	 queue_size;		/* bytes, default 524288 */
+	long	 client_timeout;	/* seconds, default 30 */
+	long	 header_timeout;	/* seconds, default 15 */
+	long	 source_timeout;	/* seconds, default 10 */
+	long	 burst_size;		/* bytes, default 65535 */
+
+	/* <authentication> */
+	char	*source_password;
+	char	*admin_user;
+	char	*admin_password;
+	char	*relay_user;
+	char	*relay_password;
+
+	char	*hostname;		/* default "localhost" */
+	char	*location;		/* default "Earth" */
+	char	*admin;			/* default "icemaster@localhost" */
+
+	struct config_listen *listens;
+	size_t	 nlistens;
+
+	struct config_mount *mounts;	/* in file order, default mounts included */
+	size_t	 nmounts;
+
+	struct config_header *headers;	/* global <http-headers> */
+	size_t	 nheaders;
+
+	/* <paths> */
+	char	*basedir;
+	char	*webroot;
+	char	*adminroot;
+	char	*logdir;
+	char	*pidfile;
+	char	*ssl_certificate;	/* PEM with certificate and key */
+	char	*ssl_private_key;	/* optional separate key file */
+
+	/* <logging> */
+	char	*accesslog;		/* file name inside logdir; "-" is stderr */
+	char	*errorlog;
+	int	 loglevel;		/* 1 error, 2 warn, 3 info, 4 debug; default 3 */
+
+	/* <security> */
+	int	 chroot;
+	char	*user;			/* <changeowner><user> */
+	char	*group;
+};
+
+/** How a config problem is reported: file, line (0 if none), severity, text. */
+enum config_severity { CONFIG_WARNING, CONFIG_ERROR };
+typedef void (*config_report_fn)(void *arg, const char *file, int line,
+    enum config_severity sev, const char *msg);
+
+/**
+ * Load and validate the file at path. Every problem goes to report (which
+ * may be NULL), each with its line number. Unknown or not-yet-supported
+ * elements are warnings; malformed XML, bad numbers, missing required values
+ * and conflicts are errors. Returns NULL if there was any error.
+ */
+struct config *config_load(const char *path, config_report_fn report, void *arg);
+
+/** Parse a config from memory (for tests); path is used in messages only. */
+struct config *config_load_mem(const char *buf, size_t len, const char *path,
+    config_report_fn report, void *arg);
+
+/** Free a config and everything it owns. NULL is fine. */
+void config_free(struct config *c);
+
+/**
+ * The settings for a mount name: the named <mount> block if any (whose unset
+ * fields config_load has already filled from the type="default" block), else
+ * the default block, else NULL. The result points into c.
+ */
+const struct config_mount *config_find_mount(const struct config *c, const char *name);
+const struct config_mount *config_default_mount(const struct config *c);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * conn.c: connection objects: accepting, reading the request head under the
+ * header timeout, closing (lingering, then deferred free).
+ */
+#include "conn.h"
+#include "http_parse.h"
+#include "http_resp.h"
+#include "listener.h"
+#include "log.h"
+#include "router.h"
+#include "server.h"
+#include "source.h"
+#include "util.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/event.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Why 2 s: after an error answer we read and discard what the client still
+ * sends (an encoder's first audio) so the kernel does not reset the
+ * connection before the client has read our answer; a client that never
+ * closes gets no more than this. */
+#define LINGER_SECONDS 2
+
+static void conn_read_request(struct bufferevent *bev, void *arg);
+
+/* Output buffer of a connection. */
+struct evbuffer *
+conn_output(struct conn *c)
+{
+	return bufferevent_get_output(c->bev);
+}
+
+/* A new connection: read a request head within header-timeout. */
+void
+conn_accept(int fd, const struct sockaddr *sa, int salen)
+{
+	struct conn *c;
+	struct timeval tv;
+	int one = 1;
+
+	c = xcalloc(1, sizeof *c);
+	c->id = ++srv.next_conn_id;
+	c->role = CONN_REQUEST;
+	c->connected_at = time_wall();
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], c->ip, sizeof c->ip);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, c->ip, sizeof c->ip);
+	} else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->ip, sizeof c->ip);
+	(void)salen;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+	c->bev = bufferevent_socket_new(srv.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_error("cannot set up connection from %s", c->ip);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->req = xmalloc(sizeof *c->req);
+	http_request_init(c->req);
+	bufferevent_setcb(c->bev, conn_read_request, NULL, conn_on_event, c);
+	tv.tv_sec = srv.config->header_timeout;
+	tv.tv_usec = 0;
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+	TAILQ_INSERT_TAIL(&srv.conns, c, entry);
+	srv.stats.connections++;
+}
+
+/* Keep the request line, agent and referer for the access log. */
+static void
+conn_remember_request(struct conn *c)
+{
+	const struct http_request *r = c->req;
+	const char *ua = http_header_get(r, "User-Agent");
+	const char *ref = http_header_get(r, "Referer");
+
+	c->request_line = xasprintf("%s %s HTTP/1.%d", r->method, r->uri,
+	    r->version == 11 ? 1 : 0);
+	c->user_agent = ua != NULL ? str_sanitize(ua, 512) : NULL;
+	c->referer = ref != NULL ? str_sanitize(ref, 512) : NULL;
+}
+
+/* Feed the parser from the input buffer until the head is complete. */
+static void
+conn_read_request(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v[8];
+	enum parse_result res = PARSE_AGAIN;
+	size_t used, total = 0;
+	int i, n;
+
+	n = evbuffer_peek(in, -1, NULL, v, 8);
+	for (i = 0; i < n && i < 8 && res == PARSE_AGAIN; i++) {
+		res = http_request_feed(c->req, v[i].iov_base, v[i].iov_len, &used);
+		total += used;
+	}
+	evbuffer_drain(in, total);
+	if (res == PARSE_AGAIN) {
+		if (evbuffer_get_length(in) > 0)
+			conn_read_request(bev, arg);	/* more than 8 chains were waiting */
+		return;
+	}
+	if (res == PARSE_ERROR) {
+		log_info("bad request from %s: %s", c->ip, c->req->error);
+		bufferevent_set_timeouts(bev, NULL, NULL);
+		c->request_line = xstrdup("-");
+		resp_html_error(c, 400, strcmp(c->req->error, "request head too large") == 0 ?
+		    "Request header too large" : "Bad request");
+		return;
+	}
+	bufferevent_set_timeouts(bev, NULL, NULL);
+	srv.stats.client_connections++;
+	conn_remember_request(c);
+	router_dispatch(c);
+	/* The role took what it needed from the head. */
+	if (c->req != NULL) {
+		http_request_free(c->req);
+		free(c->req);
+		c->req = NULL;
+	}
+}
+
+/* Count the connection as a client, or refuse it at the <clients> limit. */
+int
+conn_count_client(struct conn *c)
+{
+	if (c->counted)
+		return 0;
+	if (srv.stats.clients >= (unsigned)srv.config->clients)
+		return -1;
+	srv.stats.clients++;
+	c->counted = 1;
+	return 0;
+}
+
+/* EOF, error or timeout on a connection in any role. */
+void
+conn_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		if (c->role == CONN_REQUEST)
+			log_debug("%s: no complete request within %lds", c->ip,
+			    srv.config->header_timeout);
+		else if (c->role == CONN_SOURCE)
+			source_timeout(c->source);
+		else if (c->role == CONN_LISTENER)
+			log_info("listener %s on %s: nothing could be sent for %lds, closing",
+			    c->ip, listener_mount_name(c->listener), srv.config->client_timeout);
+	}
+	conn_close(c);
+}
+
+/* Lingering close: discard whatever the peer still sends. */
+static void
+conn_linger_read(struct bufferevent *bev, void *arg)
+{
+	evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+}
+
+/* The answer is out: half-close and linger until the peer closes too. */
+static void
+conn_written(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = { LINGER_SECONDS, 0 };
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
+	bufferevent_setcb(bev, conn_linger_read, NULL, conn_on_event, c);
+	bufferevent_set_timeouts(bev, &tv, NULL);
+	bufferevent_disable(bev, EV_WRITE);
+	bufferevent_enable(bev, EV_READ);
+}
+
+/* Switch to answering: stop reading requests, close when written. */
+void
+conn_close_after_write(struct conn *c)
+{
+	struct timeval tv = { srv.config->client_timeout, 0 };
+
+	if (c->closing)
+		return;
+	c->role = CONN_RESPONSE;
+	bufferevent_setcb(c->bev, NULL, conn_written, conn_on_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+	if (evbuffer_get_length(conn_output(c)) == 0)
+		conn_written(c->bev, c);
+}
+
+/* Stop the connection now and hand it to the reaper. */
+void
+conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->source != NULL)
+		source_detach(c->source);
+	if (c->listener != NULL)
+		listener_detach(c->listener, 1);
+	if (c->counted) {
+		srv.stats.clients--;
+		c->counted = 0;
+	}
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	TAILQ_REMOVE(&srv.conns, c, entry);
+	TAILQ_INSERT_TAIL(&srv.closing, c, entry);
+	event_active(srv.reaper, EV_TIMEOUT, 0);
+}
+
+/* Free every closed connection; no callback of theirs is on the stack now. */
+void
+conn_reap(void)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&srv.closing)) != NULL) {
+		TAILQ_REMOVE(&srv.closing, c, entry);
+		bufferevent_free(c->bev);
+		if (c->req != NULL) {
+			http_request_free(c->req);
+			free(c->req);
+		}
+		free(c->request_line);
+		free(c->user_agent);
+		free(c->referer);
+		free(c->user);
+		free(c);
+	}
+}

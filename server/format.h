@@ -1,0 +1,68 @@
+/*
+ * format.h: codec handlers behind a small vtable. A handler's only job on
+ * the fan-out path is to say where frames (MP3, ADTS) or pages (Ogg) begin,
+ * so the source can cut blocks at boundaries a new listener can start on.
+ * Handlers are pure: bytes in, a length and flags out.
+ */
+#ifndef FLOE_FORMAT_H
+#define FLOE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct format_state;
+
+struct format_ops {
+	const char *name;	/* "mp3", "aac", "ogg", "generic" */
+	int	 icy;		/* may ICY metadata be interleaved for listeners? */
+	size_t	 max_unit;	/* longest frame/page: waiting for more than this is pointless */
+	/**
+	 * Look at the unconsumed input p[0..n). Return how many bytes from the
+	 * start form one block to cut now, with *flags for it (BLOCK_*), or 0
+	 * if a frame/page is incomplete and more input is needed. Called again
+	 * on the rest until it returns 0.
+	 */
+	size_t	(*take)(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags);
+};
+
+/** Per-source parse state shared by all handlers. */
+struct format_state {
+	const struct format_ops *ops;
+	int	 in_sync;	/* MP3/ADTS: the last unit ended on a frame boundary */
+	uint64_t skip;		/* bytes of a long non-frame unit (ID3 tag) still to pass */
+	int	 ogg_headers;	/* Ogg: inside a chain's header pages */
+	int	 ogg_seen_audio;
+	uint64_t frames;	/* frames or pages seen, for stats/tests */
+	/* Parsed from the first MP3/ADTS frame header, for stats. */
+	int	 samplerate;
+	int	 channels;
+	int	 bitrate;	/* kbps, MP3 only */
+};
+
+extern const struct format_ops format_mp3, format_aac, format_ogg, format_generic;
+
+/** Pick a handler from a Content-Type ("audio/mpeg", "application/ogg"...). */
+const struct format_ops *format_for_type(const char *content_type);
+void format_state_init(struct format_state *st, const struct format_ops *ops);
+
+/** MP3 frame header at p (4 bytes): frame length, or 0 if not a valid header. */
+size_t mp3_frame_len(const uint8_t *p, int *samplerate, int *channels, int *kbps);
+/** ADTS header at p (7 bytes): frame length, or 0 if not a valid header. */
+size_t adts_frame_len(const uint8_t *p, int *samplerate, int *channels);
+/** Ogg page at p[0..n): its total length, 0 if incomplete, or -1 if p is not a page. */
+long ogg_page_len(const uint8_t *p, size_t n);
+
+/**
+ * The codec header pages of an Ogg chain, kept so a listener who joins
+ * mid-stream gets them first. Immutable and reference-counted like blocks.
+ */
+struct ogg_headers {
+	unsigned refs;
+	size_t	 len;
+	uint8_t	 data[];
+};
+struct ogg_headers *ogg_headers_new(const void *p, size_t n);
+void ogg_headers_ref(struct ogg_headers *h);
+void ogg_headers_unref(struct ogg_headers *h);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * format_ogg.c: Ogg page sync (Vorbis, Opus, FLAC, Speex in Ogg).
+ *
+ * Blocks are cut at page boundaries. A chain begins with BOS pages and its
+ * codec header pages (granule position 0, or -1 while a long header such as
+ * a comment with cover art spans pages); the first page with a positive
+ * granule position is audio. The source keeps the header pages of the
+ * current chain (struct ogg_headers) and sends them to each listener who
+ * joins mid-stream; a new chain (a new BOS after audio) replaces them.
+ * ICY metadata is never interleaved into Ogg: titles travel in the stream.
+ */
+#include "format.h"
+#include "block.h"
+#include "util.h"
+
+#include <string.h>
+
+#define OGG_HDR 27
+
+/* Total length of the Ogg page at p, 0 if incomplete, -1 if not a page. */
+long
+ogg_page_len(const uint8_t *p, size_t n)
+{
+	size_t i, nseg, body = 0;
+
+	if (n < 4)
+		return memcmp(p, "OggS", n) == 0 ? 0 : -1;
+	if (memcmp(p, "OggS", 4) != 0)
+		return -1;
+	if (n < OGG_HDR)
+		return 0;
+	if (p[4] != 0)
+		return -1;	/* stream structure version must be 0 */
+	nseg = p[26];
+	if (n < OGG_HDR + nseg)
+		return 0;
+	for (i = 0; i < nseg; i++)
+		body += p[OGG_HDR + i];
+	if (n < OGG_HDR + nseg + body)
+		return 0;
+	return (long)(OGG_HDR + nseg + body);
+}
+
+/* Granule position of a page (little-endian 64-bit at offset 6). */
+static int64_t
+ogg_granule(const uint8_t *p)
+{
+	uint64_t g = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		g = (g << 8) | p[6 + i];
+	return (int64_t)g;
+}
+
+/* Is the page at p a header page of its chain? */
+static int
+ogg_is_header(struct format_state *st, const uint8_t *p)
+{
+	int bos = (p[5] & 0x02) != 0;
+	int64_t g = ogg_granule(p);
+
+	if (bos) {
+		/* A BOS after audio begins a new chain. */
+		st->ogg_headers = 1;
+		st->ogg_seen_audio = 0;
+		return 1;
+	}
+	if (st->ogg_headers && (g == 0 || g == -1))
+		return 1;
+	st->ogg_headers = 0;
+	st->ogg_seen_audio = 1;
+	return 0;
+}
+
+/* See format_ops.take: a run of header pages, a run of audio pages, or garbage. */
+static size_t
+ogg_take(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags)
+{
+	size_t off = 0;
+	long len;
+	int header, first_header = -1;
+
+	*flags = 0;
+	if ((len = ogg_page_len(p, n)) == 0)
+		return 0;
+	if (len < 0) {
+		/* Garbage: pass it through up to the next capture pattern. */
+		for (off = 1; off < n; off++)
+			if (p[off] == 'O' && ogg_page_len(p + off, n - off) >= 0)
+				break;
+		return off;
+	}
+	/* Group consecutive pages of one kind; a BOS always opens a group. */
+	while (off < n && (len = ogg_page_len(p + off, n - off)) > 0) {
+		if (off > 0 && (p[off + 5] & 0x02) && !(p[5] & 0x02))
+			break;		/* a BOS (new chain) opens its own block */
+		header = ogg_is_header(st, p + off);
+		if (first_header < 0) {
+			first_header = header;
+			if (p[off + 5] & 0x02)
+				*flags |= BLOCK_CHAIN;
+		} else if (header != first_header)
+			break;	/* the first audio page: it starts the next block */
+		off += (size_t)len;
+		st->frames++;
+	}
+	*flags |= BLOCK_SYNC | (first_header ? BLOCK_HEADER : 0);
+	return off;
+}
+
+const struct format_ops format_ogg = {
+	.name = "ogg",
+	.icy = 0,
+	/* An Ogg page is at most 27 + 255 + 255 * 255 bytes. */
+	.max_unit = 27 + 255 + 255 * 255,
+	.take = ogg_take,
+};

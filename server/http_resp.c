@@ -1,0 +1,174 @@
+/*
+ * http_resp.c: response heads and error answers (see http_resp.h).
+ */
+#include "http_resp.h"
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+#include <event2/buffer.h>
+#include <string.h>
+
+/* Reason phrases as icecast2 sends them. */
+const char *
+resp_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Authentication Required";
+	case 403: return "Forbidden";
+	case 404: return "File Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Request Entity Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* Append configured headers, skipping any with characters that could split
+ * the response (the config is trusted, but a typo must not break framing). */
+static void
+add_headers(struct sbuf *sb, const struct config_header *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strpbrk(h[i].name, "\r\n:") != NULL || strpbrk(h[i].value, "\r\n") != NULL)
+			continue;
+		sbuf_addf(sb, "%s: %s\r\n", h[i].name, h[i].value);
+	}
+}
+
+/* Is a header of this name among h[0..n)? */
+static int
+has_header(const struct config_header *h, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (str_ieq(h[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* icecast's response head, without the final blank line. */
+void
+resp_head(struct sbuf *sb, int status, const char *content_type,
+    const struct config_mount *mc)
+{
+	char date[64];
+	const struct config *cf = srv.config;
+
+	time_http(date, sizeof date, time_wall());
+	sbuf_addf(sb, "HTTP/1.0 %d %s\r\n", status, resp_reason(status));
+	sbuf_addf(sb, "Server: %s\r\n", FLOE_SERVER_ID);
+	sbuf_adds(sb, "Connection: Close\r\n");
+	sbuf_addf(sb, "Date: %s\r\n", date);
+	if (content_type != NULL)
+		sbuf_addf(sb, "Content-Type: %s\r\n", content_type);
+	sbuf_adds(sb, "Cache-Control: no-cache, no-store\r\n"
+	    "Expires: Mon, 26 Jul 1997 05:00:00 GMT\r\n"
+	    "Pragma: no-cache\r\n");
+	if (cf != NULL)
+		add_headers(sb, cf->headers, cf->nheaders);
+	if (mc != NULL)
+		add_headers(sb, mc->headers, mc->nheaders);
+	/* Browser players need CORS; an operator's own header wins. */
+	if (!has_header(cf != NULL ? cf->headers : NULL, cf != NULL ? cf->nheaders : 0,
+	    "Access-Control-Allow-Origin") &&
+	    !has_header(mc != NULL ? mc->headers : NULL, mc != NULL ? mc->nheaders : 0,
+	    "Access-Control-Allow-Origin"))
+		sbuf_adds(sb, "Access-Control-Allow-Origin: *\r\n");
+}
+
+/* A whole response, then close. */
+void
+resp_send(struct conn *c, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head(&sb, status, content_type, NULL);
+	sbuf_addf(&sb, "Content-Length: %zu\r\n\r\n", len);
+	sbuf_add(&sb, body, len);
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
+	c->status = status;
+	conn_close_after_write(c);
+}
+
+/* Plain-text error as icecast2 sends it (no Content-Length). */
+void
+resp_plain_error(struct conn *c, int status, const char *text)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head(&sb, status, "text/plain; charset=utf-8", NULL);
+	sbuf_adds(&sb, "\r\n");
+	sbuf_adds(&sb, text);
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
+	c->status = status;
+	conn_close_after_write(c);
+}
+
+/* HTML error as icecast2 sends it. */
+void
+resp_html_error(struct conn *c, int status, const char *text)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head(&sb, status, "text/html; charset=utf-8", NULL);
+	sbuf_adds(&sb, "\r\n");
+	sbuf_addf(&sb, "<html><head><title>Error %d</title></head><body><b>%d - ",
+	    status, status);
+	sbuf_add_xml(&sb, text);
+	sbuf_adds(&sb, "</b></body></html>\r\n");
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
+	c->status = status;
+	conn_close_after_write(c);
+}
+
+/* 401 with the realm icecast2 uses (libshout and butt look for it). */
+void
+resp_auth_required(struct conn *c)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head(&sb, 401, "text/plain; charset=utf-8", NULL);
+	sbuf_adds(&sb, "WWW-Authenticate: Basic realm=\"Icecast2 Server\"\r\n\r\n"
+	    "You need to authenticate\r\n");
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
+	c->status = 401;
+	conn_close_after_write(c);
+}
+
+/* <iceresponse> document for admin commands. */
+void
+resp_iceresponse(struct conn *c, const char *message, int ret)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	sbuf_adds(&sb, "<?xml version=\"1.0\"?>\n<iceresponse><message>");
+	sbuf_add_xml(&sb, message);
+	sbuf_addf(&sb, "</message><return>%d</return></iceresponse>\n", ret);
+	resp_send(c, 200, "text/xml; charset=utf-8", sb.data, sb.len);
+	sbuf_free(&sb);
+}

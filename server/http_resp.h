@@ -1,0 +1,42 @@
+/*
+ * http_resp.h: writing responses the way icecast2 writes them (status line,
+ * header order and error bodies that clients log), plus the configured
+ * <http-headers>.
+ */
+#ifndef FLOE_HTTP_RESP_H
+#define FLOE_HTTP_RESP_H
+
+#include <stddef.h>
+
+struct conn;
+struct sbuf;
+struct config_mount;
+
+/** Reason phrase for a status code, as icecast2 words them. */
+const char *resp_reason(int status);
+
+/**
+ * Append icecast's common head: "HTTP/1.0 <status> <reason>", Server,
+ * Connection: Close, Date, Content-Type, the no-cache trio, then the global
+ * and the mount's <http-headers>. The caller adds more and the blank line.
+ */
+void resp_head(struct sbuf *sb, int status, const char *content_type,
+    const struct config_mount *mc);
+
+/** A complete response with a body and Content-Length, then close. */
+void resp_send(struct conn *c, int status, const char *content_type,
+    const char *body, size_t len);
+
+/** icecast's plain-text errors (401 with WWW-Authenticate, 403 texts). */
+void resp_plain_error(struct conn *c, int status, const char *text);
+
+/** icecast's HTML errors: "<b>400 - text</b>" (400, 404...). */
+void resp_html_error(struct conn *c, int status, const char *text);
+
+/** 401 asking for Basic credentials. */
+void resp_auth_required(struct conn *c);
+
+/** The <iceresponse> XML answer of admin commands. */
+void resp_iceresponse(struct conn *c, const char *message, int ret);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * listener.c: serving a mount to one listener.
+ *
+ * The cursor (cur, pos) walks the mount's shared blocks. listener_fill hands
+ * the socket buffer references to block data, up to LISTENER_HIGH bytes
+ * queued; libevent calls back when the buffer drains below LISTENER_LOW,
+ * and we top it up again. A listener that has everything parks on the
+ * mount's waiting list and is woken by the next block: a listener that is
+ * neither caught up nor draining costs nothing per incoming block.
+ *
+ * ICY metadata: every metaint audio bytes a metadata block goes out: the
+ * mount's rendered title if it changed since the last one this listener
+ * got, else a single zero byte.
+ */
+#include "listener.h"
+#include "block.h"
+#include "config.h"
+#include "conn.h"
+#include "format.h"
+#include "http_parse.h"
+#include "http_resp.h"
+#include "icy.h"
+#include "log.h"
+#include "mount.h"
+#include "server.h"
+#include "util.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Why these marks: 64 KiB queued per listener covers a full burst in one
+ * go and four seconds of 128 kbps audio; refilling when it drops under
+ * 16 KiB keeps the kernel's send buffer from running dry between refills.
+ * The bytes are references to shared blocks, not copies, so the cost per
+ * listener is a few evbuffer chain headers. */
+#define LISTENER_HIGH	(64 * 1024)
+#define LISTENER_LOW	(16 * 1024)
+
+/* Why 4 KiB: a listener sends nothing after its request, except players
+ * that close; whatever arrives is discarded in reads of this size. */
+#define LISTENER_DISCARD 4096
+
+/* evbuffer cleanup: the socket is done with a block reference. */
+static void
+release_block(const void *data, size_t len, void *arg)
+{
+	block_unref(arg);
+}
+
+/* evbuffer cleanup: the socket is done with a metadata reference. */
+static void
+release_meta(const void *data, size_t len, void *arg)
+{
+	icy_meta_unref(arg);
+}
+
+/* evbuffer cleanup: the socket is done with Ogg header pages. */
+static void
+release_hdrs(const void *data, size_t len, void *arg)
+{
+	ogg_headers_unref(arg);
+}
+
+/* Name of the mount a listener is on, for log lines. */
+const char *
+listener_mount_name(const struct listener *l)
+{
+	return l->mount != NULL ? l->mount->name : "-";
+}
+
+/* Further behind than the queue keeps? */
+int
+listener_lagging(const struct listener *l)
+{
+	const struct queue *q = &l->mount->q;
+
+	if (l->cur == NULL)
+		return 0;
+	return l->pos < q->head_pos || q->tail_pos - l->pos > q->limit;
+}
+
+/* Drop a listener that cannot keep up; nobody else notices. */
+void
+listener_drop_slow(struct listener *l)
+{
+	struct mount *m = l->mount;
+
+	log_info("listener %s on %s is %llu bytes behind (queue-size %zu): dropped as too slow",
+	    l->conn->ip, m->name, (unsigned long long)(m->q.tail_pos - l->pos), m->q.limit);
+	m->slow++;
+	conn_close(l->conn);
+}
+
+/* Park until the source appends a block. */
+static void
+listener_park(struct listener *l)
+{
+	if (!l->waiting) {
+		TAILQ_INSERT_TAIL(&l->mount->waiting, l, wentry);
+		l->waiting = 1;
+	}
+}
+
+/* Send the metadata block due at this point of the stream. */
+static void
+listener_add_meta(struct listener *l, struct evbuffer *out, struct icy_meta *meta)
+{
+	if (meta == NULL || meta == l->last_meta) {
+		evbuffer_add(out, icy_empty, 1);
+		l->sent++;
+		return;
+	}
+	icy_meta_ref(meta);
+	evbuffer_add_reference(out, meta->data, meta->len, release_meta, meta);
+	icy_meta_ref(meta);
+	icy_meta_unref(l->last_meta);
+	l->last_meta = meta;
+	l->sent += meta->len;
+}
+
+/* Choose where a listener starts: the burst point for a new listener, the
+ * live edge for one moved from another mount. */
+static int
+listener_begin(struct listener *l, int live)
+{
+	struct queue *q = &l->mount->q;
+	struct block *b = live ? q->live : q->burst;
+	struct evbuffer *out = conn_output(l->conn);
+
+	if (b == NULL)
+		b = live ? q->burst : q->live;
+	if (b == NULL)
+		b = q->tail;		/* no start point at all: take what there is */
+	if (b == NULL)
+		return -1;
+	block_ref(b);
+	l->cur = b;
+	l->pos = b->pos;
+	/* Ogg joined mid-chain: the codec headers go first. */
+	if (b->hdrs != NULL && !(b->flags & BLOCK_CHAIN)) {
+		ogg_headers_ref(b->hdrs);
+		evbuffer_add_reference(out, b->hdrs->data, b->hdrs->len, release_hdrs, b->hdrs);
+		l->sent += b->hdrs->len;
+	}
+	return 0;
+}
+
+/* Hand over block references until the high-water mark or the live edge. */
+void
+listener_fill(struct listener *l)
+{
+	struct evbuffer *out = conn_output(l->conn);
+	struct mount *m = l->mount;
+	struct block *b, *nb;
+	size_t off, n;
+	uint64_t before = l->sent;
+
+	if (l->conn->closing || l->waiting)
+		return;
+	if (l->cur == NULL && listener_begin(l, l->join_live) < 0) {
+		listener_park(l);
+		return;
+	}
+	if (listener_lagging(l)) {
+		listener_drop_slow(l);
+		return;
+	}
+	while (evbuffer_get_length(out) < LISTENER_HIGH) {
+		b = l->cur;
+		if (l->pos == b->pos + b->len) {
+			if ((nb = block_next(b)) == NULL) {
+				listener_park(l);
+				break;
+			}
+			block_ref(nb);
+			block_unref(b);
+			l->cur = b = nb;
+		}
+		off = (size_t)(l->pos - b->pos);
+		n = b->len - off;
+		if (l->metaint != 0) {
+			if (l->icy_left == 0) {
+				listener_add_meta(l, out, b->meta);
+				l->icy_left = l->metaint;
+			}
+			n = FLOE_MIN(n, l->icy_left);
+			l->icy_left -= n;
+		}
+		block_ref(b);
+		evbuffer_add_reference(out, b->data + off, n, release_block, b);
+		l->pos += n;
+		l->sent += n;
+	}
+	m->bytes_sent += l->sent - before;
+}
+
+/* The socket drained below the low-water mark. */
+static void
+listener_writable(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	listener_fill(c->listener);
+}
+
+/* Listeners have nothing to say; discard what they send. */
+static void
+listener_readable(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* Append a header line unless the value is empty. */
+static void
+add_icy(struct sbuf *sb, const char *name, const char *value)
+{
+	char *clean;
+
+	if (value == NULL || *value == '\0')
+		return;
+	clean = str_sanitize(value, 1024);	/* no CR/LF can split the head */
+	sbuf_addf(sb, "%s:%s\r\n", name, clean);
+	free(clean);
+}
+
+/* The response head icecast2 sends a listener. */
+static void
+listener_head(struct sbuf *sb, const struct mount *m, size_t metaint)
+{
+	const struct stream_info *si = &m->info;
+
+	resp_head(sb, 200, si->content_type, m->conf);
+	add_icy(sb, "icy-br", si->bitrate);
+	add_icy(sb, "ice-audio-info", si->audio_info);
+	add_icy(sb, "icy-description", si->description);
+	add_icy(sb, "icy-genre", si->genre);
+	add_icy(sb, "icy-name", si->name);
+	sbuf_addf(sb, "icy-pub:%d\r\n", si->public > 0);
+	add_icy(sb, "icy-url", si->url);
+	if (metaint > 0)
+		sbuf_addf(sb, "icy-metaint:%zu\r\n", metaint);
+	/* Browser players may read these only if exposed. */
+	sbuf_adds(sb, "Access-Control-Expose-Headers: icy-br, icy-description, icy-genre, "
+	    "icy-metaint, icy-name, icy-pub, icy-url, ice-audio-info\r\n\r\n");
+}
+
+/* Serve a mount: limits, head, burst. */
+void
+listener_start(struct conn *c, const struct http_request *r, struct mount *m,
+    const char *requested)
+{
+	struct listener *l;
+	struct sbuf sb;
+	const char *icy = http_header_get(r, "Icy-MetaData");
+	long max = mount_max_listeners(m);
+	size_t metaint = 0;
+	struct timeval tv = { srv.config->client_timeout, 0 };
+
+	if (max >= 0 && m->nlisteners >= (unsigned long)max) {
+		log_info("listener %s refused on %s: max-listeners %ld reached", c->ip, m->name, max);
+		resp_plain_error(c, 403, "max listeners reached");
+		return;
+	}
+	if (icy != NULL && strcmp(icy, "1") == 0 && m->fmt->icy)
+		metaint = (size_t)mount_metaint(m);
+
+	sbuf_init(&sb);
+	listener_head(&sb, m, metaint);
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
+	c->status = 200;
+	if (strcmp(r->method, "HEAD") == 0) {
+		conn_close_after_write(c);
+		return;
+	}
+
+	l = xcalloc(1, sizeof *l);
+	l->conn = c;
+	l->mount = m;
+	l->metaint = metaint;
+	l->icy_left = metaint;
+	if (strcmp(requested, m->name) != 0)
+		l->origin = xstrdup(requested);
+	c->listener = l;
+	c->role = CONN_LISTENER;
+	TAILQ_INSERT_TAIL(&m->listeners, l, entry);
+	m->nlisteners++;
+	if (m->nlisteners > m->peak)
+		m->peak = m->nlisteners;
+	srv.stats.listeners++;
+	srv.stats.listener_connections++;
+	log_debug("listener %s on %s%s", c->ip, m->name, metaint ? " (ICY metadata)" : "");
+
+	bufferevent_setcb(c->bev, listener_readable, listener_writable, conn_on_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, LISTENER_LOW, 0);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, LISTENER_DISCARD);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	listener_fill(l);
+}
+
+/* Leave the mount's lists and counters (the listener object stays). */
+static void
+listener_unlink(struct listener *l)
+{
+	struct mount *m = l->mount;
+
+	if (l->waiting)
+		TAILQ_REMOVE(&m->waiting, l, wentry);
+	l->waiting = 0;
+	TAILQ_REMOVE(&m->listeners, l, entry);
+	m->nlisteners--;
+	srv.stats.listeners--;
+	if (l->cur != NULL)
+		block_unref(l->cur);
+	l->cur = NULL;
+}
+
+/* The connection is closing: leave the mount, log, free. */
+void
+listener_detach(struct listener *l, int log)
+{
+	struct conn *c = l->conn;
+	struct mount *m = l->mount;
+	int64_t now = time_wall();
+
+	listener_unlink(l);
+	if (log)
+		log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
+		    l->sent, c->referer, c->user_agent, now - c->connected_at);
+	icy_meta_unref(l->last_meta);
+	free(l->origin);
+	free(l);
+	c->listener = NULL;
+	mount_release(m);
+}
+
+/* Join another mount at its live edge, keeping the ICY framing going. */
+void
+listener_move(struct listener *l, struct mount *to)
+{
+	listener_unlink(l);
+	l->mount = to;
+	l->join_live = 1;	/* join at the live edge */
+	TAILQ_INSERT_TAIL(&to->listeners, l, entry);
+	to->nlisteners++;
+	if (to->nlisteners > to->peak)
+		to->peak = to->nlisteners;
+	srv.stats.listeners++;
+	listener_fill(l);
+}

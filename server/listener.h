@@ -1,0 +1,50 @@
+/*
+ * listener.h: a listener of a mount: the response head, the burst, and the
+ * cursor that walks the mount's shared blocks, handing references (never
+ * copies) to the socket buffer, with ICY metadata spliced in on request.
+ */
+#ifndef FLOE_LISTENER_H
+#define FLOE_LISTENER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+struct conn;
+struct http_request;
+struct mount;
+struct block;
+struct icy_meta;
+
+struct listener {
+	struct conn	*conn;
+	struct mount	*mount;
+	struct block	*cur;		/* block holding pos (reference held), NULL before start */
+	uint64_t	 pos;		/* absolute position of the next byte to hand over */
+	size_t		 metaint;	/* 0: no ICY metadata */
+	size_t		 icy_left;	/* audio bytes before the next metadata block */
+	struct icy_meta	*last_meta;	/* last metadata sent (reference held) */
+	int		 waiting;	/* on mount->waiting */
+	int		 join_live;	/* moved here: start at the live edge, not the burst */
+	uint64_t	 sent;		/* bytes handed to the socket (audio + metadata) */
+	char		*origin;	/* mount asked for, if served from a fallback */
+	TAILQ_ENTRY(listener) entry;
+	TAILQ_ENTRY(listener) wentry;
+};
+
+/** Serve mount m (resolved from the requested name) to this connection. */
+void listener_start(struct conn *c, const struct http_request *r, struct mount *m,
+    const char *requested);
+/** Hand over whatever is available now, up to the high-water mark. */
+void listener_fill(struct listener *l);
+/** Detach from the mount (the connection is closing); log_access if asked. */
+void listener_detach(struct listener *l, int log);
+/** Move to another mount (fallback, override), joining at its live edge. */
+void listener_move(struct listener *l, struct mount *to);
+/** Is the listener further behind than the mount's queue allows? */
+int listener_lagging(const struct listener *l);
+/** Drop a listener that cannot keep up (counted in slow_listeners). */
+void listener_drop_slow(struct listener *l);
+const char *listener_mount_name(const struct listener *l);
+
+#endif

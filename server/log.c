@@ -1,0 +1,178 @@
+/*
+ * log.c: error and access logs. Every string that reaches a log line is
+ * escaped here, so a hostile title or user agent cannot forge log lines.
+ */
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static FILE	*log_err;		/* NULL: stderr */
+static FILE	*log_acc;		/* NULL: stderr */
+static char	*log_err_path;
+static char	*log_acc_path;
+static int	 log_level = LOG_INFO;
+
+static const char *level_names[] = { "", "EROR", "WARN", "INFO", "DBUG" };
+
+/* Open one log file in append mode; NULL for stderr or on failure. */
+static FILE *
+log_open_one(const char *path, int *err)
+{
+	FILE *f;
+
+	*err = 0;
+	if (path == NULL || strcmp(path, "-") == 0)
+		return NULL;
+	if ((f = fopen(path, "a")) == NULL) {
+		*err = errno;
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+/* Open both logs. */
+int
+log_open(const char *errorlog, const char *accesslog, int level)
+{
+	int err;
+	FILE *e, *a;
+
+	log_level = level;
+	e = log_open_one(errorlog, &err);
+	if (err != 0) {
+		log_error("cannot open error log %s: %s", errorlog, strerror(err));
+		return -1;
+	}
+	a = log_open_one(accesslog, &err);
+	if (err != 0) {
+		if (e != NULL)
+			fclose(e);
+		log_error("cannot open access log %s: %s", accesslog, strerror(err));
+		return -1;
+	}
+	log_close();
+	log_err = e;
+	log_acc = a;
+	log_err_path = xstrdup(errorlog);
+	log_acc_path = xstrdup(accesslog);
+	return 0;
+}
+
+/* Reopen both files at their paths (logrotate's copy-and-signal). */
+void
+log_reopen(void)
+{
+	char *e = xstrdup(log_err_path), *a = xstrdup(log_acc_path);
+
+	if (log_open(e, a, log_level) == 0)
+		log_info("logs reopened");
+	free(e);
+	free(a);
+}
+
+/* Change the level without reopening. */
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+/* Close the files; later lines go to stderr. */
+void
+log_close(void)
+{
+	if (log_err != NULL)
+		fclose(log_err);
+	if (log_acc != NULL)
+		fclose(log_acc);
+	log_err = log_acc = NULL;
+	free(log_err_path);
+	free(log_acc_path);
+	log_err_path = log_acc_path = NULL;
+}
+
+/* Write s to f with control characters shown as \xNN. */
+static void
+log_escaped(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* One levelled error-log line with a local timestamp. */
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	FILE *f = log_err != NULL ? log_err : stderr;
+	char when[32], *text;
+	time_t now = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	if ((int)level > log_level)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	localtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "[%s] %s ", when, level_names[level]);
+	log_escaped(f, text != NULL ? text : fmt);
+	fputc('\n', f);
+	fflush(f);
+	free(text);
+}
+
+/* Write a quoted access-log field, escaping quotes and control bytes. */
+static void
+log_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	if (s == NULL || *s == '\0')
+		fputc('-', f);
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* One combined-format access line. */
+void
+log_access(const char *ip, const char *user, int64_t when, const char *request,
+    int status, uint64_t bytes, const char *referer, const char *agent, int64_t seconds)
+{
+	FILE *f = log_acc != NULL ? log_acc : stderr;
+	char date[64];
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S %z", &tm);
+	fprintf(f, "%s - ", ip);
+	log_escaped(f, user != NULL && *user != '\0' ? user : "-");
+	fprintf(f, " [%s] ", date);
+	log_quoted(f, request);
+	fprintf(f, " %d %llu ", status, (unsigned long long)bytes);
+	log_quoted(f, referer);
+	fputc(' ', f);
+	log_quoted(f, agent);
+	fprintf(f, " %lld\n", (long long)seconds);
+	fflush(f);
+}

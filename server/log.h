@@ -1,0 +1,31 @@
+/*
+ * log.h: the error log (levelled, one line per event) and the access log
+ * (icecast's combined format, written when a listener leaves).
+ */
+#ifndef FLOE_LOG_H
+#define FLOE_LOG_H
+
+#include <stdint.h>
+
+enum log_level { LOG_ERROR = 1, LOG_WARN = 2, LOG_INFO = 3, LOG_DEBUG = 4 };
+
+/** Open the logs; NULL or "-" means stderr. Returns -1 and logs why on failure. */
+int log_open(const char *errorlog, const char *accesslog, int level);
+/** Reopen both files (after logrotate moved them); keeps the old ones on failure. */
+void log_reopen(void);
+void log_set_level(int level);
+void log_close(void);
+
+/** Write one error-log line; control characters in the text are escaped. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/** One access-log line, as icecast writes it:
+ *  ip - user [date] "METHOD uri HTTP/x" status bytes "referer" "agent" seconds */
+void log_access(const char *ip, const char *user, int64_t when, const char *request,
+    int status, uint64_t bytes, const char *referer, const char *agent, int64_t seconds);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * router.c: a complete request head becomes a source, a listener, an admin
+ * command, a status document, a file from webroot, or an error, in that
+ * order of checks. Limits and credentials are checked here, before any
+ * role is given, so every role starts from a request it may serve.
+ */
+#include "router.h"
+#include "admin.h"
+#include "auth.h"
+#include "config.h"
+#include "conn.h"
+#include "http_parse.h"
+#include "http_resp.h"
+#include "listener.h"
+#include "log.h"
+#include "mount.h"
+#include "server.h"
+#include "source.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Why 256: icecast2 has no limit, but a mount name is shown in every
+ * status document and log line; real ones are under 64 bytes. */
+#define MOUNT_NAME_MAX 256
+
+/* Why 8 MiB: web pages, scripts and images of a station's site; a larger
+ * file is not what webroot is for. */
+#define WEBROOT_FILE_MAX (8 * 1024 * 1024)
+
+/* Is this a name a mount may have: leading '/', printable, bounded? */
+static int
+mount_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n < 2 || n > MOUNT_NAME_MAX || name[0] != '/')
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	return strstr(name, "/../") == NULL;
+}
+
+/* SOURCE or PUT: authenticate, check limits, start the source. */
+static void
+route_source(struct conn *c, const struct http_request *r)
+{
+	const struct config *cf = srv.config;
+	const struct config_mount *mc;
+	struct mount *m;
+	char *user = NULL, *pass = NULL;
+
+	if (r->path[0] != '/') {
+		log_info("source from %s: mount \"%s\" does not start with /", c->ip, r->path);
+		resp_html_error(c, 400, "Mountpoint must begin with /");
+		return;
+	}
+	if (!mount_name_ok(r->path)) {
+		resp_html_error(c, 400, "Invalid mountpoint name");
+		return;
+	}
+	mc = config_find_mount(cf, r->path);
+	auth_parse_basic(http_header_get(r, "Authorization"), &user, &pass);
+	if (!auth_source_ok(cf, mc, user, pass)) {
+		/* libshout's first, credential-less request lands here on purpose. */
+		if (user != NULL)
+			log_warn("source %s from %s: wrong password for user \"%s\"",
+			    r->path, c->ip, user);
+		free(user);
+		free(pass);
+		resp_auth_required(c);
+		return;
+	}
+	free(c->user);
+	c->user = user;
+	free(pass);
+	if (strcmp(r->method, "PUT") == 0 && http_header_get(r, "Content-Type") == NULL) {
+		resp_plain_error(c, 403, "No Content-type given");
+		return;
+	}
+	m = mount_find(r->path);
+	if (m != NULL && m->source != NULL) {
+		log_info("source %s from %s refused: mountpoint in use", r->path, c->ip);
+		resp_plain_error(c, 403, "Mountpoint in use");
+		return;
+	}
+	if (srv.stats.sources >= (unsigned long)cf->sources) {
+		log_warn("source %s from %s refused: <sources> limit %ld reached", r->path,
+		    c->ip, cf->sources);
+		resp_plain_error(c, 403, "too many sources connected");
+		return;
+	}
+	if (conn_count_client(c) < 0) {
+		log_warn("source %s from %s refused: <clients> limit %ld reached", r->path,
+		    c->ip, cf->clients);
+		resp_plain_error(c, 403, "Icecast connection limit reached");
+		return;
+	}
+	source_start(c, r, mount_get(r->path));
+}
+
+/* Content type of a webroot file, by extension. */
+static const char *
+file_type(const char *path)
+{
+	static const char *const types[][2] = {
+		{ ".html", "text/html; charset=utf-8" }, { ".htm", "text/html; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" }, { ".js", "text/javascript; charset=utf-8" },
+		{ ".json", "application/json" }, { ".svg", "image/svg+xml" },
+		{ ".png", "image/png" }, { ".jpg", "image/jpeg" }, { ".ico", "image/x-icon" },
+		{ ".txt", "text/plain; charset=utf-8" }, { ".xml", "text/xml; charset=utf-8" },
+		{ ".m3u", "audio/x-mpegurl" }, { ".pls", "audio/x-scpls" },
+		{ ".mp3", "audio/mpeg" }, { ".ogg", "application/ogg" },
+	};
+	const char *dot = strrchr(path, '.');
+	size_t i;
+
+	for (i = 0; dot != NULL && i < FLOE_NELEM(types); i++)
+		if (str_ieq(dot, types[i][0]))
+			return types[i][1];
+	return "application/octet-stream";
+}
+
+/* Serve a file below webroot; 0 if served, -1 if there is no such file. */
+static int
+route_file(struct conn *c, const struct http_request *r)
+{
+	const char *root = srv.config->webroot;
+	char *path, *body;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (root == NULL || strstr(r->path, "..") != NULL)
+		return -1;
+	path = xasprintf("%s%s%s", root, r->path,
+	    r->path[strlen(r->path) - 1] == '/' ? "index.html" : "");
+	fd = open(path, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WEBROOT_FILE_MAX) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -1;
+	}
+	body = xmalloc((size_t)st.st_size + 1);
+	n = read(fd, body, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(body);
+		free(path);
+		return -1;
+	}
+	srv.stats.file_connections++;
+	if (strcmp(r->method, "HEAD") == 0)
+		n = 0;
+	resp_send(c, 200, file_type(path), body, (size_t)n);
+	free(body);
+	free(path);
+	return 0;
+}
+
+/* GET or HEAD. */
+static void
+route_get(struct conn *c, const struct http_request *r)
+{
+	struct mount *m;
+
+	if (strncmp(r->path, "/admin/", 7) == 0) {
+		if (conn_count_client(c) < 0) {
+			resp_plain_error(c, 403, "Icecast connection limit reached");
+			return;
+		}
+		admin_handle(c, r);
+		return;
+	}
+	if (strcmp(r->path, "/status-json.xsl") == 0) {
+		admin_status_json(c);
+		return;
+	}
+	if ((m = mount_resolve(r->path)) != NULL) {
+		if (conn_count_client(c) < 0) {
+			log_warn("listener %s on %s refused: <clients> limit %ld reached", c->ip,
+			    r->path, srv.config->clients);
+			resp_plain_error(c, 403, "Icecast connection limit reached");
+			return;
+		}
+		listener_start(c, r, m, r->path);
+		return;
+	}
+	if (route_file(c, r) == 0)
+		return;
+	resp_html_error(c, 404, "The file you requested could not be found");
+}
+
+/* Entry point from conn.c. */
+void
+router_dispatch(struct conn *c)
+{
+	const struct http_request *r = c->req;
+
+	if (strcmp(r->method, "SOURCE") == 0 || strcmp(r->method, "PUT") == 0)
+		route_source(c, r);
+	else if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
+		if (r->path[0] != '/') {
+			resp_html_error(c, 400, "Bad request");
+			return;
+		}
+		route_get(c, r);
+	} else if (strcmp(r->method, "OPTIONS") == 0) {
+		/* libshout's TLS-upgrade probe: icecast2 closes, and libshout then
+		 * goes on without TLS. */
+		conn_close(c);
+	} else
+		resp_html_error(c, 400, "unknown request");
+}

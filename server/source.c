@@ -1,0 +1,402 @@
+/*
+ * source.c: ingest. The source's bytes go: socket -> (chunked decode) ->
+ * (strip interleaved ICY metadata) -> dump file -> pending buffer -> the
+ * format handler cuts whole frames/pages -> blocks -> mount queue, which
+ * wakes the listeners that were waiting. Nothing here ever waits for a
+ * listener: a slow listener is the lag policy's business (listener.c).
+ */
+#include "source.h"
+#include "block.h"
+#include "config.h"
+#include "conn.h"
+#include "format.h"
+#include "http_parse.h"
+#include "icy.h"
+#include "listener.h"
+#include "log.h"
+#include "mount.h"
+#include "server.h"
+#include "util.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Why 64 KiB: one read of this much is a quarter second of even a 2 Mbit/s
+ * stream; reading more at once only delays the first listeners' wake-up. */
+#define SOURCE_READ 65536
+
+/* Why 1 MiB: Ogg header pages with cover art run to a few hundred KiB;
+ * beyond this it is not a header but a hostile or broken stream. */
+#define OGG_HEADERS_MAX (1024 * 1024)
+
+struct source {
+	struct conn	*conn;
+	struct mount	*mount;
+	struct format_state fs;
+	int		 chunked;
+	struct http_chunked ch;
+	struct icy_deframer *icy;	/* the source interleaves ICY metadata */
+	FILE		*dump;
+	uint8_t		*pending;	/* bytes not yet cut into blocks */
+	size_t		 plen;
+	size_t		 pcap;
+	struct sbuf	 hdr_acc;	/* Ogg: header pages of the chain being read */
+	int		 hdr_open;
+	int64_t		 started;
+};
+
+/* First present header among names. */
+static const char *
+first_header(const struct http_request *r, const char *const *names)
+{
+	const char *v;
+
+	for (; *names != NULL; names++)
+		if ((v = http_header_get(r, *names)) != NULL && *v != '\0')
+			return v;
+	return NULL;
+}
+
+/* A header value made safe for stats, pages and logs. */
+static char *
+info_value(const struct http_request *r, const char *const *names, const char *conf)
+{
+	const char *v = conf != NULL ? conf : first_header(r, names);
+
+	return v != NULL ? str_sanitize(v, 1024) : NULL;
+}
+
+/* ice-audio-info with any "ice-" key prefixes removed (some encoders add them). */
+static char *
+normalize_audio_info(const char *v)
+{
+	struct sbuf sb;
+	const char *p = v, *end;
+	size_t len;
+	char *out;
+
+	if (v == NULL)
+		return NULL;
+	sbuf_init(&sb);
+	while (*p != '\0') {
+		end = strchr(p, ';');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+		if (len > 4 && str_iprefix(p, "ice-"))
+			p += 4, len -= 4;
+		if (len > 0) {
+			if (sb.len > 0)
+				sbuf_add(&sb, ";", 1);
+			sbuf_add(&sb, p, len);
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	out = str_sanitize(sb.data, 1024);
+	sbuf_free(&sb);
+	return out;
+}
+
+/* Value of key in a "k=v;k=v" audio-info string, allocated, or NULL. */
+static char *
+audio_info_get(const char *ai, const char *key)
+{
+	const char *p = ai;
+	size_t klen = strlen(key);
+
+	while (p != NULL && *p != '\0') {
+		if (strncasecmp(p, key, klen) == 0 && p[klen] == '=')
+			return xstrndup(p + klen + 1, strcspn(p + klen + 1, ";"));
+		p = strchr(p, ';');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+/* Take the stream description from the request, config values first. */
+static void
+source_read_info(struct mount *m, const struct http_request *r, const char *ip)
+{
+	static const char *const n_name[] = { "ice-name", "icy-name", "x-audiocast-name", NULL };
+	static const char *const n_desc[] = { "ice-description", "icy-description",
+	    "x-audiocast-description", NULL };
+	static const char *const n_url[] = { "ice-url", "icy-url", "x-audiocast-url", NULL };
+	static const char *const n_genre[] = { "ice-genre", "icy-genre", "x-audiocast-genre", NULL };
+	static const char *const n_br[] = { "ice-bitrate", "icy-br", "x-audiocast-bitrate", NULL };
+	static const char *const n_pub[] = { "ice-public", "icy-pub", "x-audiocast-public", NULL };
+	static const char *const n_ct[] = { "Content-Type", NULL };
+	static const char *const n_ua[] = { "User-Agent", NULL };
+	const struct config_mount *mc = m->conf;
+	struct stream_info *si = &m->info;
+	const char *pub;
+	long v;
+
+	free(si->content_type); free(si->name); free(si->description); free(si->url);
+	free(si->genre); free(si->bitrate); free(si->audio_info); free(si->user_agent);
+	free(si->source_ip);
+	si->content_type = info_value(r, n_ct, NULL);
+	if (si->content_type == NULL)
+		si->content_type = xstrdup("audio/mpeg");
+	si->name = info_value(r, n_name, mc ? mc->stream_name : NULL);
+	si->description = info_value(r, n_desc, mc ? mc->stream_description : NULL);
+	si->url = info_value(r, n_url, mc ? mc->stream_url : NULL);
+	si->genre = info_value(r, n_genre, mc ? mc->genre : NULL);
+	si->bitrate = info_value(r, n_br, mc ? mc->bitrate : NULL);
+	si->audio_info = normalize_audio_info(http_header_get(r, "ice-audio-info"));
+	if (si->audio_info != NULL && *si->audio_info == '\0') {
+		free(si->audio_info);
+		si->audio_info = NULL;
+	}
+	if (si->bitrate == NULL && si->audio_info != NULL)
+		si->bitrate = audio_info_get(si->audio_info, "bitrate");
+	si->user_agent = info_value(r, n_ua, NULL);
+	si->source_ip = xstrdup(ip);
+	pub = first_header(r, n_pub);
+	si->public = pub != NULL && parse_long(pub, -1, 1, &v) == 0 ? (int)v : 0;
+	if (mc != NULL && mc->public >= 0)
+		si->public = mc->public;
+}
+
+/* Open dump-file (strftime patterns expanded, as icecast2 does). */
+static FILE *
+source_open_dump(const char *pattern, const char *mount)
+{
+	char path[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f;
+
+	localtime_r(&now, &tm);
+	if (strftime(path, sizeof path, pattern, &tm) == 0)
+		snprintf(path, sizeof path, "%s", pattern);
+	if ((f = fopen(path, "ab")) == NULL)
+		log_warn("mount %s: cannot open dump-file %s: %s", mount, path, strerror(errno));
+	else
+		log_info("mount %s: dumping stream to %s", mount, path);
+	return f;
+}
+
+/* Ogg bookkeeping for a block about to be appended: collect header pages,
+ * and publish them when the chain's first audio page arrives. */
+static void
+source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
+{
+	struct mount *m = s->mount;
+
+	if (flags & BLOCK_CHAIN) {
+		s->hdr_acc.len = 0;
+		s->hdr_open = 1;
+	}
+	if (flags & BLOCK_HEADER) {
+		if (s->hdr_open && s->hdr_acc.len + n <= OGG_HEADERS_MAX)
+			sbuf_add(&s->hdr_acc, p, n);
+		else
+			s->hdr_open = 0;	/* too large: late joiners wait for the next chain */
+		return;
+	}
+	if (s->hdr_open && (flags & BLOCK_SYNC)) {
+		ogg_headers_unref(m->hdrs);
+		m->hdrs = ogg_headers_new(s->hdr_acc.data, s->hdr_acc.len);
+		s->hdr_open = 0;
+		log_debug("mount %s: new Ogg chain, %zu bytes of headers", m->name, s->hdr_acc.len);
+	}
+}
+
+/* Cut whole frames/pages from the pending bytes into blocks. */
+static void
+source_cut(struct source *s)
+{
+	const struct format_ops *ops = s->fs.ops;
+	size_t off = 0, n;
+	uint32_t flags;
+
+	while (off < s->plen) {
+		n = ops->take(&s->fs, s->pending + off, s->plen - off, &flags);
+		if (n == 0) {
+			if (s->plen - off < ops->max_unit)
+				break;		/* an incomplete frame: wait for the rest */
+			n = s->plen - off;	/* no framing found in max_unit: pass as is */
+			flags = 0;
+		}
+		if (ops == &format_ogg)
+			source_ogg_block(s, s->pending + off, n, flags);
+		mount_append(s->mount, block_new(s->pending + off, n, 0, flags));
+		off += n;
+	}
+	memmove(s->pending, s->pending + off, s->plen - off);
+	s->plen -= off;
+}
+
+/* Bytes from the source: decode, strip, dump, cut. */
+static void
+source_readable(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct source *s = c->source;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t *p;
+	size_t len;
+	int n, ended = 0;
+	char *title;
+	enum parse_result res;
+
+	while (!ended && evbuffer_get_length(in) > 0) {
+		p = s->pending + s->plen;
+		n = evbuffer_remove(in, p, FLOE_MIN(s->pcap - s->plen, (size_t)SOURCE_READ));
+		if (n <= 0)
+			break;
+		len = (size_t)n;
+		if (s->chunked) {
+			res = http_chunked_decode(&s->ch, (char *)p, len, &len);
+			if (res == PARSE_ERROR) {
+				log_warn("source on %s: bad chunked encoding (%s), disconnecting",
+				    s->mount->name, s->ch.error);
+				conn_close(c);
+				return;
+			}
+			ended = res == PARSE_OK;
+		}
+		if (s->icy != NULL) {
+			icy_deframe(s->icy, p, len, &len, &title);
+			if (title != NULL) {
+				char *utf8 = icy_to_utf8(title, s->mount->conf ?
+				    s->mount->conf->charset : NULL);
+				mount_set_title(s->mount, utf8, NULL, NULL);
+				free(utf8);
+				free(title);
+			}
+		}
+		if (s->dump != NULL && len > 0 && fwrite(p, 1, len, s->dump) != len) {
+			log_warn("mount %s: dump-file write failed, dump stopped", s->mount->name);
+			fclose(s->dump);
+			s->dump = NULL;
+		}
+		s->plen += len;
+		source_cut(s);
+	}
+	if (ended) {
+		log_info("source on %s ended its chunked body", s->mount->name);
+		conn_close(c);
+	}
+}
+
+/* Become the source of m. */
+void
+source_start(struct conn *c, const struct http_request *r, struct mount *m)
+{
+	struct source *s;
+	const char *te = http_header_get(r, "Transfer-Encoding");
+	const char *expect = http_header_get(r, "Expect");
+	const char *mi = http_header_get(r, "icy-metaint");
+	struct timeval tv = { srv.config->source_timeout, 0 };
+	long metaint;
+
+	s = xcalloc(1, sizeof *s);
+	s->conn = c;
+	s->mount = m;
+	s->started = time_wall();
+	c->source = s;
+	c->role = CONN_SOURCE;
+	m->source = s;
+	srv.stats.sources++;
+	srv.stats.source_client_connections++;
+	srv.stats.source_total_connections++;
+
+	source_read_info(m, r, c->ip);
+	m->fmt = format_for_type(m->info.content_type);
+	format_state_init(&s->fs, m->fmt);
+	mount_source_started(m);
+	s->pcap = m->fmt->max_unit + SOURCE_READ;
+	s->pending = xmalloc(s->pcap);
+	sbuf_init(&s->hdr_acc);
+	if (te != NULL && str_ieq(te, "chunked")) {
+		s->chunked = 1;
+		http_chunked_init(&s->ch);
+	}
+	if (mi != NULL && parse_long(mi, 1, 1 << 20, &metaint) == 0) {
+		s->icy = xmalloc(sizeof *s->icy);
+		icy_deframer_init(s->icy, (size_t)metaint);
+	}
+	if (m->conf != NULL && m->conf->dump_file != NULL)
+		s->dump = source_open_dump(m->conf->dump_file, m->name);
+
+	log_info("source %s connected from %s (%s, %s, %s%s)", m->name, c->ip,
+	    c->user_agent != NULL ? c->user_agent : "no user agent", m->info.content_type,
+	    m->fmt->name, s->chunked ? ", chunked" : "");
+
+	/* icecast2's exact answers: clients compare these bytes. */
+	if (expect != NULL && str_ieq(expect, "100-continue"))
+		evbuffer_add_printf(conn_output(c), "HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n");
+	evbuffer_add_printf(conn_output(c), "HTTP/1.0 200 OK\r\n\r\n");
+	c->status = 200;
+
+	/* Listeners waiting on the fallback come home. */
+	if (m->conf != NULL && m->conf->fallback_override > 0 && m->conf->fallback_mount != NULL) {
+		struct mount *fb = mount_find(m->conf->fallback_mount);
+		struct listener *l, *next;
+		if (fb != NULL) {
+			TAILQ_FOREACH_SAFE(l, &fb->listeners, entry, next) {
+				if (l->origin != NULL && strcmp(l->origin, m->name) == 0) {
+					free(l->origin);
+					l->origin = NULL;
+					listener_move(l, m);
+				}
+			}
+			mount_release(fb);
+		}
+	}
+
+	bufferevent_setcb(c->bev, source_readable, NULL, conn_on_event, c);
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+	/* Audio that arrived with the head (SOURCE clients do not wait). */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		source_readable(c->bev, c);
+}
+
+/* The connection is closing: the mount loses its source. */
+void
+source_detach(struct source *s)
+{
+	struct mount *m = s->mount;
+
+	log_info("source %s disconnected after %llds, %llu bytes read", m->name,
+	    (long long)(time_wall() - s->started), (unsigned long long)m->bytes_read);
+	mount_source_gone(m);
+	m->source = NULL;
+	srv.stats.sources--;
+	if (s->dump != NULL)
+		fclose(s->dump);
+	free(s->icy);
+	free(s->pending);
+	sbuf_free(&s->hdr_acc);
+	s->conn->source = NULL;
+	free(s);
+	mount_release(m);
+}
+
+/* Silent for source-timeout seconds. */
+void
+source_timeout(struct source *s)
+{
+	log_warn("source %s sent nothing for %lds (source-timeout): disconnecting",
+	    s->mount->name, srv.config->source_timeout);
+}
+
+/* Disconnect (admin, shutdown). */
+void
+source_kill(struct source *s)
+{
+	conn_close(s->conn);
+}

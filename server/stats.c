@@ -1,0 +1,310 @@
+/*
+ * stats.c: collecting statistics into named values (see stats.h), and the
+ * three documents built from them. Every value is escaped at rendering.
+ */
+#include "stats.h"
+#include "config.h"
+#include "format.h"
+#include "mount.h"
+#include "server.h"
+#include "source.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Add one value (copied). */
+static void
+kv_add(struct stat_list *sl, const char *key, const char *value, int number, int public)
+{
+	if (value == NULL)
+		return;
+	if (sl->n == sl->cap) {
+		sl->cap = sl->cap ? sl->cap * 2 : 32;
+		sl->kv = xrealloc(sl->kv, sl->cap * sizeof *sl->kv);
+	}
+	sl->kv[sl->n].key = key;
+	sl->kv[sl->n].value = xstrdup(value);
+	sl->kv[sl->n].number = number;
+	sl->kv[sl->n].public = public;
+	sl->n++;
+}
+
+/* Add a number. */
+static void
+kv_num(struct stat_list *sl, const char *key, unsigned long long v, int public)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%llu", v);
+	kv_add(sl, key, buf, 1, public);
+}
+
+/* Add a string that may be a number (bitrate "128" is, "128k" is not). */
+static void
+kv_maybe_num(struct stat_list *sl, const char *key, const char *v, int public)
+{
+	long n;
+
+	kv_add(sl, key, v, v != NULL && parse_long(v, 0, 1L << 30, &n) == 0, public);
+}
+
+/* icecast2 sorts its stats by name. */
+static int
+kv_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_kv *)a)->key, ((const struct stat_kv *)b)->key);
+}
+
+/* Free the values. */
+void
+stats_list_free(struct stat_list *sl)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++)
+		free(sl->kv[i].value);
+	free(sl->kv);
+	sl->kv = NULL;
+	sl->n = sl->cap = 0;
+}
+
+/* Add icecast's pair of date formats. */
+static void
+kv_dates(struct stat_list *sl, const char *key, const char *key_iso, int64_t t)
+{
+	char buf[64];
+
+	time_icecast(buf, sizeof buf, t);
+	kv_add(sl, key, buf, 0, 1);
+	time_iso8601(buf, sizeof buf, t);
+	kv_add(sl, key_iso, buf, 0, 1);
+}
+
+/* Server-wide values. */
+void
+stats_global(struct stat_list *sl)
+{
+	const struct config *cf = srv.config;
+	const struct server_stats *st = &srv.stats;
+
+	kv_add(sl, "admin", cf->admin, 0, 1);
+	kv_num(sl, "banned_IPs", 0, 0);
+	kv_num(sl, "client_connections", st->client_connections, 0);
+	kv_num(sl, "clients", st->clients, 0);
+	kv_num(sl, "connections", st->connections, 0);
+	kv_num(sl, "file_connections", st->file_connections, 0);
+	kv_add(sl, "host", cf->hostname, 0, 1);
+	kv_num(sl, "listener_connections", st->listener_connections, 0);
+	kv_num(sl, "listeners", st->listeners, 0);
+	kv_add(sl, "location", cf->location, 0, 1);
+	kv_add(sl, "server_id", FLOE_SERVER_ID, 0, 1);
+	kv_dates(sl, "server_start", "server_start_iso8601", srv.started);
+	kv_num(sl, "source_client_connections", st->source_client_connections, 0);
+	kv_num(sl, "source_relay_connections", 0, 0);
+	kv_num(sl, "source_total_connections", st->source_total_connections, 0);
+	kv_num(sl, "sources", st->sources, 0);
+	kv_num(sl, "stats", 0, 0);
+	kv_num(sl, "stats_connections", st->stats_connections, 0);
+	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);
+}
+
+/* Each key of ice-audio-info as its own "ice-KEY" value, as icecast2 lists them. */
+static void
+kv_audio_info(struct stat_list *sl, const char *ai)
+{
+	static const char *const keys[][2] = {
+		{ "bitrate", "ice-bitrate" }, { "channels", "ice-channels" },
+		{ "samplerate", "ice-samplerate" }, { "quality", "ice-quality" },
+	};
+	size_t i, klen;
+	const char *p;
+
+	for (i = 0; i < FLOE_NELEM(keys); i++) {
+		klen = strlen(keys[i][0]);
+		for (p = ai; p != NULL && *p != '\0'; p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL) {
+			if (strncasecmp(p, keys[i][0], klen) == 0 && p[klen] == '=') {
+				char *v = xstrndup(p + klen + 1, strcspn(p + klen + 1, ";"));
+				kv_maybe_num(sl, keys[i][1], v, 1);
+				free(v);
+				break;
+			}
+		}
+	}
+}
+
+/* The listen URL of a mount. */
+char *
+stats_listenurl(const char *mount)
+{
+	const struct config *cf = srv.config;
+	int port = cf->nlistens > 0 ? cf->listens[0].port : 8000;
+
+	return xasprintf("%s://%s:%d%s", cf->nlistens > 0 && cf->listens[0].tls ? "https" : "http",
+	    cf->hostname, port, mount);
+}
+
+/* One mount's values. */
+void
+stats_mount(struct stat_list *sl, const struct mount *m)
+{
+	const struct stream_info *si = &m->info;
+	char *url = stats_listenurl(m->name);
+	long max = mount_max_listeners(m);
+
+	kv_add(sl, "artist", m->artist, 0, 1);
+	kv_add(sl, "audio_info", si->audio_info, 0, 1);
+	kv_audio_info(sl, si->audio_info);
+	kv_maybe_num(sl, "bitrate", si->bitrate, 1);
+	if (m->source != NULL)
+		kv_num(sl, "connected", (unsigned long long)(time_wall() - m->stream_start), 0);
+	kv_add(sl, "genre", si->genre != NULL ? si->genre : "various", 0, 1);
+	kv_num(sl, "listener_peak", m->peak, 1);
+	kv_num(sl, "listeners", m->nlisteners, 1);
+	kv_add(sl, "listenurl", url, 0, 1);
+	if (max >= 0)
+		kv_num(sl, "max_listeners", (unsigned long long)max, 0);
+	else
+		kv_add(sl, "max_listeners", "unlimited", 0, 0);
+	kv_num(sl, "public", (unsigned long long)(si->public > 0), 0);
+	kv_add(sl, "server_description", si->description != NULL ? si->description :
+	    "Unspecified description", 0, 1);
+	kv_add(sl, "server_name", si->name != NULL ? si->name : "Unspecified name", 0, 1);
+	kv_add(sl, "server_type", si->content_type, 0, 1);
+	kv_add(sl, "server_url", si->url, 0, 1);
+	kv_num(sl, "slow_listeners", m->slow, 0);
+	kv_add(sl, "source_ip", si->source_ip, 0, 0);
+	if (m->source != NULL)
+		kv_dates(sl, "stream_start", "stream_start_iso8601", m->stream_start);
+	kv_add(sl, "title", m->title, 0, 1);
+	kv_num(sl, "total_bytes_read", m->bytes_read, 0);
+	kv_num(sl, "total_bytes_sent", m->bytes_sent, 0);
+	kv_add(sl, "user_agent", si->user_agent, 0, 0);
+	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);
+	free(url);
+}
+
+/* Append <key>value</key> for each value. */
+static void
+xml_values(struct sbuf *sb, const struct stat_list *sl)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++) {
+		sbuf_addf(sb, "<%s>", sl->kv[i].key);
+		sbuf_add_xml(sb, sl->kv[i].value);
+		sbuf_addf(sb, "</%s>", sl->kv[i].key);
+	}
+}
+
+/* Is the mount live and listed? */
+static int
+mount_listed(const struct mount *m)
+{
+	return m->source != NULL;
+}
+
+/* icestats XML, as /admin/stats answers. */
+void
+stats_render_xml(struct sbuf *sb, const char *only)
+{
+	struct stat_list sl = { 0 };
+	struct mount *m;
+
+	sbuf_adds(sb, "<?xml version=\"1.0\"?>\n<icestats>");
+	stats_global(&sl);
+	xml_values(sb, &sl);
+	stats_list_free(&sl);
+	TAILQ_FOREACH(m, &srv.mounts, entry) {
+		if (!mount_listed(m) || (only != NULL && strcmp(only, m->name) != 0))
+			continue;
+		sbuf_adds(sb, "<source mount=\"");
+		sbuf_add_xml(sb, m->name);
+		sbuf_adds(sb, "\">");
+		stats_mount(&sl, m);
+		xml_values(sb, &sl);
+		stats_list_free(&sl);
+		sbuf_adds(sb, "</source>");
+	}
+	sbuf_adds(sb, "</icestats>\n");
+}
+
+/* /admin/listmounts as icecast2 answers it. */
+void
+stats_render_listmounts(struct sbuf *sb)
+{
+	struct mount *m;
+
+	sbuf_adds(sb, "<?xml version=\"1.0\"?>\n<icestats>");
+	TAILQ_FOREACH(m, &srv.mounts, entry) {
+		if (!mount_listed(m))
+			continue;
+		sbuf_adds(sb, "<source mount=\"");
+		sbuf_add_xml(sb, m->name);
+		sbuf_adds(sb, "\"><fallback>");
+		if (m->conf != NULL && m->conf->fallback_mount != NULL)
+			sbuf_add_xml(sb, m->conf->fallback_mount);
+		sbuf_addf(sb, "</fallback><listeners>%u</listeners><Connected>%lld</Connected>"
+		    "<content-type>", m->nlisteners, (long long)(time_wall() - m->stream_start));
+		sbuf_add_xml(sb, m->info.content_type);
+		sbuf_adds(sb, "</content-type></source>");
+	}
+	sbuf_adds(sb, "</icestats>\n");
+}
+
+/* "key":value pairs of the public values. */
+static void
+json_values(struct sbuf *sb, const struct stat_list *sl)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++) {
+		if (!sl->kv[i].public)
+			continue;
+		sbuf_add_json(sb, sl->kv[i].key);
+		sbuf_add(sb, ":", 1);
+		if (sl->kv[i].number)
+			sbuf_adds(sb, sl->kv[i].value);
+		else
+			sbuf_add_json(sb, sl->kv[i].value);
+		sbuf_add(sb, ",", 1);
+	}
+}
+
+/*
+ * /status-json.xsl exactly as icecast2 2.4 shapes it: "source" is absent
+ * with no sources, an object with one, an array with several (dashboards
+ * depend on that quirk), and each object ends with "dummy":null.
+ */
+void
+stats_render_json(struct sbuf *sb)
+{
+	struct stat_list sl = { 0 };
+	struct mount *m;
+	size_t nsrc = 0, i = 0;
+
+	TAILQ_FOREACH(m, &srv.mounts, entry)
+		if (mount_listed(m) && !(m->conf != NULL && m->conf->hidden > 0))
+			nsrc++;
+	sbuf_adds(sb, "{\"icestats\":{");
+	stats_global(&sl);
+	json_values(sb, &sl);
+	stats_list_free(&sl);
+	if (nsrc == 0) {
+		sb->data[--sb->len] = '\0';	/* the trailing comma */
+		sbuf_adds(sb, "}}");
+		return;
+	}
+	sbuf_adds(sb, nsrc > 1 ? "\"source\":[" : "\"source\":");
+	TAILQ_FOREACH(m, &srv.mounts, entry) {
+		if (!mount_listed(m) || (m->conf != NULL && m->conf->hidden > 0))
+			continue;
+		sbuf_adds(sb, i++ > 0 ? ",{" : "{");
+		stats_mount(&sl, m);
+		json_values(sb, &sl);
+		stats_list_free(&sl);
+		sbuf_adds(sb, "\"dummy\":null}");
+	}
+	sbuf_adds(sb, nsrc > 1 ? "]}}" : "}}");
+}

@@ -1,0 +1,42 @@
+/*
+ * stats.h: the server's and each mount's statistics as one list of named
+ * values (icecast2's names), rendered by stats_xml.c as /admin/stats XML,
+ * /admin/listmounts and /status-json.xsl JSON. Nothing here knows XML.
+ */
+#ifndef FLOE_STATS_H
+#define FLOE_STATS_H
+
+#include <stddef.h>
+
+struct mount;
+struct sbuf;
+
+struct stat_kv {
+	const char *key;
+	char	*value;
+	int	 number;	/* render unquoted in JSON */
+	int	 public;	/* shown in /status-json.xsl */
+};
+
+struct stat_list {
+	struct stat_kv *kv;
+	size_t	 n, cap;
+};
+
+/** Global values, sorted by key. */
+void stats_global(struct stat_list *sl);
+/** One mount's values, sorted by key. */
+void stats_mount(struct stat_list *sl, const struct mount *m);
+void stats_list_free(struct stat_list *sl);
+
+/** The listen URL of a mount, from <hostname> and the first port. */
+char *stats_listenurl(const char *mount);
+
+/** Render icestats XML (all mounts, or only the one named). */
+void stats_render_xml(struct sbuf *sb, const char *only_mount);
+/** Render /admin/listmounts. */
+void stats_render_listmounts(struct sbuf *sb);
+/** Render /status-json.xsl as icecast2 2.4 shapes it. */
+void stats_render_json(struct sbuf *sb);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * util.h: small helpers every module uses: allocation that never returns
+ * NULL, bounded string building, percent-decoding, base64, clocks.
+ */
+#ifndef FLOE_UTIL_H
+#define FLOE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+/* glibc's sys/queue.h lacks the _SAFE iterators that BSD has. */
+#include <sys/queue.h>
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST((head));				\
+	    (var) && ((tvar) = TAILQ_NEXT((var), field), 1);		\
+	    (var) = (tvar))
+#endif
+
+#define FLOE_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define FLOE_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define FLOE_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/** malloc/calloc/realloc/strdup that abort the process with a message on OOM. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/** asprintf that aborts on OOM. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** A growable byte string, always NUL-terminated. */
+struct sbuf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void sbuf_init(struct sbuf *sb);
+void sbuf_free(struct sbuf *sb);
+void sbuf_add(struct sbuf *sb, const void *p, size_t n);
+void sbuf_adds(struct sbuf *sb, const char *s);
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append s escaped for XML text and attribute values. */
+void sbuf_add_xml(struct sbuf *sb, const char *s);
+/** Append s as a JSON string literal, quotes included. */
+void sbuf_add_json(struct sbuf *sb, const char *s);
+/** Hand the buffer to the caller (who frees it) and reset sb. */
+char *sbuf_steal(struct sbuf *sb, size_t *len);
+
+/** Percent-decode [s, s+n) ('+' becomes space when plus_is_space); result
+ *  is NUL-terminated and allocated. Invalid escapes are kept literally. */
+char *url_decode(const char *s, size_t n, int plus_is_space, size_t *outlen);
+
+/** Decode base64 text; returns allocated NUL-terminated bytes or NULL if the
+ *  input is not valid base64. */
+char *base64_decode(const char *s, size_t n, size_t *outlen);
+
+/** Case-insensitive ASCII comparison helpers. */
+int str_ieq(const char *a, const char *b);
+int str_iprefix(const char *s, const char *prefix);
+
+/** Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
+int parse_long(const char *s, long min, long max, long *out);
+
+/** Replace every byte that could break a log line or a header (control
+ *  characters, and in headers nothing else) with '?' or drop it; returns an
+ *  allocated copy cut to at most max bytes at a UTF-8 boundary. */
+char *str_sanitize(const char *s, size_t max);
+
+/** Cut a UTF-8 string to at most max bytes without splitting a character. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
+
+/** Monotonic and wall clocks. */
+uint64_t time_mono_ms(void);
+int64_t time_wall(void);
+/** Format t (UTC) as RFC 1123 ("Sun, 06 Nov 1994 08:49:37 GMT"). */
+void time_http(char *buf, size_t n, int64_t t);
+/** Format t as icecast's "Sun, 22 Nov 2026 02:21:15 +0000" (local time). */
+void time_icecast(char *buf, size_t n, int64_t t);
+/** Format t as ISO 8601 "2026-11-22T02:21:15+0000" (local time). */
+void time_iso8601(char *buf, size_t n, int64_t t);
+
+#endif

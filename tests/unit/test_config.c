@@ -1,0 +1,642 @@
+/*
+ * test_config.c: TAP tests for config.c: defaults, every supported element,
+ * the default-mount merge, and that each kind of problem is reported with
+ * the right severity and line. Also loads Debian's stock icecast.xml and
+ * Floe's own icecast-compat.xml from disk when they are there.
+ */
+#include "tap.h"
+
+#include "../../server/config.c"
+#include "../../server/util.c"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define MAX_REPORTS	64
+
+/* One report as the callback saw it. */
+struct rep {
+	int			 line;
+	enum config_severity	 sev;
+	char			 msg[1024];
+};
+
+/* Everything reported during one load. */
+struct reps {
+	struct rep	r[MAX_REPORTS];
+	int		n;
+	int		errors, warnings;
+};
+
+static struct reps R;
+
+/* The report callback: keep every report in R. */
+static void
+collect(void *arg, const char *file, int line, enum config_severity sev,
+    const char *msg)
+{
+	struct reps *rs = arg;
+
+	if (sev == CONFIG_ERROR)
+		rs->errors++;
+	else
+		rs->warnings++;
+	if (rs->n < MAX_REPORTS) {
+		rs->r[rs->n].line = line;
+		rs->r[rs->n].sev = sev;
+		snprintf(rs->r[rs->n].msg, sizeof rs->r[rs->n].msg, "%s", msg);
+		rs->n++;
+	}
+	if (getenv("TEST_CONFIG_VERBOSE") != NULL)
+		printf("# %s:%d: %s: %s\n", file, line,
+		    sev == CONFIG_ERROR ? "error" : "warning", msg);
+}
+
+/* Load a config from a string, collecting reports in R. */
+static struct config *
+load(const char *xml)
+{
+	memset(&R, 0, sizeof R);
+	return config_load_mem(xml, strlen(xml), "test.xml", collect, &R);
+}
+
+/* The first report whose text contains needle, or NULL. */
+static const struct rep *
+find_rep(const char *needle)
+{
+	int i;
+
+	for (i = 0; i < R.n; i++)
+		if (strstr(R.r[i].msg, needle) != NULL)
+			return &R.r[i];
+	return NULL;
+}
+
+/* Print every collected report as a TAP comment (for failure diagnosis). */
+static void
+dump_reps(void)
+{
+	int i;
+
+	for (i = 0; i < R.n; i++)
+		printf("#   line %d %s: %s\n", R.r[i].line,
+		    R.r[i].sev == CONFIG_ERROR ? "error" : "warning", R.r[i].msg);
+}
+
+#define AUTH "<authentication><source-password>s</source-password>" \
+	"<admin-password>a</admin-password></authentication>"
+
+/* Absent settings take their documented defaults. */
+static void
+test_defaults(void)
+{
+	struct config *c = load("<icecast>" AUTH "</icecast>");
+
+	ok(c != NULL, "minimal config loads");
+	if (c == NULL)
+		return;
+	is_int(R.n, 0, "minimal config: no reports");
+	is_str(c->path, "test.xml", "path kept");
+	is_int(c->clients, 100, "default clients");
+	is_int(c->sources, 2, "default sources");
+	is_int(c->queue_size, 524288, "default queue-size");
+	is_int(c->client_timeout, 30, "default client-timeout");
+	is_int(c->header_timeout, 15, "default header-timeout");
+	is_int(c->source_timeout, 10, "default source-timeout");
+	is_int(c->burst_size, 65535, "default burst-size");
+	is_str(c->hostname, "localhost", "default hostname");
+	is_str(c->location, "Earth", "default location");
+	is_str(c->admin, "icemaster@localhost", "default admin");
+	is_str(c->admin_user, "admin", "default admin-user");
+	is_int(c->loglevel, 3, "default loglevel");
+	is_int(c->chroot, 0, "default chroot");
+	is_int(c->nlistens, 1, "one listen socket by default");
+	is_int(c->listens[0].port, 8000, "default port 8000");
+	ok(c->listens[0].bind_address == NULL, "default binds all addresses");
+	is_int(c->listens[0].tls, 0, "default no TLS");
+	is_int(c->nmounts, 0, "no mounts");
+	is_int(c->nheaders, 0, "no headers");
+	ok(config_find_mount(c, "/x") == NULL, "find_mount without mounts is NULL");
+	ok(config_default_mount(c) == NULL, "no default mount");
+	ok(c->logdir == NULL && c->webroot == NULL && c->pidfile == NULL,
+	    "paths unset");
+	config_free(c);
+}
+
+/* Every <limits> child, and the scalar top-level and section fields. */
+static void
+test_fields(void)
+{
+	struct config *c = load(
+	    "<icecast>\n"
+	    "<limits><clients>7</clients><sources>3</sources>"
+	    "<queue-size>1000</queue-size><client-timeout>5</client-timeout>"
+	    "<header-timeout>6</header-timeout><source-timeout>8</source-timeout>"
+	    "<burst-size>999</burst-size></limits>\n"
+	    "<authentication><source-password>src</source-password>"
+	    "<admin-user>boss</admin-user><admin-password>adm</admin-password>"
+	    "<relay-user>ru</relay-user><relay-password>rp</relay-password>"
+	    "</authentication>\n"
+	    "<hostname>radio.example</hostname><location>Mars</location>"
+	    "<admin>me@example</admin>\n"
+	    "<paths><basedir>/b</basedir><logdir>log</logdir>"
+	    "<webroot>web</webroot><adminroot>/adm</adminroot>"
+	    "<pidfile>/run/p.pid</pidfile><ssl-certificate>/c.pem"
+	    "</ssl-certificate><ssl-private-key>/k.pem</ssl-private-key></paths>\n"
+	    "<logging><accesslog>a.log</accesslog><errorlog>-</errorlog>"
+	    "<loglevel>4</loglevel></logging>\n"
+	    "<security><chroot>yes</chroot><changeowner><user>u</user>"
+	    "<group>g</group></changeowner></security>\n"
+	    "</icecast>\n");
+
+	ok(c != NULL, "full config loads");
+	if (c == NULL) {
+		dump_reps();
+		return;
+	}
+	is_int(R.n, 0, "full config: no reports");
+	is_int(c->clients, 7, "clients");
+	is_int(c->sources, 3, "sources");
+	is_int(c->queue_size, 1000, "queue-size");
+	is_int(c->client_timeout, 5, "client-timeout");
+	is_int(c->header_timeout, 6, "header-timeout");
+	is_int(c->source_timeout, 8, "source-timeout");
+	is_int(c->burst_size, 999, "burst-size");
+	is_str(c->source_password, "src", "source-password");
+	is_str(c->admin_user, "boss", "admin-user");
+	is_str(c->admin_password, "adm", "admin-password");
+	is_str(c->relay_user, "ru", "relay-user");
+	is_str(c->relay_password, "rp", "relay-password");
+	is_str(c->hostname, "radio.example", "hostname");
+	is_str(c->location, "Mars", "location");
+	is_str(c->admin, "me@example", "admin");
+	is_str(c->basedir, "/b", "basedir");
+	is_str(c->logdir, "log", "relative logdir kept as written");
+	is_str(c->webroot, "web", "relative webroot kept as written");
+	is_str(c->adminroot, "/adm", "adminroot");
+	is_str(c->pidfile, "/run/p.pid", "pidfile");
+	is_str(c->ssl_certificate, "/c.pem", "ssl-certificate");
+	is_str(c->ssl_private_key, "/k.pem", "ssl-private-key");
+	is_str(c->accesslog, "a.log", "accesslog");
+	is_str(c->errorlog, "-", "errorlog");
+	is_int(c->loglevel, 4, "loglevel");
+	is_int(c->chroot, 1, "chroot from 'yes'");
+	is_str(c->user, "u", "changeowner user");
+	is_str(c->group, "g", "changeowner group");
+	config_free(c);
+}
+
+/* Several listen sockets, IPv6, TLS and shoutcast flags, legacy <port>. */
+static void
+test_listen(void)
+{
+	struct config *c = load(
+	    "<icecast>" AUTH "\n"
+	    "<listen-socket><port>8000</port></listen-socket>\n"
+	    "<listen-socket><port>8000</port><bind-address>::</bind-address>"
+	    "</listen-socket>\n"
+	    "<listen-socket><port>8443</port><ssl>1</ssl></listen-socket>\n"
+	    "<listen-socket><port>8444</port><tls>true</tls>"
+	    "<bind-address>127.0.0.1</bind-address></listen-socket>\n"
+	    "<listen-socket><port>8001</port><shoutcast-compat>1"
+	    "</shoutcast-compat><shoutcast-mount>/sc</shoutcast-mount>"
+	    "</listen-socket>\n"
+	    "<port>9000</port><bind-address>::1</bind-address>\n"
+	    "</icecast>");
+
+	ok(c != NULL, "listen config loads");
+	if (c == NULL) {
+		dump_reps();
+		return;
+	}
+	is_int(R.n, 0, "listen config: no reports");
+	is_int(c->nlistens, 6, "five sockets plus the legacy one");
+	is_int(c->listens[0].port, 8000, "socket 1 port");
+	ok(c->listens[0].bind_address == NULL, "socket 1 all addresses");
+	is_int(c->listens[0].line, 2, "socket 1 line");
+	is_str(c->listens[1].bind_address, "::", "socket 2 IPv6 any");
+	is_int(c->listens[1].port, 8000, "same port, other address is fine");
+	is_int(c->listens[2].tls, 1, "<ssl>1 turns TLS on");
+	is_int(c->listens[3].tls, 1, "<tls>true turns TLS on");
+	is_str(c->listens[3].bind_address, "127.0.0.1", "socket 4 address");
+	is_int(c->listens[4].shoutcast_compat, 1, "shoutcast-compat");
+	is_str(c->listens[4].shoutcast_mount, "/sc", "shoutcast-mount");
+	is_int(c->listens[5].port, 9000, "legacy <port>");
+	is_str(c->listens[5].bind_address, "::1", "legacy <bind-address>");
+	is_int(c->listens[5].line, 7, "legacy line");
+	config_free(c);
+
+	c = load("<icecast>" AUTH "<port>8000</port>"
+	    "<listen-socket><port>8000</port></listen-socket></icecast>");
+	ok(c != NULL, "legacy port repeating a listen-socket loads");
+	if (c != NULL)
+		is_int(c->nlistens, 1, "and is not added twice");
+	ok(find_rep("repeats the <listen-socket>") != NULL, "with a warning");
+	config_free(c);
+
+	c = load("<icecast>" AUTH "\n<listen-socket><port>8000</port>"
+	    "</listen-socket>\n<listen-socket>\n<port>8000</port>"
+	    "</listen-socket></icecast>");
+	ok(c == NULL, "duplicate port+address is refused");
+	is_int(R.errors, 1, "one error");
+	ok(find_rep("already declared at line 2") != NULL, "names the first");
+	if (R.n > 0)
+		is_int(R.r[0].line, 3, "reported at the second socket's line");
+
+	c = load("<icecast>" AUTH "<listen-socket><port>0</port></listen-socket>"
+	    "<listen-socket><port>65536</port></listen-socket></icecast>");
+	ok(c == NULL, "ports 0 and 65536 are refused");
+	is_int(R.errors, 2, "both reported");
+	ok(find_rep("<listen-socket><port>: 0 is out of range (expected "
+	    "1..65535)") != NULL, "port range message");
+}
+
+/* Normal and default mounts, the merge, and the lookups. */
+static void
+test_mounts(void)
+{
+	const struct config_mount *m, *d;
+	struct config *c = load(
+	    "<icecast>" AUTH "\n"
+	    "<mount type=\"default\">\n"
+	    "  <max-listeners>10</max-listeners><genre>Jazz</genre>\n"
+	    "  <public>0</public><burst-size>1000</burst-size>\n"
+	    "  <http-headers><header name=\"X-A\" value=\"def\"/>"
+	    "<header name=\"X-B\" value=\"b\"/></http-headers>\n"
+	    "</mount>\n"
+	    "<mount type=\"normal\">\n"
+	    "  <mount-name>/live.mp3</mount-name><username>dj</username>\n"
+	    "  <password>pw</password><max-listeners>50</max-listeners>\n"
+	    "  <queue-size>2000</queue-size><mp3-metadata-interval>8192"
+	    "</mp3-metadata-interval>\n"
+	    "  <fallback-mount>/backup.mp3</fallback-mount>"
+	    "<fallback-override>1</fallback-override><hidden>true</hidden>\n"
+	    "  <stream-name>Live</stream-name><stream-description>desc"
+	    "</stream-description><stream-url>http://x/</stream-url>\n"
+	    "  <bitrate>128</bitrate><charset>ISO-8859-1</charset>"
+	    "<dump-file>/tmp/d.mp3</dump-file>\n"
+	    "  <http-headers><header name=\"X-A\" value=\"own\"/></http-headers>\n"
+	    "</mount>\n"
+	    "<mount><mount-name>/other.ogg</mount-name></mount>\n"
+	    "</icecast>");
+
+	ok(c != NULL, "mount config loads");
+	if (c == NULL) {
+		dump_reps();
+		return;
+	}
+	is_int(R.n, 0, "mount config: no reports");
+	is_int(c->nmounts, 3, "three blocks, default included");
+	d = config_default_mount(c);
+	ok(d != NULL && d->is_default && d->name == NULL, "default block found");
+	is_int(d ? d->line : 0, 2, "default block line");
+	m = config_find_mount(c, "/live.mp3");
+	ok(m != NULL && !m->is_default, "named mount found");
+	if (m == NULL)
+		return;
+	is_str(m->name, "/live.mp3", "mount-name");
+	is_int(m->line, 7, "mount line");
+	is_str(m->username, "dj", "username");
+	is_str(m->password, "pw", "password");
+	is_int(m->max_listeners, 50, "own max-listeners beats the default");
+	is_int(m->queue_size, 2000, "queue-size");
+	is_int(m->burst_size, 1000, "burst-size inherited");
+	is_int(m->metaint, 8192, "mp3-metadata-interval");
+	is_str(m->fallback_mount, "/backup.mp3", "fallback-mount");
+	is_int(m->fallback_override, 1, "fallback-override");
+	is_int(m->hidden, 1, "hidden");
+	is_int(m->public, 0, "public inherited");
+	is_str(m->genre, "Jazz", "genre inherited");
+	is_str(m->stream_name, "Live", "stream-name");
+	is_str(m->stream_description, "desc", "stream-description");
+	is_str(m->stream_url, "http://x/", "stream-url");
+	is_str(m->bitrate, "128", "bitrate");
+	is_str(m->charset, "ISO-8859-1", "charset");
+	is_str(m->dump_file, "/tmp/d.mp3", "dump-file");
+	is_int(m->nheaders, 2, "own header plus the default's other one");
+	if (m->nheaders == 2) {
+		is_str(m->headers[0].value, "own", "own header wins");
+		is_str(m->headers[1].name, "X-B", "default header added");
+	}
+	m = config_find_mount(c, "/other.ogg");
+	ok(m != NULL && !m->is_default, "mount without type= is normal");
+	if (m != NULL) {
+		is_int(m->max_listeners, 10, "unset max-listeners from default");
+		is_int(m->hidden, -1, "unset everywhere stays -1");
+		ok(m->password == NULL, "unset password stays NULL");
+		is_int(m->nheaders, 2, "default headers copied");
+	}
+	ok(config_find_mount(c, "/nothere") == d, "unknown mount gets the default");
+	ok(config_find_mount(c, NULL) == d, "NULL name gets the default");
+	config_free(c);
+
+	c = load("<icecast>" AUTH "\n<mount><mount-name>/a</mount-name></mount>\n"
+	    "<mount>\n<mount-name>/a</mount-name></mount>\n"
+	    "<mount type=\"normal\"><mount-name>b</mount-name></mount>\n"
+	    "<mount><password>x</password></mount>\n"
+	    "<mount type=\"default\"/>\n<mount type=\"default\"/>\n"
+	    "<mount type=\"weird\"><mount-name>/w</mount-name></mount>\n"
+	    "</icecast>");
+	ok(c == NULL, "bad mounts are refused");
+	is_int(R.errors, 5, "every mount problem reported");
+	ok(find_rep("/a is already defined at line 2") != NULL,
+	    "duplicate mount-name is an error naming the first");
+	ok(find_rep("'b' is not a mount point") != NULL &&
+	    find_rep("'b' is not a mount point")->line == 5,
+	    "mount-name without '/' is an error at its line");
+	ok(find_rep("has no <mount-name>") != NULL &&
+	    find_rep("has no <mount-name>")->line == 6,
+	    "normal mount without mount-name is an error");
+	ok(find_rep("second <mount type=\"default\"> (the first is at line 7)")
+	    != NULL, "second default block is an error");
+	ok(find_rep("unknown mount type") != NULL, "unknown type= is an error");
+
+	c = load("<icecast>" AUTH "<mount type=\"default\"><mount-name>/x*"
+	    "</mount-name><genre>g</genre></mount></icecast>");
+	ok(c != NULL, "pattern default mount is not refused");
+	ok(find_rep("pattern") != NULL && R.warnings == 1, "but warned once");
+	ok(c != NULL && config_default_mount(c) == NULL, "and not applied");
+	config_free(c);
+}
+
+/* Global and per-mount <http-headers>, type= accepted, bad headers refused. */
+static void
+test_headers(void)
+{
+	struct config *c = load("<icecast>" AUTH
+	    "<http-headers><header name=\"Access-Control-Allow-Origin\" "
+	    "value=\"*\"/><header type=\"normal\" name=\"X-Two\" value=\"2\"/>"
+	    "<!-- <header name=\"X-Commented\" value=\"no\"/> -->"
+	    "</http-headers>"
+	    "<mount><mount-name>/m</mount-name><http-headers><header "
+	    "name=\"X-M\" value=\"m\"/></http-headers></mount></icecast>");
+
+	ok(c != NULL, "headers load");
+	if (c == NULL) {
+		dump_reps();
+		return;
+	}
+	is_int(R.n, 0, "headers: no reports");
+	is_int(c->nheaders, 2, "two global headers (comment ignored)");
+	is_str(c->headers[0].name, "Access-Control-Allow-Origin", "header name");
+	is_str(c->headers[0].value, "*", "header value");
+	is_str(c->headers[1].name, "X-Two", "type= attribute accepted");
+	is_int(c->mounts[0].nheaders, 1, "one mount header");
+	is_str(c->mounts[0].headers[0].value, "m", "mount header value");
+	ok(c->nmounts == 1 && c->mounts[0].nheaders == 1,
+	    "global headers are not copied into mounts");
+	config_free(c);
+
+	c = load("<icecast>" AUTH "\n<http-headers>\n<header name=\"X\"/>\n"
+	    "<header name=\"Bad Name\" value=\"v\"/>\n"
+	    "<header name=\"X-Crlf\" value=\"a&#13;&#10;Set-Cookie: x\"/>\n"
+	    "</http-headers></icecast>");
+	ok(c == NULL, "bad headers are refused");
+	is_int(R.errors, 3, "three header errors");
+	ok(find_rep("needs both a name and a value") != NULL &&
+	    find_rep("needs both a name and a value")->line == 3,
+	    "missing value reported at its line");
+	ok(find_rep("'Bad Name' is not a valid header name") != NULL,
+	    "bad header name");
+	ok(find_rep("line breaks") != NULL, "header injection refused");
+}
+
+/* Bad numbers and booleans are errors at their line; all are reported. */
+static void
+test_bad_values(void)
+{
+	const struct rep *r;
+	struct config *c = load(
+	    "<icecast>" AUTH "\n"
+	    "<limits>\n"
+	    "  <clients>abc</clients>\n"
+	    "  <sources>0</sources>\n"
+	    "  <queue-size>-1</queue-size>\n"
+	    "  <client-timeout>0</client-timeout>\n"
+	    "  <burst-size>99999999999999999999999</burst-size>\n"
+	    "</limits>\n"
+	    "<logging><loglevel>5</loglevel></logging>\n"
+	    "<security><chroot>maybe</chroot></security>\n"
+	    "</icecast>");
+
+	ok(c == NULL, "bad values are refused");
+	is_int(R.errors, 7, "every bad value reported, not just the first");
+	r = find_rep("<limits><clients>: 'abc' is not a number (expected "
+	    "1..1000000)");
+	ok(r != NULL, "not-a-number message");
+	is_int(r ? r->line : 0, 3, "reported at its line");
+	r = find_rep("<limits><sources>: 0 is out of range");
+	is_int(r ? r->line : 0, 4, "out-of-range message and line");
+	ok(find_rep("<limits><queue-size>: -1 is out of range") != NULL,
+	    "negative size refused");
+	ok(find_rep("<limits><client-timeout>: 0 is out of range") != NULL,
+	    "zero timeout refused");
+	ok(find_rep("<limits><burst-size>: '99999999999999999999999' is not a "
+	    "number") != NULL, "overflow refused");
+	ok(find_rep("<logging><loglevel>: 5 is out of range (expected 1..4)")
+	    != NULL, "loglevel range");
+	r = find_rep("<security><chroot>: 'maybe' is not a boolean");
+	is_int(r ? r->line : 0, 10, "bad boolean at its line");
+
+	c = load("<icecast>" AUTH "<security><chroot> no </chroot></security>"
+	    "<limits><clients> 12 </clients></limits></icecast>");
+	ok(c != NULL && c->chroot == 0 && c->clients == 12,
+	    "values with surrounding spaces parse");
+	config_free(c);
+
+	c = load("<icecast>" AUTH "<hostname></hostname><location/></icecast>");
+	ok(c != NULL, "empty elements are not errors");
+	is_int(R.warnings, 2, "but each is warned");
+	ok(c != NULL && strcmp(c->hostname, "localhost") == 0,
+	    "and the default stays");
+	config_free(c);
+}
+
+/* Malformed XML and a wrong root are errors with libxml2's line. */
+static void
+test_malformed(void)
+{
+	struct config *c;
+
+	c = load("<icecast>\n<limits>\n<clients>1</clients>\n</limitz>\n</icecast>\n");
+	ok(c == NULL, "malformed XML is refused");
+	ok(R.errors >= 1, "with an error");
+	ok(R.n > 0 && strstr(R.r[0].msg, "malformed XML") != NULL &&
+	    strstr(R.r[0].msg, "mismatch") != NULL, "libxml2's message kept");
+	is_int(R.n > 0 ? R.r[0].line : 0, 4, "at the right line");
+
+	c = load("");
+	ok(c == NULL && R.errors == 1 && find_rep("empty") != NULL,
+	    "empty document is refused");
+
+	c = load("<?xml version=\"1.0\"?>\n<icecast2>" AUTH "</icecast2>");
+	ok(c == NULL, "wrong root is refused");
+	ok(find_rep("root element is <icecast2>, not <icecast>") != NULL &&
+	    R.r[0].line == 2, "root error names the element and line");
+
+	c = load("<!DOCTYPE icecast [<!ENTITY x SYSTEM \"http://example.invalid/x\">]>"
+	    "<icecast>" AUTH "<location>&x;</location></icecast>");
+	ok(c != NULL, "external entity is not fetched (NONET) and does not break");
+	if (c != NULL)
+		ok(strstr(c->location, "example") == NULL, "no entity content");
+	config_free(c);
+
+	memset(&R, 0, sizeof R);
+	c = config_load("/nonexistent/floe/icecast.xml", collect, &R);
+	ok(c == NULL && R.errors == 1 && find_rep("cannot open") != NULL,
+	    "missing file is one clear error");
+}
+
+/* Unknown and unsupported elements are one warning each, never an error. */
+static void
+test_unknown(void)
+{
+	struct config *c = load(
+	    "<icecast>" AUTH "\n"
+	    "<relay><server>x</server><port>abc</port></relay>\n"
+	    "<frobnicate>1</frobnicate>\n"
+	    "<limits><burst-on-connect>1</burst-on-connect>"
+	    "<threadpool>5</threadpool><bogus/></limits>\n"
+	    "<mount><mount-name>/m</mount-name><intro>/i.mp3</intro>"
+	    "<authentication type=\"url\"><option name=\"a\" value=\"b\"/>"
+	    "</authentication></mount>\n"
+	    "<paths><alias source=\"/\" destination=\"/status.xsl\"/>"
+	    "<deny-ip>/x</deny-ip></paths>\n"
+	    "<logging><logsize>1</logsize><logarchive>1</logarchive></logging>\n"
+	    "</icecast>");
+
+	ok(c != NULL, "unknown elements do not refuse the config");
+	is_int(R.errors, 0, "no errors");
+	is_int(R.warnings, 11, "exactly one warning per ignored element");
+	ok(find_rep("<relay> is not supported by Floe yet") != NULL &&
+	    find_rep("<relay>")->line == 2, "relay: unsupported, with line");
+	ok(find_rep("<frobnicate> is not a known setting") != NULL &&
+	    find_rep("<frobnicate>")->line == 3, "unknown element: spelling hint");
+	ok(find_rep("<limits><burst-on-connect> is ignored") != NULL,
+	    "burst-on-connect warned");
+	ok(find_rep("<limits><threadpool> is ignored") != NULL, "threadpool warned");
+	ok(find_rep("<limits><bogus> is not a known setting") != NULL,
+	    "unknown in a section");
+	ok(find_rep("<mount><intro> is not supported") != NULL, "mount intro");
+	ok(find_rep("<mount><authentication> is not supported") != NULL &&
+	    find_rep("<option>") == NULL, "mount auth warned once, children skipped");
+	ok(find_rep("<paths><alias> is ignored") != NULL, "alias warned");
+	ok(find_rep("<paths><deny-ip> is ignored") != NULL, "deny-ip warned");
+	ok(find_rep("<logging><logsize> is ignored") != NULL, "logsize warned");
+	ok(find_rep("<logging><logarchive> is ignored") != NULL, "logarchive warned");
+	config_free(c);
+}
+
+/* Source and admin authentication requirements. */
+static void
+test_auth_rules(void)
+{
+	struct config *c;
+
+	c = load("<icecast><authentication><admin-password>a</admin-password>"
+	    "</authentication></icecast>");
+	ok(c == NULL, "no way for a source to log in is an error");
+	ok(find_rep("no source can log in") != NULL, "with a message saying so");
+
+	c = load("<icecast><mount><mount-name>/m</mount-name><password>p"
+	    "</password></mount></icecast>");
+	ok(c != NULL, "a mount password is enough for sources");
+	ok(find_rep("admin-password") != NULL && R.warnings == 1 &&
+	    R.errors == 0, "missing admin-password is one warning");
+	config_free(c);
+
+	c = load("<icecast><mount type=\"default\"><password>p</password>"
+	    "</mount><authentication><admin-password>a</admin-password>"
+	    "</authentication></icecast>");
+	ok(c != NULL && R.n == 0, "a default-mount password is enough too");
+	config_free(c);
+
+	c = load("<icecast>" AUTH "<limits><burst-size>10</burst-size>"
+	    "<queue-size>5</queue-size></limits></icecast>");
+	ok(c != NULL && find_rep("larger than <queue-size>") != NULL,
+	    "burst larger than queue is a warning");
+	config_free(c);
+}
+
+/* Debian's stock /etc/icecast2/icecast.xml loads with sensible warnings only. */
+static void
+test_debian(void)
+{
+	const char *path = "/etc/icecast2/icecast.xml";
+	struct config *c;
+
+	if (access(path, R_OK) != 0) {
+		ok(1, "# SKIP %s not installed", path);
+		return;
+	}
+	memset(&R, 0, sizeof R);
+	c = config_load(path, collect, &R);
+	ok(c != NULL, "Debian's icecast.xml loads");
+	is_int(R.errors, 0, "Debian's icecast.xml: zero errors");
+	is_int(R.warnings, 4, "Debian's icecast.xml: four warnings");
+	ok(find_rep("<limits><burst-on-connect> is ignored") != NULL,
+	    "warns burst-on-connect");
+	ok(find_rep("<fileserve> is ignored") != NULL, "warns fileserve");
+	ok(find_rep("<paths><alias> is ignored") != NULL, "warns alias");
+	ok(find_rep("<logging><logsize> is ignored") != NULL, "warns logsize");
+	if (R.warnings != 4)
+		dump_reps();
+	if (c != NULL) {
+		is_int(c->nlistens, 1, "one listen socket");
+		is_int(c->listens[0].port, 8000, "on 8000");
+		is_str(c->source_password, "hackme", "source password");
+		is_str(c->logdir, "/var/log/icecast2", "logdir");
+		is_int(c->nheaders, 1, "the CORS header");
+		is_int(c->nmounts, 0, "commented-out mounts ignored");
+	}
+	config_free(c);
+}
+
+/* Floe's own icecast-compat.xml loads without a single report. */
+static void
+test_compat_file(void)
+{
+	const char *top = getenv("top_srcdir");
+	struct config *c;
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/icecast-compat.xml",
+	    top != NULL ? top : "../..");
+	if (access(path, R_OK) != 0) {
+		ok(1, "# SKIP %s not found (set top_srcdir)", path);
+		return;
+	}
+	memset(&R, 0, sizeof R);
+	c = config_load(path, collect, &R);
+	ok(c != NULL, "icecast-compat.xml loads");
+	is_int(R.errors, 0, "icecast-compat.xml: zero errors");
+	is_int(R.warnings, 0, "icecast-compat.xml: zero warnings");
+	if (R.n > 0)
+		dump_reps();
+	if (c != NULL) {
+		is_int(c->nlistens, 1, "one listen socket");
+		ok(c->listens[0].bind_address == NULL, "on all addresses");
+		is_str(c->admin_password, "hackme", "demo admin password");
+		is_str(c->logdir, "log", "relative logdir");
+		is_int(c->nheaders, 1, "CORS header");
+	}
+	config_free(c);
+}
+
+/* Run every test. */
+int
+main(void)
+{
+	test_defaults();
+	test_fields();
+	test_listen();
+	test_mounts();
+	test_headers();
+	test_bad_values();
+	test_malformed();
+	test_unknown();
+	test_auth_rules();
+	test_debian();
+	test_compat_file();
+	return tap_done();
+}
