@@ -164,6 +164,7 @@ mount_source_started(struct mount *m)
 void
 mount_append(struct mount *m, struct block *b)
 {
+	struct listener_list woken;
 	struct listener *l, *next;
 
 	icy_meta_ref(m->meta);
@@ -175,9 +176,15 @@ mount_append(struct mount *m, struct block *b)
 	queue_append(&m->q, b);
 	m->bytes_read += b->len;
 
-	/* Listeners may leave the list (or close) inside listener_fill. */
-	TAILQ_FOREACH_SAFE(l, &m->waiting, wentry, next) {
-		TAILQ_REMOVE(&m->waiting, l, wentry);
+	/*
+	 * Take the whole waiting list first: a listener that drains this block
+	 * at once parks again, and must land on the new list, not be visited
+	 * twice. Listeners may also close inside listener_fill.
+	 */
+	TAILQ_INIT(&woken);
+	TAILQ_CONCAT(&woken, &m->waiting, wentry);
+	TAILQ_FOREACH_SAFE(l, &woken, wentry, next) {
+		TAILQ_REMOVE(&woken, l, wentry);
 		l->waiting = 0;
 		listener_fill(l);
 	}

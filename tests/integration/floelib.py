@@ -1,0 +1,501 @@
+"""floelib: shared helpers for Floe's integration tests.
+
+Every test starts the real floe (and real peers: ffmpeg, curl, ffprobe,
+icecast2) on 127.0.0.1 ports it picked free, and stops what it started.
+Results are printed as TAP for automake's tap-driver. Nothing here asserts
+on timing: waits have generous deadlines and only bound how long a failure
+takes to be noticed.
+"""
+import atexit
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+TOP_SRCDIR = os.path.abspath(os.environ.get("top_srcdir",
+                                            os.path.join(os.path.dirname(__file__), "..", "..")))
+FLOE = os.environ.get("FLOE", os.path.join(TOP_SRCDIR, "server", "floe"))
+SOURCE_PASS = "hackme"
+ADMIN_PASS = "hackme"
+
+# ---------------------------------------------------------------- TAP
+
+class Tap:
+    """Minimal TAP producer: ok(), is_eq(), skip(), and done() at exit."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        atexit.register(self._done)
+
+    def ok(self, cond, desc, diag=None):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, desc), flush=True)
+        if not cond:
+            self.failed += 1
+            if diag:
+                for line in str(diag).splitlines()[:40]:
+                    print("#   " + line, flush=True)
+        return cond
+
+    def is_eq(self, got, want, desc):
+        return self.ok(got == want, desc, "got:  %r\nwant: %r" % (got, want))
+
+    def skip(self, desc, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, desc, why), flush=True)
+
+    def diag(self, msg):
+        for line in str(msg).splitlines():
+            print("# " + line, flush=True)
+
+    def bail(self, why):
+        print("Bail out! " + why, flush=True)
+        cleanup()
+        os._exit(1)
+
+    def _done(self):
+        cleanup()
+        print("1..%d" % self.n, flush=True)
+        if self.failed:
+            sys.stdout.flush()
+            os._exit(1)
+
+
+tap = Tap()
+
+# ---------------------------------------------------------------- processes
+
+_procs = []
+_tmpdirs = []
+
+
+def cleanup():
+    """Stop every process a test started (SIGTERM, then SIGKILL)."""
+    for p in _procs:
+        if p.poll() is None:
+            try:
+                p.terminate()
+                p.wait(5)
+            except Exception:
+                p.kill()
+    _procs.clear()
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+    _tmpdirs.clear()
+
+
+def spawn(args, **kw):
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    p = subprocess.Popen(args, **kw)
+    _procs.append(p)
+    return p
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="floe-test-")
+    _tmpdirs.append(d)
+    return d
+
+
+def free_port():
+    """A port nobody listens on now (and its neighbour, for port+1 uses)."""
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port < 65000:
+            return port
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    """Poll pred() until it is true or the deadline passes; returns its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
+def have(prog):
+    return shutil.which(prog) is not None
+
+# ---------------------------------------------------------------- media
+
+_media_dir = None
+
+
+def media(name):
+    """Generated test audio (cached per test process): tone.mp3 (128k, 30 s),
+    tone.aac (ADTS), tone.opus (Ogg Opus), tone.ogg (Vorbis)."""
+    global _media_dir
+    if _media_dir is None:
+        _media_dir = tmpdir()
+    path = os.path.join(_media_dir, name)
+    if os.path.exists(path):
+        return path
+    src = ["-f", "lavfi", "-i", "sine=frequency=440:duration=30:sample_rate=44100",
+           "-f", "lavfi", "-i", "sine=frequency=660:duration=30:sample_rate=44100",
+           "-filter_complex", "[0][1]amerge=inputs=2", "-ac", "2"]
+    enc = {
+        "tone.mp3": ["-c:a", "libmp3lame", "-b:a", "128k", "-f", "mp3"],
+        "tone.aac": ["-c:a", "aac", "-b:a", "96k", "-f", "adts"],
+        "tone.opus": ["-c:a", "libopus", "-b:a", "96k", "-f", "ogg"],
+        "tone.ogg": ["-c:a", "libvorbis", "-q:a", "3", "-f", "ogg"],
+    }[name]
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"] + src + enc + [path],
+                   check=True)
+    return path
+
+
+def mp3_frames_offset(data):
+    """Offset of the first MPEG audio frame after any ID3v2 tag."""
+    off = 0
+    if data[:3] == b"ID3":
+        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+        off = 10 + size
+    return off
+
+
+def is_mp3_frame_header(b):
+    return len(b) >= 4 and b[0] == 0xFF and (b[1] & 0xE0) == 0xE0 and (b[2] >> 4) not in (0, 15)
+
+# ---------------------------------------------------------------- floe
+
+CONFIG_TEMPLATE = """<icecast>
+  <location>Test</location>
+  <admin>test@localhost</admin>
+  <hostname>127.0.0.1</hostname>
+  <limits>
+    <clients>{clients}</clients>
+    <sources>{sources}</sources>
+    <queue-size>{queue_size}</queue-size>
+    <client-timeout>30</client-timeout>
+    <header-timeout>{header_timeout}</header-timeout>
+    <source-timeout>{source_timeout}</source-timeout>
+    <burst-size>{burst_size}</burst-size>
+  </limits>
+  <authentication>
+    <source-password>{source_pass}</source-password>
+    <relay-password>hackme</relay-password>
+    <admin-user>admin</admin-user>
+    <admin-password>{admin_pass}</admin-password>
+  </authentication>
+  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  {mounts}
+  <paths><logdir>{logdir}</logdir><webroot>{webroot}</webroot><pidfile>{logdir}/floe.pid</pidfile></paths>
+  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>4</loglevel></logging>
+</icecast>
+"""
+
+
+class Floe:
+    """A running floe on a free port, with its own config and log directory."""
+
+    def __init__(self, mounts="", **opts):
+        self.dir = tmpdir()
+        self.port = free_port()
+        self.logdir = os.path.join(self.dir, "log")
+        os.makedirs(self.logdir)
+        vals = dict(clients=100, sources=10, queue_size=524288, header_timeout=15,
+                    source_timeout=10, burst_size=65536, source_pass=SOURCE_PASS,
+                    admin_pass=ADMIN_PASS, port=self.port, mounts=mounts,
+                    logdir=self.logdir, webroot=os.path.join(TOP_SRCDIR, "web"))
+        vals.update(opts)
+        self.config = os.path.join(self.dir, "floe.xml")
+        with open(self.config, "w") as f:
+            f.write(CONFIG_TEMPLATE.format(**vals))
+        self.out = open(os.path.join(self.dir, "stderr.txt"), "w")
+        self.proc = spawn([FLOE, "-c", self.config], stdout=self.out, stderr=subprocess.STDOUT)
+        if not wait_for(self._accepting, 10):
+            tap.bail("floe did not start listening: " + self.read_log())
+
+    def _accepting(self):
+        if self.proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.5).close()
+            return True
+        except OSError:
+            return False
+
+    def url(self, path=""):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def read_log(self, name="error.log"):
+        try:
+            with open(os.path.join(self.logdir, name), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        """SIGTERM; returns the exit status (0 is a clean shutdown)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return -9
+        return self.proc.returncode
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    # ---- HTTP helpers
+
+    def raw(self, data, read_until_close=True, timeout=5.0, max_bytes=1 << 20):
+        """Send raw bytes, return everything the server sends back until it
+        closes (or timeout, or max_bytes)."""
+        s = socket.create_connection(("127.0.0.1", self.port), 5)
+        s.sendall(data)
+        s.settimeout(timeout)
+        out = b""
+        try:
+            while len(out) < max_bytes:
+                d = s.recv(65536)
+                if not d:
+                    break
+                out += d
+                if not read_until_close and b"\r\n\r\n" in out:
+                    break
+        except (socket.timeout, ConnectionResetError):
+            pass
+        s.close()
+        return out
+
+    def get(self, path, auth=None, headers=None, timeout=5.0):
+        """GET with optional (user, password); returns (status, headers dict, body)."""
+        h = "GET %s HTTP/1.0\r\n" % path
+        if auth:
+            h += "Authorization: Basic %s\r\n" % base64.b64encode(
+                ("%s:%s" % auth).encode()).decode()
+        for k, v in (headers or {}).items():
+            h += "%s: %s\r\n" % (k, v)
+        return parse_response(self.raw((h + "\r\n").encode(), timeout=timeout))
+
+    def stats(self):
+        return self.get("/admin/stats", auth=("admin", ADMIN_PASS))[2].decode()
+
+    def metadata(self, mount, **params):
+        q = urllib.parse.urlencode(dict(mode="updinfo", mount=mount, **params),
+                                   quote_via=urllib.parse.quote)
+        return self.get("/admin/metadata?" + q, auth=("admin", ADMIN_PASS))
+
+
+def parse_response(raw):
+    """(status, {lower-case header: value}, body) from a raw HTTP response."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        return (0, {}, raw)
+    lines = head.decode("latin-1").split("\r\n")
+    try:
+        status = int(lines[0].split()[1])
+    except (IndexError, ValueError):
+        status = 0
+    hdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    return status, hdrs, body
+
+
+def stat_value(xml, mount, key):
+    """A value from icestats XML: the mount's if mount is given, else global."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(xml)
+    node = root
+    if mount is not None:
+        node = None
+        for s in root.findall("source"):
+            if s.get("mount") == mount:
+                node = s
+        if node is None:
+            return None
+    el = node.find(key)
+    return el.text if el is not None else None
+
+# ---------------------------------------------------------------- sources
+
+class RawSource:
+    """A source client on a raw socket: sends a request head, then whatever
+    the test gives it. Lets tests know the exact bytes that were sent."""
+
+    def __init__(self, floe, mount, content_type="audio/mpeg", method="SOURCE",
+                 extra_headers=None, password=SOURCE_PASS, version="1.0"):
+        self.sock = socket.create_connection(("127.0.0.1", floe.port), 5)
+        h = "%s %s HTTP/%s\r\n" % (method, mount, version)
+        h += "Authorization: Basic %s\r\n" % base64.b64encode(
+            ("source:" + password).encode()).decode()
+        if content_type:
+            h += "Content-Type: %s\r\n" % content_type
+        for k, v in (extra_headers or {}).items():
+            h += "%s: %s\r\n" % (k, v)
+        self.sock.sendall((h + "\r\n").encode())
+        self.sock.settimeout(5)
+        self.response = b""
+        while b"\r\n\r\n" not in self.response:
+            d = self.sock.recv(4096)
+            if not d:
+                break
+            self.response += d
+        self.sent = bytearray()
+
+    def ok(self):
+        return self.response.startswith(b"HTTP/1.0 200 OK\r\n\r\n") or \
+            b"HTTP/1.0 200 OK\r\n\r\n" in self.response
+
+    def send(self, data):
+        self.sock.sendall(data)
+        self.sent += data
+
+    def send_paced(self, data, rate, chunk=4096):
+        """Send at about `rate` bytes per second (never slower than asked)."""
+        start = time.monotonic()
+        for i in range(0, len(data), chunk):
+            self.send(data[i:i + chunk])
+            due = start + (i + chunk) / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    def close(self):
+        self.sock.close()
+
+
+def ffmpeg_push(floe, path, mount, legacy=False, extra=None, realtime=True, loop=False):
+    """ffmpeg streaming a file (copied, not re-encoded) to floe."""
+    args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"]
+    if realtime:
+        args += ["-re"]
+    if loop:
+        args += ["-stream_loop", "-1"]
+    args += ["-i", path, "-c", "copy", "-content_type", content_type_of(path),
+             "-ice_name", "Test Stream", "-ice_genre", "Testing", "-ice_description",
+             "Integration test"]
+    if legacy:
+        args += ["-legacy_icecast", "1"]
+    fmt = {"mp3": "mp3", "aac": "adts", "opus": "ogg", "ogg": "ogg"}[path.rsplit(".", 1)[1]]
+    args += (extra or []) + ["-f", fmt, "icecast://source:%s@127.0.0.1:%d%s" %
+                             (SOURCE_PASS, floe.port, mount)]
+    return spawn(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def content_type_of(path):
+    return {"mp3": "audio/mpeg", "aac": "audio/aac", "opus": "application/ogg",
+            "ogg": "application/ogg"}[path.rsplit(".", 1)[1]]
+
+
+def wait_mount(floe, mount, timeout=10):
+    """Wait until the mount is live (appears in /admin/stats)."""
+    return wait_for(lambda: stat_value(floe.stats(), mount, "listeners") is not None, timeout)
+
+# ---------------------------------------------------------------- listeners
+
+class Listener:
+    """A listener on a raw socket, reading into memory in a thread."""
+
+    def __init__(self, floe, mount, icy=False, version="1.1", extra=None, start=True):
+        import threading
+        self.sock = socket.create_connection(("127.0.0.1", floe.port), 5)
+        h = "GET %s HTTP/%s\r\nHost: 127.0.0.1\r\nUser-Agent: floe-test\r\n" % (mount, version)
+        if icy:
+            h += "Icy-MetaData: 1\r\n"
+        for k, v in (extra or {}).items():
+            h += "%s: %s\r\n" % (k, v)
+        self.sock.sendall((h + "\r\n").encode())
+        self.buf = bytearray()
+        self.closed = False
+        self.lock = threading.Lock()
+        self.paused = False
+        if start:
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+
+    def _run(self):
+        self.sock.settimeout(None)
+        while True:
+            if self.paused:
+                time.sleep(0.05)
+                continue
+            try:
+                d = self.sock.recv(65536)
+            except OSError:
+                d = b""
+            if not d:
+                self.closed = True
+                return
+            with self.lock:
+                self.buf += d
+
+    def head(self):
+        """(status, headers) once the response head has arrived."""
+        wait_for(lambda: b"\r\n\r\n" in self.buf or self.closed, 10)
+        st, hd, _ = parse_response(bytes(self.buf))
+        return st, hd
+
+    def body(self):
+        with self.lock:
+            data = bytes(self.buf)
+        return data.partition(b"\r\n\r\n")[2]
+
+    def wait_bytes(self, n, timeout=20):
+        return wait_for(lambda: len(self.body()) >= n or self.closed, timeout)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def icy_split(data, metaint):
+    """Split an ICY stream into (audio bytes, [metadata block texts], error).
+    One text per metadata boundary, "" for an empty (0-length) block. Every
+    block must have a sane length and, if non-empty, hold a StreamTitle:
+    that is what "the framing parses end to end" means."""
+    audio = bytearray()
+    metas = []
+    pos = 0
+    while pos < len(data):
+        audio += data[pos:pos + metaint]
+        pos += metaint
+        if pos >= len(data):
+            break
+        n = data[pos] * 16
+        pos += 1
+        if pos + n > len(data):
+            break   # the capture ended inside this block
+        block = data[pos:pos + n]
+        pos += n
+        text = block.rstrip(b"\0")
+        if n and (not text.startswith(b"StreamTitle='") or b"\0" in text):
+            return bytes(audio), metas, "bad metadata block at %d: %r" % (pos - n, block[:80])
+        metas.append(text.decode("utf-8", "replace"))
+    return bytes(audio), metas, None
+
+
+def stream_title(meta_text):
+    """The StreamTitle value of a metadata text."""
+    t = meta_text[len("StreamTitle='"):]
+    return t[:t.find("';")] if "';" in t else t
+
+
+def contiguous_in(needle, haystack):
+    """Is needle a contiguous run of haystack? (for 'exactly the source's bytes')"""
+    if not needle:
+        return False
+    i = haystack.find(needle[:4096])
+    return i >= 0 and haystack[i:i + len(needle)] == needle
