@@ -10,7 +10,11 @@
 #include "router.h"
 #include "server.h"
 #include "source.h"
+#include "tls.h"
 #include "util.h"
+
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -43,8 +47,9 @@ conn_output(struct conn *c)
 
 /* A new connection: read a request head within header-timeout. */
 void
-conn_accept(int fd, const struct sockaddr *sa, int salen)
+conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 {
+	SSL *ssl;
 	struct conn *c;
 	struct timeval tv;
 	int one = 1;
@@ -64,7 +69,19 @@ conn_accept(int fd, const struct sockaddr *sa, int salen)
 	(void)salen;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-	c->bev = bufferevent_socket_new(srv.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (tls) {
+		if ((ssl = tls_new_session()) == NULL) {
+			close(fd);
+			free(c);
+			return;
+		}
+		c->bev = bufferevent_openssl_socket_new(srv.base, fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		/* Players drop TLS connections without close_notify all the time. */
+		if (c->bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	} else
+		c->bev = bufferevent_socket_new(srv.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		log_error("cannot set up connection from %s", c->ip);
 		close(fd);
@@ -157,6 +174,8 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	if (what == BEV_EVENT_CONNECTED)
+		return;		/* a TLS handshake completed */
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (c->role == CONN_REQUEST)
 			log_debug("%s: no complete request within %lds", c->ip,

@@ -45,8 +45,8 @@ struct conn {
 	TAILQ_ENTRY(conn) entry;
 };
 
-/** Take over an accepted socket: start reading a request. */
-void conn_accept(int fd, const struct sockaddr *sa, int salen);
+/** Take over an accepted socket (TLS if tls): start reading a request. */
+void conn_accept(int fd, const struct sockaddr *sa, int salen, int tls);
 /** Close now: stop all I/O, run role cleanup, free later. Safe to call twice. */
 void conn_close(struct conn *c);
 /** Close once everything queued for writing has been sent. */

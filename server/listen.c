@@ -28,7 +28,7 @@
 static struct evconnlistener **listeners;
 static size_t nlisteners;
 
-/* A connection arrived. */
+/* A connection arrived; arg is non-NULL when the socket speaks TLS. */
 static void
 listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -37,7 +37,7 @@ listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
-	conn_accept(fd, sa, salen);
+	conn_accept(fd, sa, salen, arg != NULL);
 }
 
 /* accept() failed: out of descriptors, most likely. Keep going. */
@@ -67,14 +67,14 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		goto fail;
-	l = evconnlistener_new(srv.base, listen_accept, NULL, LEV_OPT_CLOSE_ON_FREE,
-	    LISTEN_BACKLOG, fd);
+	l = evconnlistener_new(srv.base, listen_accept, ls->tls ? (void *)ls : NULL,
+	    LEV_OPT_CLOSE_ON_FREE, LISTEN_BACKLOG, fd);
 	if (l == NULL)
 		goto fail;
 	evconnlistener_set_error_cb(l, listen_error);
 	listeners = xrealloc(listeners, (nlisteners + 1) * sizeof *listeners);
 	listeners[nlisteners++] = l;
-	log_info("listening on %s port %d", host, ls->port);
+	log_info("listening on %s port %d%s", host, ls->port, ls->tls ? " (TLS)" : "");
 	return 0;
 fail:
 	err = errno;
@@ -98,9 +98,6 @@ listen_open(const struct config *cf)
 	for (i = 0; i < cf->nlistens; i++) {
 		const struct config_listen *ls = &cf->listens[i];
 
-		if (ls->tls)
-			log_warn("listen-socket port %d: TLS is not supported yet; serving plain HTTP "
-			    "(config %s line %d)", ls->port, cf->path, ls->line);
 		memset(&hints, 0, sizeof hints);
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;

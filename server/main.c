@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mount.h"
 #include "server.h"
+#include "tls.h"
 #include "util.h"
 
 #include <event2/event.h>
@@ -275,7 +276,7 @@ main(int argc, char **argv)
 	}
 	log_info("floe %s starting with %s", PACKAGE_VERSION, path);
 	raise_fd_limit();
-	if (listen_open(srv.config) < 0)
+	if (tls_init(srv.config) < 0 || listen_open(srv.config) < 0)
 		return 1;
 	srv.reaper = event_new(srv.base, -1, 0, on_reap, NULL);
 	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, NULL);
@@ -296,6 +297,7 @@ main(int argc, char **argv)
 	event_free(ev_int);
 	event_free(srv.reaper);
 	event_base_free(srv.base);
+	tls_free();
 	log_info("floe stopped");
 	log_close();
 	config_free(srv.config);

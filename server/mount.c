@@ -174,7 +174,6 @@ mount_append(struct mount *m, struct block *b)
 		b->hdrs = m->hdrs;
 	}
 	queue_append(&m->q, b);
-	m->bytes_read += b->len;
 
 	/*
 	 * Take the whole waiting list first: a listener that drains this block

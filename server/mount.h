@@ -51,7 +51,7 @@ struct mount {
 	unsigned	 nlisteners;
 	unsigned	 peak;
 	uint64_t	 slow;			/* listeners dropped for lag */
-	uint64_t	 bytes_read;
+	uint64_t	 bytes_read;		/* audio bytes from the source (after dechunking) */
 	uint64_t	 bytes_sent;
 	int64_t		 stream_start;
 	struct event	*sweep;			/* once a second: find stalled listeners */

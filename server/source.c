@@ -283,6 +283,7 @@ source_readable(struct bufferevent *bev, void *arg)
 			s->dump = NULL;
 		}
 		s->plen += len;
+		s->mount->bytes_read += len;
 		source_cut(s);
 	}
 	if (ended) {

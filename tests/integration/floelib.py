@@ -21,6 +21,9 @@ import urllib.parse
 TOP_SRCDIR = os.path.abspath(os.environ.get("top_srcdir",
                                             os.path.join(os.path.dirname(__file__), "..", "..")))
 FLOE = os.environ.get("FLOE", os.path.join(TOP_SRCDIR, "server", "floe"))
+# e.g. FLOE_WRAPPER="valgrind --error-exitcode=99 --leak-check=full" to run
+# every test's server under valgrind (stop() then reports its exit status).
+FLOE_WRAPPER = os.environ.get("FLOE_WRAPPER", "").split()
 SOURCE_PASS = "hackme"
 ADMIN_PASS = "hackme"
 
@@ -191,7 +194,7 @@ CONFIG_TEMPLATE = """<icecast>
   </authentication>
   <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
   {mounts}
-  <paths><logdir>{logdir}</logdir><webroot>{webroot}</webroot><pidfile>{logdir}/floe.pid</pidfile></paths>
+  <paths><logdir>{logdir}</logdir><webroot>{webroot}</webroot><pidfile>{logdir}/floe.pid</pidfile>{paths_extra}</paths>
   <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>4</loglevel></logging>
 </icecast>
 """
@@ -208,14 +211,15 @@ class Floe:
         vals = dict(clients=100, sources=10, queue_size=524288, header_timeout=15,
                     source_timeout=10, burst_size=65536, source_pass=SOURCE_PASS,
                     admin_pass=ADMIN_PASS, port=self.port, mounts=mounts,
-                    logdir=self.logdir, webroot=os.path.join(TOP_SRCDIR, "web"))
+                    logdir=self.logdir, webroot=os.path.join(TOP_SRCDIR, "web"), paths_extra="")
         vals.update(opts)
         self.config = os.path.join(self.dir, "floe.xml")
         with open(self.config, "w") as f:
             f.write(CONFIG_TEMPLATE.format(**vals))
         self.out = open(os.path.join(self.dir, "stderr.txt"), "w")
-        self.proc = spawn([FLOE, "-c", self.config], stdout=self.out, stderr=subprocess.STDOUT)
-        if not wait_for(self._accepting, 10):
+        self.proc = spawn(FLOE_WRAPPER + [FLOE, "-c", self.config], stdout=self.out,
+                          stderr=subprocess.STDOUT)
+        if not wait_for(self._accepting, 30 if FLOE_WRAPPER else 10):
             tap.bail("floe did not start listening: " + self.read_log())
 
     def _accepting(self):
@@ -245,7 +249,7 @@ class Floe:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                return self.proc.wait(10)
+                return self.proc.wait(60 if FLOE_WRAPPER else 10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 return -9

@@ -1,0 +1,81 @@
+/*
+ * tls.c: the OpenSSL context for TLS listen-sockets.
+ */
+#include "tls.h"
+#include "config.h"
+#include "log.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <stddef.h>
+
+static SSL_CTX *tls_ctx;
+
+/* The last OpenSSL error as text. */
+static const char *
+tls_error(void)
+{
+	static char buf[256];
+
+	ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+	return buf;
+}
+
+/* Set up the context once, if any socket needs it. */
+int
+tls_init(const struct config *cf)
+{
+	const char *key;
+	size_t i;
+	int want = 0;
+
+	for (i = 0; i < cf->nlistens; i++)
+		want |= cf->listens[i].tls;
+	if (!want)
+		return 0;
+	if (cf->ssl_certificate == NULL) {
+		log_error("a listen-socket has <ssl>1</ssl> but <paths><ssl-certificate> is not set: "
+		    "point it at a PEM file with the certificate and its key");
+		return -1;
+	}
+	key = cf->ssl_private_key != NULL ? cf->ssl_private_key : cf->ssl_certificate;
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		log_error("TLS: %s", tls_error());
+		return -1;
+	}
+	/* TLS 1.2 is the oldest version any current player or encoder needs. */
+	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(tls_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cf->ssl_certificate) != 1) {
+		log_error("TLS: cannot load the certificate from %s: %s", cf->ssl_certificate, tls_error());
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(tls_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(tls_ctx) != 1) {
+		log_error("TLS: cannot load a private key matching the certificate from %s: %s",
+		    key, tls_error());
+		goto fail;
+	}
+	log_info("TLS ready with %s", cf->ssl_certificate);
+	return 0;
+fail:
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
+	return -1;
+}
+
+/* One session per accepted TLS connection. */
+SSL *
+tls_new_session(void)
+{
+	return tls_ctx != NULL ? SSL_new(tls_ctx) : NULL;
+}
+
+/* Release the context at shutdown. */
+void
+tls_free(void)
+{
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
+}

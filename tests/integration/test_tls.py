@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""TLS: a listen-socket with <ssl>1</ssl> serves listeners, admin requests
+and sources over TLS (OpenSSL), with the same bytes as plain HTTP; a
+missing certificate stops floe at start with a message naming the fix."""
+import os
+import socket
+import ssl
+import subprocess
+
+from floelib import (FLOE, Floe, RawSource, contiguous_in, free_port, media, mp3_frames_offset,
+                     parse_response, spawn, stat_value, tap, tmpdir, wait_for)
+
+d = tmpdir()
+cert = os.path.join(d, "cert.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", cert,
+                "-out", cert + ".crt", "-days", "2", "-subj", "/CN=localhost"],
+               check=True, capture_output=True)
+with open(cert, "a") as f:          # icecast2's layout: key and certificate in one PEM
+    f.write(open(cert + ".crt").read())
+
+tls_port = free_port()
+floe = Floe(mounts="<listen-socket><port>%d</port><bind-address>127.0.0.1</bind-address>"
+                   "<ssl>1</ssl></listen-socket>" % tls_port,
+            paths_extra="<ssl-certificate>%s</ssl-certificate>" % cert)
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+
+
+def tls_connect():
+    s = socket.create_connection(("127.0.0.1", tls_port), 5)
+    return ctx.wrap_socket(s, server_hostname="localhost")
+
+
+def tls_request(req, limit=1 << 20):
+    s = tls_connect()
+    s.sendall(req)
+    out = b""
+    s.settimeout(5)
+    try:
+        while len(out) < limit:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except (socket.timeout, ssl.SSLError, ConnectionResetError):
+        pass
+    s.close()
+    return out
+
+
+with open(media("tone.mp3"), "rb") as f:
+    tone = f.read()
+frames = tone[mp3_frames_offset(tone):]
+
+src = RawSource(floe, "/tls.mp3")
+tap.ok(src.ok(), "a plain-HTTP source is accepted next to the TLS socket")
+src.send(frames[:200000])
+# All but a trailing partial frame is cut into blocks at once.
+wait_for(lambda: int(stat_value(floe.stats(), "/tls.mp3", "total_bytes_read") or 0) > 198000, 10)
+
+st, hd, body = parse_response(tls_request(b"GET /tls.mp3 HTTP/1.0\r\n\r\n", limit=65536 + 500))
+tap.ok(st == 200 and hd.get("content-type") == "audio/mpeg", "a listener over TLS gets 200 audio/mpeg")
+tap.ok(len(body) > 30000 and contiguous_in(body, frames),
+       "the TLS listener's burst is exactly the source's bytes (%d bytes)" % len(body))
+
+res = subprocess.run(["curl", "-sk", "-u", "admin:hackme",
+                      "https://127.0.0.1:%d/admin/stats" % tls_port], capture_output=True, text=True)
+tap.ok("<source mount=\"/tls.mp3\">" in res.stdout, "curl gets /admin/stats over TLS", res.stderr)
+
+# A source over TLS (PUT, as ffmpeg does with icecast://...?tls=1).
+s = tls_connect()
+s.sendall(b"PUT /tlssrc.mp3 HTTP/1.1\r\nAuthorization: Basic c291cmNlOmhhY2ttZQ==\r\n"
+          b"Content-Type: audio/mpeg\r\nExpect: 100-continue\r\n\r\n")
+s.settimeout(5)
+ans = s.recv(200)
+tap.is_eq(ans, b"HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\nHTTP/1.0 200 OK\r\n\r\n",
+          "a source over TLS gets icecast2's PUT answer")
+s.sendall(frames[:50000])
+tap.ok(wait_for(lambda: int(stat_value(floe.stats(), "/tlssrc.mp3", "total_bytes_read") or 0)
+                > 48000, 10),
+       "the TLS source's bytes all arrive")
+s.close()
+
+# A TLS handshake that never completes, and plain HTTP on the TLS port,
+# must not hurt the server.
+junk = socket.create_connection(("127.0.0.1", tls_port), 5)
+junk.sendall(b"GET / HTTP/1.0\r\n\r\n")
+junk.close()
+tap.ok(stat_value(floe.stats(), "/tls.mp3", "listeners") is not None,
+       "plain HTTP sent to the TLS port does no harm")
+tap.is_eq(floe.stop(), 0, "floe exits 0")
+
+# Missing certificate: a clear refusal at start.
+bad = Floe.__new__(Floe)
+cfg = os.path.join(d, "bad.xml")
+port = free_port()
+with open(cfg, "w") as f:
+    f.write("<icecast><authentication><source-password>x</source-password></authentication>"
+            "<listen-socket><port>%d</port><ssl>1</ssl></listen-socket>"
+            "<paths><logdir>%s</logdir></paths><logging><errorlog>-</errorlog></logging></icecast>"
+            % (port, d))
+res = subprocess.run([FLOE, "-c", cfg], capture_output=True, text=True, timeout=10)
+tap.ok(res.returncode != 0 and "ssl-certificate" in res.stderr,
+       "TLS without <ssl-certificate> refuses to start and names the setting", res.stderr)
