@@ -37,6 +37,7 @@
 #define LINGER_SECONDS 2
 
 static void conn_read_request(struct bufferevent *bev, void *arg);
+static void conn_head_timeout(evutil_socket_t fd, short what, void *arg);
 
 /* Output buffer of a connection. */
 struct evbuffer *
@@ -91,9 +92,15 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 	c->req = xmalloc(sizeof *c->req);
 	http_request_init(c->req);
 	bufferevent_setcb(c->bev, conn_read_request, NULL, conn_on_event, c);
+	/*
+	 * A deadline for the whole head, not an inactivity timeout: a client
+	 * that trickles one byte at a time must not hold a connection (and
+	 * its 16 KiB head buffer) for longer than header-timeout.
+	 */
 	tv.tv_sec = srv.config->header_timeout;
 	tv.tv_usec = 0;
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	c->head_timer = evtimer_new(srv.base, conn_head_timeout, c);
+	evtimer_add(c->head_timer, &tv);
 	bufferevent_enable(c->bev, EV_READ);
 	TAILQ_INSERT_TAIL(&srv.conns, c, entry);
 	srv.stats.connections++;
@@ -111,6 +118,26 @@ conn_remember_request(struct conn *c)
 	    r->version == 11 ? 1 : 0);
 	c->user_agent = ua != NULL ? str_sanitize(ua, 512) : NULL;
 	c->referer = ref != NULL ? str_sanitize(ref, 512) : NULL;
+}
+
+/* The head is in (or refused): the deadline no longer applies. */
+static void
+conn_head_done(struct conn *c)
+{
+	if (c->head_timer != NULL) {
+		event_free(c->head_timer);
+		c->head_timer = NULL;
+	}
+}
+
+/* header-timeout passed without a complete request head. */
+static void
+conn_head_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	log_debug("%s: no complete request within %lds, closing", c->ip, srv.config->header_timeout);
+	conn_close(c);
 }
 
 /* Feed the parser from the input buffer until the head is complete. */
@@ -137,13 +164,13 @@ conn_read_request(struct bufferevent *bev, void *arg)
 	}
 	if (res == PARSE_ERROR) {
 		log_info("bad request from %s: %s", c->ip, c->req->error);
-		bufferevent_set_timeouts(bev, NULL, NULL);
+		conn_head_done(c);
 		c->request_line = xstrdup("-");
 		resp_html_error(c, 400, strcmp(c->req->error, "request head too large") == 0 ?
 		    "Request header too large" : "Bad request");
 		return;
 	}
-	bufferevent_set_timeouts(bev, NULL, NULL);
+	conn_head_done(c);
 	srv.stats.client_connections++;
 	conn_remember_request(c);
 	router_dispatch(c);
@@ -177,10 +204,7 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 	if (what == BEV_EVENT_CONNECTED)
 		return;		/* a TLS handshake completed */
 	if (what & BEV_EVENT_TIMEOUT) {
-		if (c->role == CONN_REQUEST)
-			log_debug("%s: no complete request within %lds", c->ip,
-			    srv.config->header_timeout);
-		else if (c->role == CONN_SOURCE)
+		if (c->role == CONN_SOURCE)
 			source_timeout(c->source);
 		else if (c->role == CONN_LISTENER)
 			log_info("listener %s on %s: nothing could be sent for %lds, closing",
@@ -237,6 +261,7 @@ conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = 1;
+	conn_head_done(c);
 	if (c->source != NULL)
 		source_detach(c->source);
 	if (c->listener != NULL)

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 struct bufferevent;
+struct event;
 struct evbuffer;
 struct http_request;
 struct source;
@@ -31,6 +32,7 @@ struct conn {
 	int		 closing;
 	int		 counted;	/* included in srv.stats.clients */
 	struct bufferevent *bev;
+	struct event	*head_timer;	/* deadline for the whole request head */
 	char		 ip[INET6_ADDRSTRLEN];
 	int64_t		 connected_at;
 	struct http_request *req;	/* during CONN_REQUEST and dispatch only */
