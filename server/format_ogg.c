@@ -77,7 +77,7 @@ ogg_is_header(struct format_state *st, const uint8_t *p)
 static size_t
 ogg_take(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags)
 {
-	size_t off = 0;
+	size_t off = 0, prev = 0;
 	long len;
 	int header, first_header = -1;
 
@@ -91,9 +91,15 @@ ogg_take(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags)
 				break;
 		return off;
 	}
-	/* Group consecutive pages of one kind; a BOS always opens a group. */
+	/*
+	 * Group consecutive pages of one kind. A BOS after a non-BOS page
+	 * starts a new chain and opens its own block, even straight after a
+	 * chain's header pages; only consecutive BOS pages (multiplexed
+	 * streams) stay together. Checking the previous page, not the group's
+	 * first, keeps the cut the same however the reads were split.
+	 */
 	while (off < n && (len = ogg_page_len(p + off, n - off)) > 0) {
-		if (off > 0 && (p[off + 5] & 0x02) && !(p[5] & 0x02))
+		if (off > 0 && (p[off + 5] & 0x02) && !(p[prev + 5] & 0x02))
 			break;		/* a BOS (new chain) opens its own block */
 		header = ogg_is_header(st, p + off);
 		if (first_header < 0) {
@@ -102,6 +108,7 @@ ogg_take(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags)
 				*flags |= BLOCK_CHAIN;
 		} else if (header != first_header)
 			break;	/* the first audio page: it starts the next block */
+		prev = off;
 		off += (size_t)len;
 		st->frames++;
 	}

@@ -32,9 +32,11 @@ icy_meta_new(const char *title, const char *url)
 		unsigned char c = (unsigned char)clean[i];
 		if (c < 0x20 || c == 0x7f)
 			clean[i] = ' ';
-		/* "';" ends the value for every player's parser: break it up. */
-		if (c == '\'' && clean[i + 1] == ';')
-			clean[i + 1] = ',';
+		/* "';" ends the value for every player's parser: break it up.
+		 * A leading ';' counts too: it follows the prefix's own quote,
+		 * and ffmpeg scans for "';" from that quote. */
+		if (c == ';' && (i == 0 || clean[i - 1] == '\''))
+			clean[i] = ',';
 	}
 	/* A title ending in "'" would read as "'';" ... harmless for players. */
 	room = ICY_MAX_META - strlen(ICY_PREFIX) - strlen(ICY_SUFFIX);
