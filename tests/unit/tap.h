@@ -6,6 +6,7 @@
 #ifndef FLOE_TAP_H
 #define FLOE_TAP_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,20 @@ static int tap_n, tap_failed;
 		printf("#   got '%s', want '%s'\n", is_g_ ? is_g_ : "(null)", \
 		    is_w_ ? is_w_ : "(null)");				\
 } while (0)
+
+/* A small deterministic PRNG (xorshift32): tests seed it so that a
+ * failure with random splits or inputs is reproducible. */
+static uint32_t tap_rng_state = 0x2545f491;
+
+/* Next pseudo-random number. */
+static inline uint32_t
+tap_rng(void)
+{
+	tap_rng_state ^= tap_rng_state << 13;
+	tap_rng_state ^= tap_rng_state >> 17;
+	tap_rng_state ^= tap_rng_state << 5;
+	return tap_rng_state;
+}
 
 /* Print the plan at the end and give the exit status. */
 static inline int

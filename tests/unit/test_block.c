@@ -17,18 +17,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-/* A small deterministic PRNG (xorshift32) so failures are reproducible. */
-static uint32_t rng_state = 0x2545f491;
-
-/* Next pseudo-random number. */
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
+/* Seeded per file so failures are reproducible. */
+#define rng() tap_rng()
 
 /* A block of n bytes 0, 1, 2 ... (mod 256), so contents can be checked. */
 static struct block *
@@ -398,6 +388,7 @@ test_long_chain(void)
 int
 main(void)
 {
+	tap_rng_state = 0x2545f491;
 	test_block_basics();
 	test_queue_positions();
 	test_burst_live();

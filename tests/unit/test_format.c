@@ -19,18 +19,8 @@
 /* As server/source.c: the most a source read adds to the pending bytes. */
 #define SOURCE_READ 65536
 
-/* A small deterministic PRNG (xorshift32) so failures are reproducible. */
-static uint32_t rng_state = 0x9e3779b9;
-
-/* Next pseudo-random number. */
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
+/* Seeded per file so failures are reproducible. */
+#define rng() tap_rng()
 
 /* ---- Synthetic streams ---- */
 
@@ -969,6 +959,7 @@ test_types_and_start(void)
 int
 main(void)
 {
+	tap_rng_state = 0x9e3779b9;
 	test_mp3_frame_len();
 	test_adts_frame_len();
 	test_mp3_take();

@@ -19,18 +19,8 @@
 /* One request at a time: the struct is 16 KB, too big for a casual local. */
 static struct http_request R;
 
-/* A small deterministic PRNG (xorshift32) so failures are reproducible. */
-static uint32_t rng_state = 0x12345678;
-
-/* Next pseudo-random number. */
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
+/* Seeded per file so failures are reproducible. */
+#define rng() tap_rng()
 
 /* Parse s in one feed; *used gets what the parser consumed. */
 static enum parse_result
@@ -973,6 +963,7 @@ test_chunked(void)
 int
 main(void)
 {
+	tap_rng_state = 0x12345678;
 	test_line_ends();
 	test_leading_empty_lines();
 	test_methods();

@@ -15,18 +15,8 @@
 /* A string literal and its length. */
 #define L(s)	(s), sizeof(s) - 1
 
-/* A small deterministic PRNG (xorshift32) so failures are reproducible. */
-static uint32_t rng_state = 0xdeadbeef;
-
-/* Next pseudo-random number. */
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
+/* Seeded per file so failures are reproducible. */
+#define rng() tap_rng()
 
 /* Independent strict UTF-8 check (not icy.c's own). */
 static int
@@ -585,6 +575,7 @@ test_deframe(void)
 int
 main(void)
 {
+	tap_rng_state = 0xdeadbeef;
 	test_render_exact();
 	test_render_hostile();
 	test_render_overlong();
