@@ -33,6 +33,8 @@
 #define MAX_BYTES	(1024L * 1024 * 1024)	/* queue and burst sizes */
 #define MAX_SECONDS	86400L			/* timeouts: one day */
 #define MAX_METAINT	1048576L		/* ICY metadata interval */
+/* A listener's bytes waiting longer than 5 s would starve players' buffers. */
+#define MAX_WRITE_INTERVAL 5000L		/* milliseconds */
 
 /* What one load is doing: where reports go, and what has been seen so far. */
 struct parse {
@@ -113,6 +115,7 @@ static const struct field limits_fields[] = {
 	FLONG("header-timeout", struct config, header_timeout, 1, MAX_SECONDS),
 	FLONG("source-timeout", struct config, source_timeout, 1, MAX_SECONDS),
 	FLONG("burst-size", struct config, burst_size, 0, MAX_BYTES),
+	FLONG("write-interval", struct config, write_interval, 0, MAX_WRITE_INTERVAL),
 	FIGN("burst-on-connect", "Floe always bursts <burst-size> bytes to a "
 	    "new listener; set <burst-size>0</burst-size> to turn bursts off"),
 	FIGN("threadpool", "Floe is event-driven and has no thread pool; "
@@ -146,6 +149,7 @@ static const struct field mount_fields[] = {
 	FLONG("max-listeners", struct config_mount, max_listeners, -1, MAX_COUNT),
 	FLONG("burst-size", struct config_mount, burst_size, 0, MAX_BYTES),
 	FLONG("queue-size", struct config_mount, queue_size, 0, MAX_BYTES),
+	FLONG("write-interval", struct config_mount, write_interval, 0, MAX_WRITE_INTERVAL),
 	FLONG("mp3-metadata-interval", struct config_mount, metaint, 1, MAX_METAINT),
 	FPATH("fallback-mount", struct config_mount, fallback_mount),
 	FBOOL("fallback-override", struct config_mount, fallback_override),
@@ -572,7 +576,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 	char *q;
 
 	memset(&m, 0, sizeof m);
-	m.max_listeners = m.burst_size = m.queue_size = m.metaint = -1;
+	m.max_listeners = m.burst_size = m.queue_size = m.metaint = m.write_interval = -1;
 	m.fallback_override = m.hidden = m.public = -1;
 	m.line = line;
 
@@ -771,6 +775,8 @@ mount_inherit(struct config_mount *m, const struct config_mount *d)
 		m->burst_size = d->burst_size;
 	if (m->queue_size == -1)
 		m->queue_size = d->queue_size;
+	if (m->write_interval == -1)
+		m->write_interval = d->write_interval;
 	if (m->metaint == -1)
 		m->metaint = d->metaint;
 	if (m->fallback_override == -1)
@@ -834,6 +840,7 @@ config_new(const char *path)
 	c->header_timeout = 15;
 	c->source_timeout = 10;
 	c->burst_size = 65535;
+	c->write_interval = DEFAULT_WRITE_INTERVAL;
 	c->hostname = xstrdup("localhost");
 	c->location = xstrdup("Earth");
 	c->admin = xstrdup("icemaster@localhost");

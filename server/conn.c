@@ -39,6 +39,27 @@
 static void conn_read_request(struct bufferevent *bev, void *arg);
 static void conn_head_timeout(evutil_socket_t fd, short what, void *arg);
 
+/*
+ * Every listener has the same write timeout, and bufferevents re-arm it on
+ * each write: in libevent's timer heap that is O(log n) per write for n
+ * listeners; as a common timeout it is a queue append, O(1).
+ */
+const struct timeval *
+conn_client_timeout(void)
+{
+	static const struct timeval *common;
+	static long secs;
+	struct timeval tv;
+
+	if (common == NULL || secs != srv.config->client_timeout) {
+		secs = srv.config->client_timeout;
+		tv.tv_sec = secs;
+		tv.tv_usec = 0;
+		common = event_base_init_common_timeout(srv.base, &tv);
+	}
+	return common;
+}
+
 /* Output buffer of a connection. */
 struct evbuffer *
 conn_output(struct conn *c)
@@ -240,14 +261,12 @@ conn_written(struct bufferevent *bev, void *arg)
 void
 conn_close_after_write(struct conn *c)
 {
-	struct timeval tv = { srv.config->client_timeout, 0 };
-
 	if (c->closing)
 		return;
 	c->role = CONN_RESPONSE;
 	bufferevent_setcb(c->bev, NULL, conn_written, conn_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	bufferevent_set_timeouts(c->bev, NULL, conn_client_timeout());
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
 	if (evbuffer_get_length(conn_output(c)) == 0)

@@ -14,6 +14,7 @@
 
 struct bufferevent;
 struct event;
+struct timeval;
 struct evbuffer;
 struct http_request;
 struct source;
@@ -57,6 +58,8 @@ void conn_close_after_write(struct conn *c);
 struct evbuffer *conn_output(struct conn *c);
 /** Count the connection against <clients>; 0 if allowed, -1 if the limit is reached. */
 int conn_count_client(struct conn *c);
+/** client-timeout as a libevent common timeout (O(1) to re-arm on every write). */
+const struct timeval *conn_client_timeout(void);
 /** The bufferevent event callback every role shares (EOF, error, timeout). */
 void conn_on_event(struct bufferevent *bev, short what, void *arg);
 /** Free every closed connection; called from the reaper event. */

@@ -259,7 +259,6 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	const char *icy = http_header_get(r, "Icy-MetaData");
 	long max = mount_max_listeners(m);
 	size_t metaint = 0;
-	struct timeval tv = { srv.config->client_timeout, 0 };
 
 	if (max >= 0 && m->nlisteners >= (unsigned long)max) {
 		log_info("listener %s refused on %s: max-listeners %ld reached", c->ip, m->name, max);
@@ -299,7 +298,7 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	bufferevent_setcb(c->bev, listener_readable, listener_writable, conn_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, LISTENER_LOW, 0);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, LISTENER_DISCARD);
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	bufferevent_set_timeouts(c->bev, NULL, conn_client_timeout());
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	listener_fill(l);
 }

@@ -27,6 +27,8 @@
 #define FALLBACK_DEPTH 4
 
 static void mount_sweep(evutil_socket_t fd, short what, void *arg);
+static void mount_tick(evutil_socket_t fd, short what, void *arg);
+static void mount_set_interval(struct mount *m);
 
 /* Find by exact name. */
 struct mount *
@@ -58,6 +60,8 @@ mount_get(const char *name)
 	queue_init(&m->q, mount_queue_size(m), mount_burst_size(m));
 	m->sweep = event_new(srv.base, -1, EV_PERSIST, mount_sweep, m);
 	event_add(m->sweep, &tv);
+	m->tick = event_new(srv.base, -1, EV_PERSIST, mount_tick, m);
+	mount_set_interval(m);
 	TAILQ_INSERT_TAIL(&srv.mounts, m, entry);
 	return m;
 }
@@ -86,6 +90,7 @@ mount_release(struct mount *m)
 		return;
 	TAILQ_REMOVE(&srv.mounts, m, entry);
 	event_free(m->sweep);
+	event_free(m->tick);
 	queue_clear(&m->q);
 	icy_meta_unref(m->meta);
 	ogg_headers_unref(m->hdrs);
@@ -106,6 +111,25 @@ mount_config_changed(void)
 		m->conf = config_find_mount(srv.config, m->name);
 		m->q.limit = mount_queue_size(m);
 		m->q.burst_size = mount_burst_size(m);
+		mount_set_interval(m);
+	}
+}
+
+/* (Re)arm the write-interval timer for the interval now configured. */
+static void
+mount_set_interval(struct mount *m)
+{
+	struct timeval tv;
+	long ms = mount_write_interval(m);
+
+	if (ms == m->interval && event_pending(m->tick, EV_TIMEOUT, NULL))
+		return;
+	m->interval = ms;
+	event_del(m->tick);
+	if (ms > 0) {
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		event_add(m->tick, &tv);
 	}
 }
 
@@ -135,6 +159,14 @@ mount_burst_size(const struct mount *m)
 	return (size_t)FLOE_MIN((size_t)v, mount_queue_size(m));
 }
 
+/* write-interval for this mount, in milliseconds. */
+long
+mount_write_interval(const struct mount *m)
+{
+	return m->conf != NULL && m->conf->write_interval >= 0 ? m->conf->write_interval :
+	    srv.config->write_interval;
+}
+
 /* mp3-metadata-interval for this mount. */
 long
 mount_metaint(const struct mount *m)
@@ -160,26 +192,19 @@ mount_source_started(struct mount *m)
 	m->stream_start = time_wall();
 }
 
-/* Append a block and wake every listener that was waiting for data. */
-void
-mount_append(struct mount *m, struct block *b)
+/*
+ * Hand new data to every listener that was waiting for it. Take the whole
+ * waiting list first: a listener that drains the new data at once parks
+ * again and must land on the new list, not be visited twice. Listeners may
+ * also close inside listener_fill.
+ */
+static void
+mount_wake(struct mount *m)
 {
 	struct listener_list woken;
 	struct listener *l, *next;
 
-	icy_meta_ref(m->meta);
-	b->meta = m->meta;
-	if (m->hdrs != NULL && !(b->flags & (BLOCK_HEADER | BLOCK_CHAIN))) {
-		ogg_headers_ref(m->hdrs);
-		b->hdrs = m->hdrs;
-	}
-	queue_append(&m->q, b);
-
-	/*
-	 * Take the whole waiting list first: a listener that drains this block
-	 * at once parks again, and must land on the new list, not be visited
-	 * twice. Listeners may also close inside listener_fill.
-	 */
+	m->woken_pos = m->q.tail_pos;
 	TAILQ_INIT(&woken);
 	TAILQ_CONCAT(&woken, &m->waiting, wentry);
 	TAILQ_FOREACH_SAFE(l, &woken, wentry, next) {
@@ -187,6 +212,31 @@ mount_append(struct mount *m, struct block *b)
 		l->waiting = 0;
 		listener_fill(l);
 	}
+}
+
+/* The write interval passed: one send for everything that came meanwhile. */
+static void
+mount_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct mount *m = arg;
+
+	if (m->q.tail_pos != m->woken_pos)
+		mount_wake(m);
+}
+
+/* Append a block; with no write interval, wake the waiting listeners now. */
+void
+mount_append(struct mount *m, struct block *b)
+{
+	icy_meta_ref(m->meta);
+	b->meta = m->meta;
+	if (m->hdrs != NULL && !(b->flags & (BLOCK_HEADER | BLOCK_CHAIN))) {
+		ogg_headers_ref(m->hdrs);
+		b->hdrs = m->hdrs;
+	}
+	queue_append(&m->q, b);
+	if (m->interval == 0)
+		mount_wake(m);
 }
 
 /*

@@ -55,6 +55,9 @@ struct mount {
 	uint64_t	 bytes_sent;
 	int64_t		 stream_start;
 	struct event	*sweep;			/* once a second: find stalled listeners */
+	struct event	*tick;			/* every write interval: wake waiting listeners */
+	long		 interval;		/* write interval in force (ms), 0: at every block */
+	uint64_t	 woken_pos;		/* tail position at the last wake-up */
 	TAILQ_ENTRY(mount) entry;
 };
 
@@ -72,6 +75,7 @@ long mount_max_listeners(const struct mount *m);
 size_t mount_burst_size(const struct mount *m);
 size_t mount_queue_size(const struct mount *m);
 long mount_metaint(const struct mount *m);
+long mount_write_interval(const struct mount *m);
 
 /** A source has started on m: reset the queue and stream state. */
 void mount_source_started(struct mount *m);
