@@ -17,6 +17,7 @@ static FILE	*log_acc;		/* NULL: stderr */
 static char	*log_err_path;
 static char	*log_acc_path;
 static int	 log_level = LOG_INFO;
+static int	 log_starting;
 
 static const char *level_names[] = { "", "EROR", "WARN", "INFO", "DBUG" };
 
@@ -84,6 +85,13 @@ log_set_level(int level)
 	log_level = level;
 }
 
+/* Echo errors to stderr until startup is over. */
+void
+log_set_starting(int starting)
+{
+	log_starting = starting;
+}
+
 /* Close the files; later lines go to stderr. */
 void
 log_close(void)
@@ -133,6 +141,11 @@ log_msg(enum log_level level, const char *fmt, ...)
 	log_escaped(f, text != NULL ? text : fmt);
 	fputc('\n', f);
 	fflush(f);
+	if (log_starting && level == LOG_ERROR && f != stderr) {
+		fputs("floe: ", stderr);
+		log_escaped(stderr, text != NULL ? text : fmt);
+		fputc('\n', stderr);
+	}
 	free(text);
 }
 

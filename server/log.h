@@ -14,6 +14,9 @@ int log_open(const char *errorlog, const char *accesslog, int level);
 /** Reopen both files (after logrotate moved them); keeps the old ones on failure. */
 void log_reopen(void);
 void log_set_level(int level);
+/** While starting up, errors also go to stderr, so a failed start is never
+ *  silent when the error log is a file. */
+void log_set_starting(int starting);
 void log_close(void);
 
 /** Write one error-log line; control characters in the text are escaped. */

@@ -260,6 +260,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %d error(s): not starting\n", path, errors);
 		return 1;
 	}
+	log_set_starting(1);
 	if (open_logs(srv.config) < 0) {
 		fprintf(stderr, "floe: cannot open the logs in %s: fix <logdir> or use \"-\"\n",
 		    srv.config->logdir ? srv.config->logdir : ".");
@@ -286,6 +287,7 @@ main(int argc, char **argv)
 	event_add(ev_term, NULL);
 	event_add(ev_int, NULL);
 	write_pidfile(srv.config->pidfile);
+	log_set_starting(0);
 
 	event_base_dispatch(srv.base);
 
