@@ -379,6 +379,55 @@ class RawSource:
         self.sock.close()
 
 
+class Feeder:
+    """Sends data through a RawSource at `rate` bytes/s from a monotonic
+    clock, in a thread, until the data ends (or forever with loop=True) or
+    stop() is called."""
+
+    def __init__(self, src, data, rate, chunk=4096, loop=False):
+        import threading
+        self.src, self.data, self.rate, self.chunk, self.loop = src, data, rate, chunk, loop
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        start, sent = time.monotonic(), 0
+        while not self.stopped.is_set():
+            i = sent % len(self.data)
+            if sent >= len(self.data) and not self.loop:
+                return
+            try:
+                self.src.send(self.data[i:i + self.chunk])
+            except OSError:
+                return
+            sent += min(self.chunk, len(self.data) - i)
+            self.stopped.wait(max(0, start + sent / self.rate - time.monotonic()))
+
+    def is_alive(self):
+        return self.thread.is_alive()
+
+    def join(self, timeout=None):
+        self.thread.join(timeout)
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(10)
+
+
+def LoopFeeder(src, data, rate, chunk=4096):
+    """A Feeder that sends data over and over."""
+    return Feeder(src, data, rate, chunk, loop=True)
+
+
+def decode_errors(path):
+    """What `ffmpeg -v error` says while decoding a file ('' is clean)."""
+    res = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"],
+                         capture_output=True, text=True)
+    return res.stderr.strip() if res.returncode == 0 else "exit %d: %s" % (res.returncode,
+                                                                          res.stderr.strip())
+
+
 def ffmpeg_push(floe, path, mount, legacy=False, extra=None, realtime=True, loop=False):
     """ffmpeg streaming a file (copied, not re-encoded) to floe."""
     args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"]
