@@ -148,14 +148,43 @@ listener_begin(struct listener *l, int live)
 	return 0;
 }
 
-/* Hand over block references until the high-water mark or the live edge. */
+/*
+ * Hand over the rest of the current block, splicing in ICY metadata every
+ * metaint bytes. Whole blocks only: a listener's position then always sits
+ * on a block (so frame) boundary, which is what lets a move to another
+ * mount switch between whole frames.
+ */
+static void
+listener_take_block(struct listener *l, struct evbuffer *out)
+{
+	struct block *b = l->cur;
+	size_t off = (size_t)(l->pos - b->pos), n;
+
+	while (off < b->len) {
+		n = b->len - off;
+		if (l->metaint != 0) {
+			if (l->icy_left == 0) {
+				listener_add_meta(l, out, b->meta);
+				l->icy_left = l->metaint;
+			}
+			n = FLOE_MIN(n, l->icy_left);
+			l->icy_left -= n;
+		}
+		block_ref(b);
+		evbuffer_add_reference(out, b->data + off, n, release_block, b);
+		off += n;
+		l->pos += n;
+		l->sent += n;
+	}
+}
+
+/* Hand over blocks until the high-water mark or the live edge. */
 void
 listener_fill(struct listener *l)
 {
 	struct evbuffer *out = conn_output(l->conn);
 	struct mount *m = l->mount;
 	struct block *b, *nb;
-	size_t off, n;
 	uint64_t before = l->sent;
 
 	if (l->conn->closing || l->waiting)
@@ -179,20 +208,7 @@ listener_fill(struct listener *l)
 			block_unref(b);
 			l->cur = b = nb;
 		}
-		off = (size_t)(l->pos - b->pos);
-		n = b->len - off;
-		if (l->metaint != 0) {
-			if (l->icy_left == 0) {
-				listener_add_meta(l, out, b->meta);
-				l->icy_left = l->metaint;
-			}
-			n = FLOE_MIN(n, l->icy_left);
-			l->icy_left -= n;
-		}
-		block_ref(b);
-		evbuffer_add_reference(out, b->data + off, n, release_block, b);
-		l->pos += n;
-		l->sent += n;
+		listener_take_block(l, out);
 	}
 	m->bytes_sent += l->sent - before;
 }

@@ -177,8 +177,10 @@ tap.ok(wait_for(lambda: (listeners_on(floe, "/main.mp3"), listeners_on(floe, "/b
 audio, metas, err = icy_split(icy.body(), 16000)
 tap.ok(err is None and len(metas) >= 8, "ICY listener: the framing parses end to end across both "
        "moves (%d blocks)" % len(metas), err)
-names = [n for n, _, _ in runs(audio, streams)[0]]
-tap.is_eq(names, ["main", "backup", "main"], "ICY listener: main, backup, main audio")
+segs = runs(audio, streams)[0]
+tap.is_eq([n for n, _, _ in segs], ["main", "backup", "main"], "ICY listener: main, backup, main audio")
+tap.ok(len(segs) == 3 and all(switch_on_frame(audio, streams, seg) for seg in segs[1:]),
+       "ICY listener: both switches land on MP3 frame boundaries")
 titles = [stream_title(m) for m in metas if m]
 tap.ok("Backup Title" in titles and titles.index("Backup Title") > titles.index("Main Title"),
        "ICY listener: backup's title arrives after the move", titles)
