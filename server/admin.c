@@ -1,15 +1,18 @@
 /*
- * admin.c: the admin commands. Each command names the credentials it
- * accepts; the default is the admin user. Answers are icecast2's documents.
+ * admin.c: Icecast's admin API. Each command names the credentials it
+ * accepts (the admin user by default) and answers with icecast2's XML
+ * documents, or the same as JSON with ?format=json or a ".json" suffix.
  */
 #include "admin.h"
 #include "auth.h"
 #include "config.h"
-#include "format.h"
 #include "conn.h"
+#include "doc.h"
+#include "format.h"
 #include "http_parse.h"
 #include "http_resp.h"
 #include "icy.h"
+#include "listener.h"
 #include "log.h"
 #include "mount.h"
 #include "server.h"
@@ -17,6 +20,10 @@
 #include "stats.h"
 #include "util.h"
 
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,44 +31,183 @@
 enum admin_auth {
 	AUTH_ADMIN,		/* admin user only */
 	AUTH_MOUNT_SOURCE,	/* admin, or the mount's source credentials */
+	AUTH_RELAY,		/* admin, or the relay user (icecast slaves) */
+	AUTH_NONE,
+};
+
+/* One admin request being answered. */
+struct admin_req {
+	struct conn	*c;
+	const struct http_request *r;
+	char		*mount;		/* the mount= parameter, decoded, or NULL */
+	int		 json;
 };
 
 struct admin_cmd {
-	const char *name;	/* path after /admin/ */
+	const char *name;	/* path after /admin/, without ".json" */
 	enum admin_auth auth;
-	void (*fn)(struct conn *c, const struct http_request *r, const char *mount);
+	int	 needs_mount;	/* mount= must name a live mount */
+	void	(*fn)(struct admin_req *a, struct mount *m);
 };
 
-/* The mount parameter, raw or percent-encoded (libshout encodes the slash). */
-static char *
-admin_mount_param(const struct http_request *r)
+/* Send a finished document. */
+static void
+send_doc(struct admin_req *a, struct doc *d)
 {
-	return http_query_get(r->query, "mount");
+	size_t len;
+	char *text = doc_finish(d, &len);
+
+	resp_send(a->c, 200, a->json ? "application/json; charset=utf-8" :
+	    "text/xml; charset=utf-8", text, len);
+	free(text);
 }
 
-/* /admin/stats[?mount=]: icestats XML. */
+/* The <iceresponse> answer of a command. */
 static void
-cmd_stats(struct conn *c, const struct http_request *r, const char *mount)
+answer(struct admin_req *a, int ret, const char *fmt, ...)
 {
-	struct sbuf sb;
+	struct doc d;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	doc_init(&d, a->json, "iceresponse");
+	doc_value(&d, "message", msg != NULL ? msg : "", 0);
+	doc_value(&d, "return", ret ? "1" : "0", 1);
+	send_doc(a, &d);
+	free(msg);
+}
+
+/* /admin/stats[?mount=]: icestats. */
+static void
+cmd_stats(struct admin_req *a, struct mount *m)
+{
+	struct doc d;
 
 	srv.stats.stats_connections++;
-	sbuf_init(&sb);
-	stats_render_xml(&sb, mount);
-	resp_send(c, 200, "text/xml; charset=utf-8", sb.data, sb.len);
-	sbuf_free(&sb);
+	doc_init(&d, a->json, "icestats");
+	stats_render(&d, a->mount);
+	send_doc(a, &d);
 }
 
 /* /admin/listmounts. */
 static void
-cmd_listmounts(struct conn *c, const struct http_request *r, const char *mount)
+cmd_listmounts(struct admin_req *a, struct mount *m)
 {
-	struct sbuf sb;
+	struct doc d;
 
-	sbuf_init(&sb);
-	stats_render_listmounts(&sb);
-	resp_send(c, 200, "text/xml; charset=utf-8", sb.data, sb.len);
-	sbuf_free(&sb);
+	doc_init(&d, a->json, "icestats");
+	stats_render_listmounts(&d);
+	send_doc(a, &d);
+}
+
+/* /admin/listclients?mount=: every listener with address, agent and time. */
+static void
+cmd_listclients(struct admin_req *a, struct mount *m)
+{
+	struct listener *l;
+	struct doc d;
+	char id[32];
+	int64_t now = time_wall();
+
+	doc_init(&d, a->json, "icestats");
+	doc_list(&d, "source");
+	doc_item(&d, "source", "mount", m->name);
+	doc_number(&d, "Listeners", m->nlisteners);
+	doc_list(&d, "listener");
+	TAILQ_FOREACH(l, &m->listeners, entry) {
+		snprintf(id, sizeof id, "%" PRIu64, l->conn->id);
+		doc_item(&d, "listener", "id", id);
+		doc_value(&d, "IP", l->conn->ip, 0);
+		doc_value(&d, "UserAgent", l->conn->user_agent != NULL ? l->conn->user_agent : "", 0);
+		doc_value(&d, "Referer", l->conn->referer, 0);
+		doc_number(&d, "Connected", (unsigned long long)(now - l->conn->connected_at));
+		doc_value(&d, "ID", id, 1);
+		doc_close(&d);
+	}
+	send_doc(a, &d);
+}
+
+/* /admin/moveclients?mount=&destination=: move every listener. */
+static void
+cmd_moveclients(struct admin_req *a, struct mount *m)
+{
+	char *dest = http_query_get(a->r->query, "destination");
+	struct mount *to = dest != NULL ? mount_find(dest) : NULL;
+	struct listener *l, *next;
+	unsigned n = 0;
+
+	if (dest == NULL)
+		resp_html_error(a->c, 400, "Missing parameter");
+	else if (to == NULL || to->source == NULL)
+		resp_html_error(a->c, 400, "Destination does not exist");
+	else if (to == m)
+		resp_html_error(a->c, 400, "Destination is the same as the source");
+	else {
+		TAILQ_FOREACH_SAFE(l, &m->listeners, entry, next) {
+			free(l->origin);
+			l->origin = NULL;
+			listener_move(l, to);
+			n++;
+		}
+		log_info("admin %s: moved %u listeners from %s to %s", a->c->ip, n, m->name, to->name);
+		answer(a, 1, "Clients moved from %s to %s", m->name, to->name);
+	}
+	free(dest);
+}
+
+/* /admin/killclient?mount=&id=. */
+static void
+cmd_killclient(struct admin_req *a, struct mount *m)
+{
+	char *ids = http_query_get(a->r->query, "id");
+	struct listener *l = NULL;
+	long id;
+
+	if (ids == NULL || parse_long(ids, 0, LONG_MAX, &id) < 0) {
+		resp_html_error(a->c, 400, "Missing parameter");
+	} else if ((l = mount_find_listener(m, (uint64_t)id)) == NULL) {
+		answer(a, 0, "Client %ld not found", id);
+	} else {
+		log_info("admin %s: kicking listener %ld (%s) from %s", a->c->ip, id, l->conn->ip,
+		    m->name);
+		conn_close(l->conn);
+		answer(a, 1, "Client %ld removed", id);
+	}
+	free(ids);
+}
+
+/* /admin/killsource?mount=. */
+static void
+cmd_killsource(struct admin_req *a, struct mount *m)
+{
+	log_info("admin %s: killing the source of %s", a->c->ip, m->name);
+	source_kill(m->source);
+	answer(a, 1, "Source Removed");
+}
+
+/* /admin/fallbacks?mount=&fallback=: set (or, empty, clear) the fallback. */
+static void
+cmd_fallbacks(struct admin_req *a, struct mount *m)
+{
+	char *fb = http_query_get(a->r->query, "fallback");
+
+	if (fb == NULL) {
+		resp_html_error(a->c, 400, "Missing parameter");
+		return;
+	}
+	if (*fb != '\0' && (fb[0] != '/' || strcmp(fb, m->name) == 0)) {
+		resp_html_error(a->c, 400, "Invalid fallback mount");
+		free(fb);
+		return;
+	}
+	free(m->fallback);
+	m->fallback = fb;
+	log_info("admin %s: fallback of %s set to \"%s\"", a->c->ip, m->name, fb);
+	answer(a, 1, "Fallback configured");
 }
 
 /*
@@ -69,35 +215,27 @@ cmd_listmounts(struct conn *c, const struct http_request *r, const char *mount)
  * Answered at once: Liquidsoap's audio stalls until it is.
  */
 static void
-cmd_metadata(struct conn *c, const struct http_request *r, const char *mount)
+cmd_metadata(struct admin_req *a, struct mount *m)
 {
-	char *mode = http_query_get(r->query, "mode");
-	char *song = NULL, *artist = NULL, *title = NULL, *charset = NULL;
+	const char *q = a->r->query;
+	char *mode = http_query_get(q, "mode");
+	char *song = http_query_get(q, "song"), *artist = http_query_get(q, "artist");
+	char *title = http_query_get(q, "title"), *charset = http_query_get(q, "charset");
 	char *u_song = NULL, *u_artist = NULL, *u_title = NULL;
-	struct mount *m;
 
-	if (mode == NULL || mount == NULL) {
-		resp_html_error(c, 400, "Missing parameter");
+	if (mode == NULL) {
+		resp_html_error(a->c, 400, "Missing parameter");
 		goto out;
 	}
 	if (strcmp(mode, "updinfo") != 0) {
-		resp_html_error(c, 400, "No such mode");
-		goto out;
-	}
-	m = mount_find(mount);
-	if (m == NULL || m->source == NULL) {
-		resp_html_error(c, 400, "Source does not exist");
+		resp_html_error(a->c, 400, "No such mode");
 		goto out;
 	}
 	if (!m->fmt->icy) {
 		/* Ogg titles travel in the stream; icecast2 answers success too. */
-		resp_iceresponse(c, "Metadata update successful", 1);
+		answer(a, 1, "Metadata update successful");
 		goto out;
 	}
-	song = http_query_get(r->query, "song");
-	artist = http_query_get(r->query, "artist");
-	title = http_query_get(r->query, "title");
-	charset = http_query_get(r->query, "charset");
 	if (charset == NULL && m->conf != NULL && m->conf->charset != NULL)
 		charset = xstrdup(m->conf->charset);
 	if (song != NULL)
@@ -107,53 +245,85 @@ cmd_metadata(struct conn *c, const struct http_request *r, const char *mount)
 	if (title != NULL)
 		u_title = icy_to_utf8(title, charset);
 	if (u_song == NULL && u_artist == NULL && u_title == NULL) {
-		resp_html_error(c, 400, "Missing parameter");
+		resp_html_error(a->c, 400, "Missing parameter");
 		goto out;
 	}
 	mount_set_title(m, u_song, u_artist, u_title);
-	resp_iceresponse(c, "Metadata update successful", 1);
+	answer(a, 1, "Metadata update successful");
 out:
 	free(mode); free(song); free(artist); free(title); free(charset);
 	free(u_song); free(u_artist); free(u_title);
 }
 
-/* /admin/killsource?mount=. */
+/* /admin/streamlist.txt: the mounts an Icecast slave should relay. */
 static void
-cmd_killsource(struct conn *c, const struct http_request *r, const char *mount)
+cmd_streamlist(struct admin_req *a, struct mount *unused)
 {
-	struct mount *m = mount != NULL ? mount_find(mount) : NULL;
+	struct sbuf sb;
+	struct mount *m;
 
-	if (m == NULL || m->source == NULL) {
-		resp_html_error(c, 400, "Source does not exist");
-		return;
-	}
-	log_info("admin %s: killing source of %s", c->ip, m->name);
-	source_kill(m->source);
-	resp_iceresponse(c, "Source Removed", 1);
+	sbuf_init(&sb);
+	TAILQ_FOREACH(m, &srv.mounts, entry)
+		if (m->source != NULL)
+			sbuf_addf(&sb, "%s\n", m->name);
+	resp_send(a->c, 200, "text/plain; charset=utf-8", sb.data, sb.len);
+	sbuf_free(&sb);
+}
+
+/* /admin/buildm3u?mount=&username=&password=: a playlist with credentials. */
+static void
+cmd_buildm3u(struct admin_req *a, struct mount *unused)
+{
+	char *user = http_query_get(a->r->query, "username");
+	char *pass = http_query_get(a->r->query, "password");
+	char *url = stats_listenurl(a->mount), *out;
+	const char *rest = strstr(url, "://");
+
+	if (user != NULL && pass != NULL && rest != NULL)
+		out = xasprintf("%.*s://%s:%s@%s\n", (int)(rest - url), url, user, pass, rest + 3);
+	else
+		out = xasprintf("%s\n", url);
+	resp_send(a->c, 200, "audio/x-mpegurl", out, strlen(out));
+	free(out);
+	free(url);
+	free(user);
+	free(pass);
 }
 
 static const struct admin_cmd admin_cmds[] = {
-	{ "stats", AUTH_ADMIN, cmd_stats },
-	{ "stats.xml", AUTH_ADMIN, cmd_stats },
-	{ "listmounts", AUTH_ADMIN, cmd_listmounts },
-	{ "metadata", AUTH_MOUNT_SOURCE, cmd_metadata },
-	{ "metadata.xsl", AUTH_MOUNT_SOURCE, cmd_metadata },
-	{ "killsource", AUTH_ADMIN, cmd_killsource },
+	{ "stats", AUTH_ADMIN, 0, cmd_stats },
+	{ "stats.xml", AUTH_ADMIN, 0, cmd_stats },
+	{ "listmounts", AUTH_ADMIN, 0, cmd_listmounts },
+	{ "listclients", AUTH_ADMIN, 1, cmd_listclients },
+	{ "moveclients", AUTH_ADMIN, 1, cmd_moveclients },
+	{ "killclient", AUTH_ADMIN, 1, cmd_killclient },
+	{ "killsource", AUTH_ADMIN, 1, cmd_killsource },
+	{ "fallbacks", AUTH_ADMIN, 1, cmd_fallbacks },
+	{ "metadata", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
+	{ "metadata.xsl", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
+	{ "streamlist.txt", AUTH_RELAY, 0, cmd_streamlist },
+	{ "buildm3u", AUTH_NONE, 1, cmd_buildm3u },
 };
 
-/* Check credentials for a command. */
+/* Check Basic credentials for a command; the user name is kept for the log. */
 static int
-admin_allowed(const struct admin_cmd *cmd, const struct http_request *r, const char *mount,
+admin_allowed(enum admin_auth auth, const struct http_request *r, const char *mount,
     char **user_out)
 {
+	const struct config *cf = srv.config;
 	char *user, *pass;
 	int ok;
 
+	if (auth == AUTH_NONE)
+		return 1;
 	if (auth_parse_basic(http_header_get(r, "Authorization"), &user, &pass) < 0)
 		return 0;
-	ok = auth_admin_ok(srv.config, user, pass);
-	if (!ok && cmd->auth == AUTH_MOUNT_SOURCE && mount != NULL)
-		ok = auth_source_ok(srv.config, config_find_mount(srv.config, mount), user, pass);
+	ok = auth_admin_ok(cf, user, pass);
+	if (!ok && auth == AUTH_MOUNT_SOURCE && mount != NULL)
+		ok = auth_source_ok(cf, config_find_mount(cf, mount), user, pass);
+	if (!ok && auth == AUTH_RELAY && cf->relay_password != NULL)
+		ok = auth_equal(user, cf->relay_user != NULL ? cf->relay_user : "relay") &
+		    auth_equal(pass, cf->relay_password);
 	if (ok)
 		*user_out = user;
 	else
@@ -162,35 +332,99 @@ admin_allowed(const struct admin_cmd *cmd, const struct http_request *r, const c
 	return ok;
 }
 
+/* Look a command up by name, noting a ".json" suffix. */
+static const struct admin_cmd *
+admin_lookup(const char *name, int *json)
+{
+	size_t i, n = strlen(name);
+
+	if (n > 5 && strcmp(name + n - 5, ".json") == 0) {
+		*json = 1;
+		n -= 5;
+	}
+	for (i = 0; i < FLOE_NELEM(admin_cmds); i++)
+		if (strlen(admin_cmds[i].name) == n && strncmp(admin_cmds[i].name, name, n) == 0)
+			return &admin_cmds[i];
+	return NULL;
+}
+
 /* Dispatch /admin/<command>. */
 void
 admin_handle(struct conn *c, const struct http_request *r)
 {
-	const char *name = r->path + strlen("/admin/");
-	const struct admin_cmd *cmd = NULL;
-	char *mount, *user = NULL;
-	size_t i;
+	const struct admin_cmd *cmd;
+	struct admin_req a = { .c = c, .r = r };
+	struct mount *m = NULL;
+	char *user = NULL, *format;
 
-	for (i = 0; i < FLOE_NELEM(admin_cmds); i++)
-		if (strcmp(admin_cmds[i].name, name) == 0)
-			cmd = &admin_cmds[i];
-	if (cmd == NULL) {
+	if ((cmd = admin_lookup(r->path + strlen("/admin/"), &a.json)) == NULL) {
 		resp_html_error(c, 400, "Unrecognised command");
 		return;
 	}
-	mount = admin_mount_param(r);
-	if (!admin_allowed(cmd, r, mount, &user)) {
+	if ((format = http_query_get(r->query, "format")) != NULL) {
+		a.json |= strcmp(format, "json") == 0;
+		free(format);
+	}
+	a.mount = http_query_get(r->query, "mount");
+	if (!admin_allowed(cmd->auth, r, a.mount, &user)) {
 		if (http_header_get(r, "Authorization") != NULL)
 			log_warn("admin %s from %s: wrong credentials", cmd->name, c->ip);
 		resp_auth_required(c);
-		free(mount);
-		return;
+		goto out;
 	}
 	free(c->user);
 	c->user = user;
 	srv.stats.admin_requests++;
-	cmd->fn(c, r, mount);
-	free(mount);
+	if (cmd->needs_mount) {
+		if (a.mount == NULL) {
+			resp_html_error(c, 400, "Missing parameter");
+			goto out;
+		}
+		if ((m = mount_find(a.mount)) == NULL || m->source == NULL) {
+			resp_html_error(c, 400, "Source does not exist");
+			goto out;
+		}
+	}
+	cmd->fn(&a, m);
+out:
+	free(a.mount);
+}
+
+/*
+ * /admin.cgi?mode=updinfo&pass=&song=[&mount=]: the Shoutcast DNAS way some
+ * encoders send titles. The password is the mount's (or the global)
+ * source password; without mount= the first live mount is meant.
+ */
+void
+admin_cgi(struct conn *c, const struct http_request *r)
+{
+	char *pass = http_query_get(r->query, "pass"), *mount = http_query_get(r->query, "mount");
+	char *mode = http_query_get(r->query, "mode"), *song = http_query_get(r->query, "song");
+	struct mount *m = NULL, *it;
+	char *u_song;
+
+	if (mount != NULL)
+		m = mount_find(mount);
+	else
+		TAILQ_FOREACH(it, &srv.mounts, entry)
+			if (it->source != NULL && m == NULL)
+				m = it;
+	if (mode == NULL || strcmp(mode, "updinfo") != 0 || song == NULL)
+		resp_html_error(c, 400, "Missing parameter");
+	else if (m == NULL || m->source == NULL)
+		resp_html_error(c, 400, "Source does not exist");
+	else if (!auth_source_ok(srv.config, m->conf, "source", pass) &&
+	    !auth_equal(pass, srv.config->admin_password)) {
+		log_warn("admin.cgi from %s: wrong password", c->ip);
+		resp_auth_required(c);
+	} else {
+		u_song = icy_to_utf8(song, NULL);
+		mount_set_title(m, u_song, NULL, NULL);
+		free(u_song);
+		resp_send(c, 200, "text/html; charset=utf-8",
+		    "<html><body>Update successful</body></html>\r\n", 45);
+	}
+	free(pass); free(mount); free(mode); free(song);
 }
 
 /* The public JSON status. */

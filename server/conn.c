@@ -137,6 +137,7 @@ conn_remember_request(struct conn *c)
 
 	c->request_line = xasprintf("%s %s HTTP/1.%d", r->method, r->uri,
 	    r->version == 11 ? 1 : 0);
+	c->head_only = strcmp(r->method, "HEAD") == 0;
 	c->user_agent = ua != NULL ? str_sanitize(ua, 512) : NULL;
 	c->referer = ref != NULL ? str_sanitize(ref, 512) : NULL;
 }

@@ -45,6 +45,7 @@ struct conn {
 	char		*referer;
 	char		*user;
 	int		 status;
+	int		 head_only;	/* a HEAD request: answers carry no body */
 	TAILQ_ENTRY(conn) entry;
 };
 

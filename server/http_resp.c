@@ -91,7 +91,19 @@ resp_head(struct sbuf *sb, int status, const char *content_type,
 		sbuf_adds(sb, "Access-Control-Allow-Origin: *\r\n");
 }
 
-/* A whole response, then close. */
+/* Queue head and body (none for HEAD requests), then close. */
+static void
+resp_finish(struct conn *c, int status, struct sbuf *sb, const char *body, size_t len)
+{
+	if (!c->head_only)
+		sbuf_add(sb, body, len);
+	evbuffer_add(conn_output(c), sb->data, sb->len);
+	sbuf_free(sb);
+	c->status = status;
+	conn_close_after_write(c);
+}
+
+/* A whole response with Content-Length, then close. */
 void
 resp_send(struct conn *c, int status, const char *content_type,
     const char *body, size_t len)
@@ -101,11 +113,7 @@ resp_send(struct conn *c, int status, const char *content_type,
 	sbuf_init(&sb);
 	resp_head(&sb, status, content_type, NULL);
 	sbuf_addf(&sb, "Content-Length: %zu\r\n\r\n", len);
-	sbuf_add(&sb, body, len);
-	evbuffer_add(conn_output(c), sb.data, sb.len);
-	sbuf_free(&sb);
-	c->status = status;
-	conn_close_after_write(c);
+	resp_finish(c, status, &sb, body, len);
 }
 
 /* Plain-text error as icecast2 sends it (no Content-Length). */
@@ -117,46 +125,38 @@ resp_plain_error(struct conn *c, int status, const char *text)
 	sbuf_init(&sb);
 	resp_head(&sb, status, "text/plain; charset=utf-8", NULL);
 	sbuf_adds(&sb, "\r\n");
-	sbuf_adds(&sb, text);
-	evbuffer_add(conn_output(c), sb.data, sb.len);
-	sbuf_free(&sb);
-	c->status = status;
-	conn_close_after_write(c);
+	resp_finish(c, status, &sb, text, strlen(text));
 }
 
 /* HTML error as icecast2 sends it. */
 void
 resp_html_error(struct conn *c, int status, const char *text)
 {
-	struct sbuf sb;
+	struct sbuf sb, body;
 
 	sbuf_init(&sb);
 	resp_head(&sb, status, "text/html; charset=utf-8", NULL);
 	sbuf_adds(&sb, "\r\n");
-	sbuf_addf(&sb, "<html><head><title>Error %d</title></head><body><b>%d - ",
+	sbuf_init(&body);
+	sbuf_addf(&body, "<html><head><title>Error %d</title></head><body><b>%d - ",
 	    status, status);
-	sbuf_add_xml(&sb, text);
-	sbuf_adds(&sb, "</b></body></html>\r\n");
-	evbuffer_add(conn_output(c), sb.data, sb.len);
-	sbuf_free(&sb);
-	c->status = status;
-	conn_close_after_write(c);
+	sbuf_add_xml(&body, text);
+	sbuf_adds(&body, "</b></body></html>\r\n");
+	resp_finish(c, status, &sb, body.data, body.len);
+	sbuf_free(&body);
 }
 
 /* 401 with the realm icecast2 uses (libshout and butt look for it). */
 void
 resp_auth_required(struct conn *c)
 {
+	static const char body[] = "You need to authenticate\r\n";
 	struct sbuf sb;
 
 	sbuf_init(&sb);
 	resp_head(&sb, 401, "text/plain; charset=utf-8", NULL);
-	sbuf_adds(&sb, "WWW-Authenticate: Basic realm=\"Icecast2 Server\"\r\n\r\n"
-	    "You need to authenticate\r\n");
-	evbuffer_add(conn_output(c), sb.data, sb.len);
-	sbuf_free(&sb);
-	c->status = 401;
-	conn_close_after_write(c);
+	sbuf_adds(&sb, "WWW-Authenticate: Basic realm=\"Icecast2 Server\"\r\n\r\n");
+	resp_finish(c, 401, &sb, body, sizeof body - 1);
 }
 
 /* <iceresponse> document for admin commands. */

@@ -77,7 +77,9 @@ listener_lagging(const struct listener *l)
 {
 	const struct queue *q = &l->mount->q;
 
-	if (l->cur == NULL)
+	/* A waiting listener has had all it was offered: the write interval,
+	 * not the listener, holds back the rest. */
+	if (l->cur == NULL || l->waiting)
 		return 0;
 	return l->pos < q->head_pos || q->tail_pos - l->pos > q->limit;
 }
@@ -121,26 +123,51 @@ listener_add_meta(struct listener *l, struct evbuffer *out, struct icy_meta *met
 	l->sent += meta->len;
 }
 
-/* Choose where a listener starts: the burst point for a new listener, the
- * live edge for one moved from another mount. */
+/* The first block at or after absolute position pos (or the head, if the
+ * queue has moved past it). Walks the queue: done once per listener that
+ * arrived before any audio, never on the per-block path. */
+static struct block *
+queue_block_at(const struct queue *q, uint64_t pos)
+{
+	struct block *b;
+
+	for (b = q->head; b != NULL && b->pos + b->len <= pos; b = b->next)
+		;
+	return b;
+}
+
+/*
+ * Choose where a listener starts: the burst point for a new listener, the
+ * live edge for one moved from another mount, and for one that arrived
+ * before the mount had any audio, the first byte that came after it.
+ */
 static int
-listener_begin(struct listener *l, int live)
+listener_begin(struct listener *l)
 {
 	struct queue *q = &l->mount->q;
-	struct block *b = live ? q->live : q->burst;
+	struct block *b;
 	struct evbuffer *out = conn_output(l->conn);
 
-	if (b == NULL)
-		b = live ? q->burst : q->live;
-	if (b == NULL)
-		b = q->tail;		/* no start point at all: take what there is */
-	if (b == NULL)
+	if (l->join_next)
+		b = queue_block_at(q, l->join_pos);
+	else {
+		b = l->join_live ? q->live : q->burst;
+		if (b == NULL)
+			b = l->join_live ? q->burst : q->live;
+		if (b == NULL)
+			b = q->tail;	/* no start point at all: take what there is */
+	}
+	if (b == NULL) {
+		/* Nothing yet: remember where the stream is, start there. */
+		l->join_next = 1;
+		l->join_pos = q->tail_pos;
 		return -1;
+	}
 	block_ref(b);
 	l->cur = b;
-	l->pos = b->pos;
+	l->pos = FLOE_MAX(b->pos, l->join_next ? l->join_pos : b->pos);
 	/* Ogg joined mid-chain: the codec headers go first. */
-	if (b->hdrs != NULL && !(b->flags & BLOCK_CHAIN)) {
+	if (b->hdrs != NULL && !(b->flags & BLOCK_CHAIN) && l->pos == b->pos) {
 		ogg_headers_ref(b->hdrs);
 		evbuffer_add_reference(out, b->hdrs->data, b->hdrs->len, release_hdrs, b->hdrs);
 		l->sent += b->hdrs->len;
@@ -178,9 +205,13 @@ listener_take_block(struct listener *l, struct evbuffer *out)
 	}
 }
 
-/* Hand over blocks until the high-water mark or the live edge. */
-void
-listener_fill(struct listener *l)
+/*
+ * Hand over blocks until the high-water mark or the live edge. woken: the
+ * write interval held this listener back, so it is not to blame for what it
+ * has not been given yet.
+ */
+static void
+listener_fill_from(struct listener *l, int woken)
 {
 	struct evbuffer *out = conn_output(l->conn);
 	struct mount *m = l->mount;
@@ -189,11 +220,11 @@ listener_fill(struct listener *l)
 
 	if (l->conn->closing || l->waiting)
 		return;
-	if (l->cur == NULL && listener_begin(l, l->join_live) < 0) {
+	if (l->cur == NULL && listener_begin(l) < 0) {
 		listener_park(l);
 		return;
 	}
-	if (listener_lagging(l)) {
+	if (!woken && listener_lagging(l)) {
 		listener_drop_slow(l);
 		return;
 	}
@@ -211,6 +242,21 @@ listener_fill(struct listener *l)
 		listener_take_block(l, out);
 	}
 	m->bytes_sent += l->sent - before;
+}
+
+/* Top up from the write callback or a new listener's start. */
+void
+listener_fill(struct listener *l)
+{
+	listener_fill_from(l, 0);
+}
+
+/* The mount woke its waiting listeners. */
+void
+listener_wake(struct listener *l)
+{
+	l->waiting = 0;
+	listener_fill_from(l, 1);
 }
 
 /* The socket drained below the low-water mark. */
@@ -362,6 +408,7 @@ listener_move(struct listener *l, struct mount *to)
 	listener_unlink(l);
 	l->mount = to;
 	l->join_live = 1;	/* join at the live edge */
+	l->join_next = 0;
 	TAILQ_INSERT_TAIL(&to->listeners, l, entry);
 	to->nlisteners++;
 	if (to->nlisteners > to->peak)

@@ -26,6 +26,8 @@ struct listener {
 	struct icy_meta	*last_meta;	/* last metadata sent (reference held) */
 	int		 waiting;	/* on mount->waiting */
 	int		 join_live;	/* moved here: start at the live edge, not the burst */
+	int		 join_next;	/* joined an empty mount: start at the next byte, join_pos */
+	uint64_t	 join_pos;
 	uint64_t	 sent;		/* bytes handed to the socket (audio + metadata) */
 	char		*origin;	/* mount asked for, if served from a fallback */
 	TAILQ_ENTRY(listener) entry;
@@ -37,6 +39,9 @@ void listener_start(struct conn *c, const struct http_request *r, struct mount *
     const char *requested);
 /** Hand over whatever is available now, up to the high-water mark. */
 void listener_fill(struct listener *l);
+/** Take a listener off the waiting list and fill it: the write interval held
+ *  it back, so whatever it missed meanwhile is not its lag. */
+void listener_wake(struct listener *l);
 /** Detach from the mount (the connection is closing); log_access if asked. */
 void listener_detach(struct listener *l, int log);
 /** Move to another mount (fallback, override), joining at its live edge. */

@@ -95,6 +95,7 @@ mount_release(struct mount *m)
 	icy_meta_unref(m->meta);
 	ogg_headers_unref(m->hdrs);
 	stream_info_clear(&m->info);
+	free(m->fallback);
 	free(m->title);
 	free(m->artist);
 	free(m->name);
@@ -131,6 +132,27 @@ mount_set_interval(struct mount *m)
 		tv.tv_usec = (ms % 1000) * 1000;
 		event_add(m->tick, &tv);
 	}
+}
+
+/* Fallback in force. */
+const char *
+mount_fallback(const struct mount *m)
+{
+	if (m->fallback != NULL)
+		return *m->fallback != '\0' ? m->fallback : NULL;
+	return m->conf != NULL ? m->conf->fallback_mount : NULL;
+}
+
+/* Listener by connection id (admin killclient). */
+struct listener *
+mount_find_listener(const struct mount *m, uint64_t id)
+{
+	struct listener *l;
+
+	TAILQ_FOREACH(l, &m->listeners, entry)
+		if (l->conn->id == id)
+			return l;
+	return NULL;
 }
 
 /* max-listeners, -1 for no limit. */
@@ -209,8 +231,7 @@ mount_wake(struct mount *m)
 	TAILQ_CONCAT(&woken, &m->waiting, wentry);
 	TAILQ_FOREACH_SAFE(l, &woken, wentry, next) {
 		TAILQ_REMOVE(&woken, l, wentry);
-		l->waiting = 0;
-		listener_fill(l);
+		listener_wake(l);
 	}
 }
 
@@ -224,7 +245,12 @@ mount_tick(evutil_socket_t fd, short what, void *arg)
 		mount_wake(m);
 }
 
-/* Append a block; with no write interval, wake the waiting listeners now. */
+/*
+ * Append a block. With no write interval, wake the waiting listeners now;
+ * with one, the tick does it, unless half a queue has come in since the
+ * last wake-up (a source bursting): waiting listeners must get the data
+ * before the queue trims it.
+ */
 void
 mount_append(struct mount *m, struct block *b)
 {
@@ -235,7 +261,7 @@ mount_append(struct mount *m, struct block *b)
 		b->hdrs = m->hdrs;
 	}
 	queue_append(&m->q, b);
-	if (m->interval == 0)
+	if (m->interval == 0 || m->q.tail_pos - m->woken_pos >= m->q.limit / 2)
 		mount_wake(m);
 }
 
@@ -283,6 +309,10 @@ mount_resolve(const char *name)
 	for (depth = 0; depth < FALLBACK_DEPTH && name != NULL; depth++) {
 		if ((m = mount_find(name)) != NULL && m->source != NULL)
 			return m;
+		if (m != NULL && m->fallback != NULL) {
+			name = mount_fallback(m);
+			continue;
+		}
 		mc = config_find_mount(srv.config, name);
 		if (mc == NULL || mc->name == NULL)
 			return NULL;	/* the default block's fallback is not a chain */
@@ -298,8 +328,8 @@ mount_source_gone(struct mount *m)
 	struct listener *l, *next;
 	struct mount *fb = NULL;
 
-	if (m->conf != NULL && m->conf->fallback_mount != NULL)
-		fb = mount_resolve(m->conf->fallback_mount);
+	if (mount_fallback(m) != NULL)
+		fb = mount_resolve(mount_fallback(m));
 	if (fb == m)
 		fb = NULL;
 	TAILQ_FOREACH_SAFE(l, &m->listeners, entry, next) {

@@ -44,6 +44,7 @@ struct mount {
 	struct icy_meta	*meta;			/* current title, rendered (never NULL while live) */
 	struct ogg_headers *hdrs;		/* current Ogg chain headers, or NULL */
 	struct stream_info info;
+	char		*fallback;		/* set by /admin/fallbacks, overrides the config */
 	char		*title;			/* last metadata, for stats (UTF-8) */
 	char		*artist;
 	struct listener_list listeners;		/* every listener */
@@ -69,6 +70,11 @@ struct mount *mount_get(const char *name);
 void mount_release(struct mount *m);
 /** Re-read each mount's config block after a reload. */
 void mount_config_changed(void);
+
+/** The fallback mount in force: set at run time, else configured, else NULL. */
+const char *mount_fallback(const struct mount *m);
+/** Find a listener of this mount by its connection id. */
+struct listener *mount_find_listener(const struct mount *m, uint64_t id);
 
 /** Limits in force for this mount (config block, else global). */
 long mount_max_listeners(const struct mount *m);

@@ -158,8 +158,6 @@ route_file(struct conn *c, const struct http_request *r)
 		return -1;
 	}
 	srv.stats.file_connections++;
-	if (strcmp(r->method, "HEAD") == 0)
-		n = 0;
 	resp_send(c, 200, file_type(path), body, (size_t)n);
 	free(body);
 	free(path);
@@ -178,6 +176,10 @@ route_get(struct conn *c, const struct http_request *r)
 			return;
 		}
 		admin_handle(c, r);
+		return;
+	}
+	if (strcmp(r->path, "/admin.cgi") == 0) {
+		admin_cgi(c, r);
 		return;
 	}
 	if (strcmp(r->path, "/status-json.xsl") == 0) {

@@ -343,8 +343,8 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 	c->status = 200;
 
 	/* Listeners waiting on the fallback come home. */
-	if (m->conf != NULL && m->conf->fallback_override > 0 && m->conf->fallback_mount != NULL) {
-		struct mount *fb = mount_find(m->conf->fallback_mount);
+	if (m->conf != NULL && m->conf->fallback_override > 0 && mount_fallback(m) != NULL) {
+		struct mount *fb = mount_find(mount_fallback(m));
 		struct listener *l, *next;
 		if (fb != NULL) {
 			TAILQ_FOREACH_SAFE(l, &fb->listeners, entry, next) {

@@ -4,6 +4,7 @@
  */
 #include "stats.h"
 #include "config.h"
+#include "doc.h"
 #include "format.h"
 #include "mount.h"
 #include "server.h"
@@ -185,17 +186,14 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	free(url);
 }
 
-/* Append <key>value</key> for each value. */
+/* Every value of a list as a leaf of d. */
 static void
-xml_values(struct sbuf *sb, const struct stat_list *sl)
+doc_values(struct doc *d, const struct stat_list *sl)
 {
 	size_t i;
 
-	for (i = 0; i < sl->n; i++) {
-		sbuf_addf(sb, "<%s>", sl->kv[i].key);
-		sbuf_add_xml(sb, sl->kv[i].value);
-		sbuf_addf(sb, "</%s>", sl->kv[i].key);
-	}
+	for (i = 0; i < sl->n; i++)
+		doc_value(d, sl->kv[i].key, sl->kv[i].value, sl->kv[i].number);
 }
 
 /* Is the mount live and listed? */
@@ -205,52 +203,47 @@ mount_listed(const struct mount *m)
 	return m->source != NULL;
 }
 
-/* icestats XML, as /admin/stats answers. */
+/* icestats, as /admin/stats answers. */
 void
-stats_render_xml(struct sbuf *sb, const char *only)
+stats_render(struct doc *d, const char *only)
 {
 	struct stat_list sl = { 0 };
 	struct mount *m;
 
-	sbuf_adds(sb, "<?xml version=\"1.0\"?>\n<icestats>");
 	stats_global(&sl);
-	xml_values(sb, &sl);
+	doc_values(d, &sl);
 	stats_list_free(&sl);
+	doc_list(d, "source");
 	TAILQ_FOREACH(m, &srv.mounts, entry) {
 		if (!mount_listed(m) || (only != NULL && strcmp(only, m->name) != 0))
 			continue;
-		sbuf_adds(sb, "<source mount=\"");
-		sbuf_add_xml(sb, m->name);
-		sbuf_adds(sb, "\">");
+		doc_item(d, "source", "mount", m->name);
 		stats_mount(&sl, m);
-		xml_values(sb, &sl);
+		doc_values(d, &sl);
 		stats_list_free(&sl);
-		sbuf_adds(sb, "</source>");
+		doc_close(d);
 	}
-	sbuf_adds(sb, "</icestats>\n");
+	doc_close(d);
 }
 
 /* /admin/listmounts as icecast2 answers it. */
 void
-stats_render_listmounts(struct sbuf *sb)
+stats_render_listmounts(struct doc *d)
 {
 	struct mount *m;
 
-	sbuf_adds(sb, "<?xml version=\"1.0\"?>\n<icestats>");
+	doc_list(d, "source");
 	TAILQ_FOREACH(m, &srv.mounts, entry) {
 		if (!mount_listed(m))
 			continue;
-		sbuf_adds(sb, "<source mount=\"");
-		sbuf_add_xml(sb, m->name);
-		sbuf_adds(sb, "\"><fallback>");
-		if (m->conf != NULL && m->conf->fallback_mount != NULL)
-			sbuf_add_xml(sb, m->conf->fallback_mount);
-		sbuf_addf(sb, "</fallback><listeners>%u</listeners><Connected>%lld</Connected>"
-		    "<content-type>", m->nlisteners, (long long)(time_wall() - m->stream_start));
-		sbuf_add_xml(sb, m->info.content_type);
-		sbuf_adds(sb, "</content-type></source>");
+		doc_item(d, "source", "mount", m->name);
+		doc_value(d, "fallback", mount_fallback(m) != NULL ? mount_fallback(m) : "", 0);
+		doc_number(d, "listeners", m->nlisteners);
+		doc_number(d, "Connected", (unsigned long long)(time_wall() - m->stream_start));
+		doc_value(d, "content-type", m->info.content_type, 0);
+		doc_close(d);
 	}
-	sbuf_adds(sb, "</icestats>\n");
+	doc_close(d);
 }
 
 /* "key":value pairs of the public values. */

@@ -32,10 +32,12 @@ void stats_list_free(struct stat_list *sl);
 /** The listen URL of a mount, from <hostname> and the first port. */
 char *stats_listenurl(const char *mount);
 
-/** Render icestats XML (all mounts, or only the one named). */
-void stats_render_xml(struct sbuf *sb, const char *only_mount);
-/** Render /admin/listmounts. */
-void stats_render_listmounts(struct sbuf *sb);
+struct doc;
+
+/** Add icestats' contents (all mounts, or only the one named) to d. */
+void stats_render(struct doc *d, const char *only_mount);
+/** Add /admin/listmounts' contents to d. */
+void stats_render_listmounts(struct doc *d);
 /** Render /status-json.xsl as icecast2 2.4 shapes it. */
 void stats_render_json(struct sbuf *sb);
 

@@ -463,10 +463,12 @@ class Listener:
     def __init__(self, floe, mount, icy=False, version="1.1", extra=None, start=True):
         import threading
         self.sock = socket.create_connection(("127.0.0.1", floe.port), 5)
-        h = "GET %s HTTP/%s\r\nHost: 127.0.0.1\r\nUser-Agent: floe-test\r\n" % (mount, version)
+        headers = {"Host": "127.0.0.1", "User-Agent": "floe-test"}
         if icy:
-            h += "Icy-MetaData: 1\r\n"
-        for k, v in (extra or {}).items():
+            headers["Icy-MetaData"] = "1"
+        headers.update(extra or {})     # a test's own User-Agent replaces ours
+        h = "GET %s HTTP/%s\r\n" % (mount, version)
+        for k, v in headers.items():
             h += "%s: %s\r\n" % (k, v)
         self.sock.sendall((h + "\r\n").encode())
         self.buf = bytearray()
@@ -508,6 +510,12 @@ class Listener:
         return wait_for(lambda: len(self.body()) >= n or self.closed, timeout)
 
     def close(self):
+        """Leave: shut the socket down so the reader thread's recv returns
+        and the server sees the listener go."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         try:
             self.sock.close()
         except OSError:
