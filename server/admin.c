@@ -41,6 +41,7 @@ struct admin_req {
 	const struct http_request *r;
 	char		*mount;		/* the mount= parameter, decoded, or NULL */
 	int		 json;
+	int		 api;		/* /api/v1: {"ok":...} answers and real status codes */
 };
 
 struct admin_cmd {
@@ -62,7 +63,22 @@ send_doc(struct admin_req *a, struct doc *d)
 	free(text);
 }
 
-/* The <iceresponse> answer of a command. */
+/* The API's answer: {"ok":true,"message":...} or {"ok":false,"error":...}. */
+static void
+api_answer(struct conn *c, int status, const char *msg)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	sbuf_addf(&sb, "{\"ok\":%s,\"%s\":", status == 200 ? "true" : "false",
+	    status == 200 ? "message" : "error");
+	sbuf_add_json(&sb, msg);
+	sbuf_adds(&sb, "}\n");
+	resp_send(c, status, "application/json; charset=utf-8", sb.data, sb.len);
+	sbuf_free(&sb);
+}
+
+/* The <iceresponse> answer of a command (ret 0: it did nothing). */
 static void
 answer(struct admin_req *a, int ret, const char *fmt, ...)
 {
@@ -74,11 +90,25 @@ answer(struct admin_req *a, int ret, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	doc_init(&d, a->json, "iceresponse");
-	doc_value(&d, "message", msg != NULL ? msg : "", 0);
-	doc_value(&d, "return", ret ? "1" : "0", 1);
-	send_doc(a, &d);
+	if (a->api)
+		api_answer(a->c, ret ? 200 : 404, msg != NULL ? msg : "");
+	else {
+		doc_init(&d, a->json, "iceresponse");
+		doc_value(&d, "message", msg != NULL ? msg : "", 0);
+		doc_value(&d, "return", ret ? "1" : "0", 1);
+		send_doc(a, &d);
+	}
 	free(msg);
+}
+
+/* A refused request: icecast2's HTML error, or the API's JSON one. */
+static void
+fail(struct admin_req *a, int status, const char *msg)
+{
+	if (a->api)
+		api_answer(a->c, status, msg);
+	else
+		resp_html_error(a->c, 400, msg);	/* icecast2 answers 400 to them all */
 }
 
 /* /admin/stats[?mount=]: icestats. */
@@ -141,11 +171,11 @@ cmd_moveclients(struct admin_req *a, struct mount *m)
 	unsigned n = 0;
 
 	if (dest == NULL)
-		resp_html_error(a->c, 400, "Missing parameter");
+		fail(a, 400, "Missing parameter");
 	else if (to == NULL || to->source == NULL)
-		resp_html_error(a->c, 400, "Destination does not exist");
+		fail(a, 404, "Destination does not exist");
 	else if (to == m)
-		resp_html_error(a->c, 400, "Destination is the same as the source");
+		fail(a, 400, "Destination is the same as the source");
 	else {
 		TAILQ_FOREACH_SAFE(l, &m->listeners, entry, next) {
 			free(l->origin);
@@ -168,7 +198,7 @@ cmd_killclient(struct admin_req *a, struct mount *m)
 	long id;
 
 	if (ids == NULL || parse_long(ids, 0, LONG_MAX, &id) < 0) {
-		resp_html_error(a->c, 400, "Missing parameter");
+		fail(a, 400, "Missing parameter");
 	} else if ((l = mount_find_listener(m, (uint64_t)id)) == NULL) {
 		answer(a, 0, "Client %ld not found", id);
 	} else {
@@ -196,11 +226,11 @@ cmd_fallbacks(struct admin_req *a, struct mount *m)
 	char *fb = http_query_get(a->r->query, "fallback");
 
 	if (fb == NULL) {
-		resp_html_error(a->c, 400, "Missing parameter");
+		fail(a, 400, "Missing parameter");
 		return;
 	}
 	if (*fb != '\0' && (fb[0] != '/' || strcmp(fb, m->name) == 0)) {
-		resp_html_error(a->c, 400, "Invalid fallback mount");
+		fail(a, 400, "Invalid fallback mount");
 		free(fb);
 		return;
 	}
@@ -223,12 +253,14 @@ cmd_metadata(struct admin_req *a, struct mount *m)
 	char *title = http_query_get(q, "title"), *charset = http_query_get(q, "charset");
 	char *u_song = NULL, *u_artist = NULL, *u_title = NULL;
 
+	if (mode == NULL && a->api)
+		mode = xstrdup("updinfo");	/* the API has one mode */
 	if (mode == NULL) {
-		resp_html_error(a->c, 400, "Missing parameter");
+		fail(a, 400, "Missing parameter");
 		goto out;
 	}
 	if (strcmp(mode, "updinfo") != 0) {
-		resp_html_error(a->c, 400, "No such mode");
+		fail(a, 400, "No such mode");
 		goto out;
 	}
 	if (!m->fmt->icy) {
@@ -245,7 +277,7 @@ cmd_metadata(struct admin_req *a, struct mount *m)
 	if (title != NULL)
 		u_title = icy_to_utf8(title, charset);
 	if (u_song == NULL && u_artist == NULL && u_title == NULL) {
-		resp_html_error(a->c, 400, "Missing parameter");
+		fail(a, 400, "Missing parameter");
 		goto out;
 	}
 	mount_set_title(m, u_song, u_artist, u_title);
@@ -332,42 +364,33 @@ admin_allowed(enum admin_auth auth, const struct http_request *r, const char *mo
 	return ok;
 }
 
-/* Look a command up by name, noting a ".json" suffix. */
+/* Look a command up by name in a table, noting a ".json" suffix. */
 static const struct admin_cmd *
-admin_lookup(const char *name, int *json)
+admin_lookup(const struct admin_cmd *cmds, size_t n, const char *name, int *json)
 {
-	size_t i, n = strlen(name);
+	size_t i, len = strlen(name);
 
-	if (n > 5 && strcmp(name + n - 5, ".json") == 0) {
+	if (len > 5 && strcmp(name + len - 5, ".json") == 0) {
 		*json = 1;
-		n -= 5;
+		len -= 5;
 	}
-	for (i = 0; i < FLOE_NELEM(admin_cmds); i++)
-		if (strlen(admin_cmds[i].name) == n && strncmp(admin_cmds[i].name, name, n) == 0)
-			return &admin_cmds[i];
+	for (i = 0; i < n; i++)
+		if (strlen(cmds[i].name) == len && strncmp(cmds[i].name, name, len) == 0)
+			return &cmds[i];
 	return NULL;
 }
 
-/* Dispatch /admin/<command>. */
-void
-admin_handle(struct conn *c, const struct http_request *r)
+/* Check credentials and the mount, then run the command. */
+static void
+admin_run(struct admin_req *a, const struct admin_cmd *cmd)
 {
-	const struct admin_cmd *cmd;
-	struct admin_req a = { .c = c, .r = r };
+	struct conn *c = a->c;
 	struct mount *m = NULL;
-	char *user = NULL, *format;
+	char *user = NULL;
 
-	if ((cmd = admin_lookup(r->path + strlen("/admin/"), &a.json)) == NULL) {
-		resp_html_error(c, 400, "Unrecognised command");
-		return;
-	}
-	if ((format = http_query_get(r->query, "format")) != NULL) {
-		a.json |= strcmp(format, "json") == 0;
-		free(format);
-	}
-	a.mount = http_query_get(r->query, "mount");
-	if (!admin_allowed(cmd->auth, r, a.mount, &user)) {
-		if (http_header_get(r, "Authorization") != NULL)
+	a->mount = http_query_get(a->r->query, "mount");
+	if (!admin_allowed(cmd->auth, a->r, a->mount, &user)) {
+		if (http_header_get(a->r, "Authorization") != NULL)
 			log_warn("admin %s from %s: wrong credentials", cmd->name, c->ip);
 		resp_auth_required(c);
 		goto out;
@@ -376,18 +399,170 @@ admin_handle(struct conn *c, const struct http_request *r)
 	c->user = user;
 	srv.stats.admin_requests++;
 	if (cmd->needs_mount) {
-		if (a.mount == NULL) {
-			resp_html_error(c, 400, "Missing parameter");
+		if (a->mount == NULL) {
+			fail(a, 400, "Missing parameter");
 			goto out;
 		}
-		if ((m = mount_find(a.mount)) == NULL || m->source == NULL) {
-			resp_html_error(c, 400, "Source does not exist");
+		if ((m = mount_find(a->mount)) == NULL || m->source == NULL) {
+			fail(a, a->api ? 404 : 400, "Source does not exist");
 			goto out;
 		}
 	}
-	cmd->fn(&a, m);
+	cmd->fn(a, m);
 out:
-	free(a.mount);
+	free(a->mount);
+	a->mount = NULL;
+}
+
+/* Dispatch /admin/<command>. */
+void
+admin_handle(struct conn *c, const struct http_request *r)
+{
+	const struct admin_cmd *cmd;
+	struct admin_req a = { .c = c, .r = r };
+	char *format;
+
+	cmd = admin_lookup(admin_cmds, FLOE_NELEM(admin_cmds), r->path + strlen("/admin/"), &a.json);
+	if (cmd == NULL) {
+		resp_html_error(c, 400, "Unrecognised command");
+		return;
+	}
+	if ((format = http_query_get(r->query, "format")) != NULL) {
+		a.json |= strcmp(format, "json") == 0;
+		free(format);
+	}
+	admin_run(&a, cmd);
+}
+
+/* Add a stat list as members of the current JSON object. */
+static void
+api_values(struct doc *d, const struct stat_list *sl, int public_only)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++)
+		if (!public_only || sl->kv[i].public)
+			doc_value(d, sl->kv[i].key, sl->kv[i].value, sl->kv[i].number);
+}
+
+/* GET /api/v1/status (public) and /api/v1/mounts (admin): "server" and a
+ * "mounts" array that is always an array. */
+static void
+api_mounts(struct admin_req *a, int public_only)
+{
+	struct stat_list sl = { 0 };
+	struct mount *m;
+	struct doc d;
+
+	doc_init(&d, 1, "server");
+	stats_global(&sl);
+	api_values(&d, &sl, public_only);
+	stats_list_free(&sl);
+	doc_close(&d);
+	doc_list(&d, "mounts");
+	TAILQ_FOREACH(m, &srv.mounts, entry) {
+		if (m->source == NULL || (public_only && m->conf != NULL && m->conf->hidden > 0))
+			continue;
+		doc_item(&d, "mount", "mount", m->name);
+		stats_mount(&sl, m);
+		api_values(&d, &sl, public_only);
+		stats_list_free(&sl);
+		doc_close(&d);
+	}
+	send_doc(a, &d);
+}
+
+/* GET /api/v1/status. */
+static void
+api_status(struct admin_req *a, struct mount *m)
+{
+	api_mounts(a, 1);
+}
+
+/* GET /api/v1/mounts. */
+static void
+api_all_mounts(struct admin_req *a, struct mount *m)
+{
+	api_mounts(a, 0);
+}
+
+/* GET /api/v1/listeners?mount=. */
+static void
+api_listeners(struct admin_req *a, struct mount *m)
+{
+	struct listener *l;
+	struct doc d;
+	int64_t now = time_wall();
+
+	doc_init(&d, 1, "mount");
+	doc_value(&d, "name", m->name, 0);
+	doc_close(&d);
+	doc_list(&d, "listeners");
+	TAILQ_FOREACH(l, &m->listeners, entry) {
+		doc_item(&d, "listener", NULL, NULL);
+		doc_number(&d, "id", l->conn->id);
+		doc_value(&d, "ip", l->conn->ip, 0);
+		doc_value(&d, "user_agent", l->conn->user_agent, 0);
+		doc_value(&d, "referer", l->conn->referer, 0);
+		doc_number(&d, "connected", (unsigned long long)(now - l->conn->connected_at));
+		doc_number(&d, "bytes_sent", l->sent);
+		doc_value(&d, "metadata", l->metaint ? "true" : "false", 1);
+		doc_close(&d);
+	}
+	send_doc(a, &d);
+}
+
+/* The versioned JSON API: reads are GET, actions must be POST. */
+static const struct admin_cmd api_cmds[] = {
+	{ "status", AUTH_NONE, 0, api_status },
+	{ "mounts", AUTH_ADMIN, 0, api_all_mounts },
+	{ "listeners", AUTH_ADMIN, 1, api_listeners },
+	{ "metadata", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
+	{ "kill-source", AUTH_ADMIN, 1, cmd_killsource },
+	{ "kill-listener", AUTH_ADMIN, 1, cmd_killclient },
+	{ "move-listeners", AUTH_ADMIN, 1, cmd_moveclients },
+	{ "fallback", AUTH_ADMIN, 1, cmd_fallbacks },
+};
+
+/* Is this API command an action (changes something)? */
+static int
+api_is_action(const struct admin_cmd *cmd)
+{
+	return cmd->fn != api_status && cmd->fn != api_all_mounts && cmd->fn != api_listeners;
+}
+
+/*
+ * Dispatch /api/v1/<command>. Actions must be POSTed, and a request whose
+ * Origin names another site is refused: a page elsewhere must not be able
+ * to use the browser's cached admin credentials (CSRF).
+ */
+void
+admin_api(struct conn *c, const struct http_request *r)
+{
+	const struct admin_cmd *cmd;
+	struct admin_req a = { .c = c, .r = r, .json = 1, .api = 1 };
+	const char *origin = http_header_get(r, "Origin"), *host = http_header_get(r, "Host");
+	const char *o;
+
+	cmd = admin_lookup(api_cmds, FLOE_NELEM(api_cmds), r->path + strlen("/api/v1/"), &a.json);
+	if (cmd == NULL) {
+		api_answer(c, 404, "No such API endpoint");
+		return;
+	}
+	if (api_is_action(cmd)) {
+		if (strcmp(r->method, "POST") != 0) {
+			api_answer(c, 405, "Actions must be POSTed");
+			return;
+		}
+		o = origin != NULL ? strstr(origin, "://") : NULL;
+		if (origin != NULL && (o == NULL || host == NULL || strcmp(o + 3, host) != 0)) {
+			log_warn("api %s from %s refused: Origin %s is not this server", cmd->name,
+			    c->ip, origin);
+			api_answer(c, 403, "Cross-site request refused");
+			return;
+		}
+	}
+	admin_run(&a, cmd);
 }
 
 /*

@@ -16,6 +16,7 @@
 #include "mount.h"
 #include "server.h"
 #include "source.h"
+#include "stats.h"
 #include "util.h"
 
 #include <errno.h>
@@ -164,6 +165,52 @@ route_file(struct conn *c, const struct http_request *r)
 	return 0;
 }
 
+/* Is s made only of characters a host[:port] may have? */
+static int
+host_ok(const char *s)
+{
+	return s != NULL && *s != '\0' && strlen(s) < 256 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+	    strlen(s);
+}
+
+/*
+ * /MOUNT.m3u and /MOUNT.pls, as icecast2 serves them: a playlist pointing at
+ * the stream, using the host the player reached us by (else <hostname>).
+ * 0 if served, -1 if the path is not a playlist of a live mount.
+ */
+static int
+route_playlist(struct conn *c, const struct http_request *r)
+{
+	const char *host = http_header_get(r, "Host");
+	size_t n = strlen(r->path);
+	int pls = n > 4 && str_ieq(r->path + n - 4, ".pls");
+	struct mount *m;
+	char *name, *url, *body;
+
+	if (n <= 4 || (!pls && !str_ieq(r->path + n - 4, ".m3u")))
+		return -1;
+	name = xstrndup(r->path, n - 4);
+	if ((m = mount_resolve(name)) == NULL) {
+		free(name);
+		return -1;
+	}
+	if (host_ok(host))
+		url = xasprintf("http://%s%s", host, name);
+	else
+		url = stats_listenurl(name);
+	if (pls)
+		body = xasprintf("[playlist]\nNumberOfEntries=1\nFile1=%s\nTitle1=%s\nLength1=-1\n"
+		    "Version=2\n", url, m->info.name != NULL ? m->info.name : name);
+	else
+		body = xasprintf("%s\n", url);
+	resp_send(c, 200, pls ? "audio/x-scpls" : "audio/x-mpegurl", body, strlen(body));
+	free(body);
+	free(url);
+	free(name);
+	return 0;
+}
+
 /* GET or HEAD. */
 static void
 route_get(struct conn *c, const struct http_request *r)
@@ -196,7 +243,7 @@ route_get(struct conn *c, const struct http_request *r)
 		listener_start(c, r, m, r->path);
 		return;
 	}
-	if (route_file(c, r) == 0)
+	if (route_playlist(c, r) == 0 || route_file(c, r) == 0)
 		return;
 	resp_html_error(c, 404, "The file you requested could not be found");
 }
@@ -209,6 +256,14 @@ router_dispatch(struct conn *c)
 
 	if (strcmp(r->method, "SOURCE") == 0 || strcmp(r->method, "PUT") == 0)
 		route_source(c, r);
+	else if (strncmp(r->path, "/api/v1/", 8) == 0 && (strcmp(r->method, "GET") == 0 ||
+	    strcmp(r->method, "HEAD") == 0 || strcmp(r->method, "POST") == 0)) {
+		if (conn_count_client(c) < 0) {
+			resp_plain_error(c, 403, "Icecast connection limit reached");
+			return;
+		}
+		admin_api(c, r);
+	}
 	else if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
 		if (r->path[0] != '/') {
 			resp_html_error(c, 400, "Bad request");

@@ -89,7 +89,7 @@ def cleanup():
             except Exception:
                 p.kill()
     _procs.clear()
-    for d in _tmpdirs:
+    for d in ([] if os.environ.get("FLOE_KEEP") else _tmpdirs):
         shutil.rmtree(d, ignore_errors=True)
     _tmpdirs.clear()
 
