@@ -168,6 +168,21 @@ def mp3_frames_offset(data):
     return off
 
 
+MP3_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+MP3_RATES = (44100, 48000, 32000)
+
+
+def mp3_frame_list(data):
+    """The MPEG-1 Layer III frames of data (after its ID3v2 tag), one bytes each."""
+    frames, off = [], mp3_frames_offset(data)
+    while is_mp3_frame_header(data[off:off + 4]):
+        b2 = data[off + 2]
+        n = 144000 * MP3_KBPS[b2 >> 4] // MP3_RATES[(b2 >> 2) & 3] + ((b2 >> 1) & 1)
+        frames.append(data[off:off + n])
+        off += n
+    return frames
+
+
 def is_mp3_frame_header(b):
     return len(b) >= 4 and b[0] == 0xFF and (b[1] & 0xE0) == 0xE0 and (b[2] >> 4) not in (0, 15)
 

@@ -20,7 +20,7 @@ import socket
 import time
 import xml.etree.ElementTree as ET
 
-from floelib import (ADMIN_PASS, SOURCE_PASS, Floe, Listener, icy_split, is_mp3_frame_header,
+from floelib import (mp3_frame_list, ADMIN_PASS, SOURCE_PASS, Floe, Listener, icy_split, is_mp3_frame_header,
                      media, mp3_frames_offset, parse_response, stat_value, tap, wait_for,
                      wait_mount)
 
@@ -40,23 +40,8 @@ ICY_HEADERS = {"icy-name": "Live Test", "icy-genre": "Testing", "icy-description
 
 # ---------------------------------------------------------------- audio
 
-MP3_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-MP3_RATES = (44100, 48000, 32000)
-
-
-def mp3_frames(data):
-    """The MPEG-1 Layer III frames of data (after its ID3v2 tag), one bytes each."""
-    frames, off = [], mp3_frames_offset(data)
-    while is_mp3_frame_header(data[off:off + 4]):
-        b2 = data[off + 2]
-        n = 144000 * MP3_KBPS[b2 >> 4] // MP3_RATES[(b2 >> 2) & 3] + ((b2 >> 1) & 1)
-        frames.append(data[off:off + n])
-        off += n
-    return frames
-
-
 with open(media("tone.mp3"), "rb") as _f:
-    FRAMES = mp3_frames(_f.read())
+    FRAMES = mp3_frame_list(_f.read())
 
 
 # ---------------------------------------------------------------- helpers

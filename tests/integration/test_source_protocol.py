@@ -20,7 +20,7 @@ import subprocess
 import threading
 import time
 
-from floelib import (SOURCE_PASS, Floe, Listener, free_port, icy_split, is_mp3_frame_header,
+from floelib import (mp3_frame_list, SOURCE_PASS, Floe, Listener, free_port, icy_split, is_mp3_frame_header,
                      media, mp3_frames_offset, parse_response, spawn, stat_value, stream_title,
                      tap, tmpdir, wait_for, wait_mount)
 
@@ -33,23 +33,8 @@ HTML_400 = (b"<html><head><title>Error 400</title></head><body><b>400 - unknown 
 
 # ---------------------------------------------------------------- audio
 
-MP3_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-MP3_RATES = (44100, 48000, 32000)
-
-
-def mp3_frames(data):
-    """The MPEG-1 Layer III frames of data (after its ID3v2 tag), one bytes each."""
-    frames, off = [], mp3_frames_offset(data)
-    while is_mp3_frame_header(data[off:off + 4]):
-        b2 = data[off + 2]
-        n = 144000 * MP3_KBPS[b2 >> 4] // MP3_RATES[(b2 >> 2) & 3] + ((b2 >> 1) & 1)
-        frames.append(data[off:off + n])
-        off += n
-    return frames
-
-
 with open(media("tone.mp3"), "rb") as _f:
-    FRAMES = mp3_frames(_f.read())
+    FRAMES = mp3_frame_list(_f.read())
 
 
 def audio(nbytes, start=0):
