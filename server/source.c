@@ -231,6 +231,9 @@ source_cut(struct source *s)
 		}
 		if (ops == &format_ogg)
 			source_ogg_block(s, s->pending + off, n, flags);
+		/* A source that did not say its bitrate: the first MP3 frame does. */
+		if (s->mount->info.bitrate == NULL && s->fs.bitrate > 0)
+			s->mount->info.bitrate = xasprintf("%d", s->fs.bitrate);
 		mount_append(s->mount, block_new(s->pending + off, n, 0, flags));
 		off += n;
 	}
