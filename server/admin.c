@@ -117,7 +117,6 @@ cmd_stats(struct admin_req *a, struct mount *m)
 {
 	struct doc d;
 
-	srv.stats.stats_connections++;
 	doc_init(&d, a->json, "icestats");
 	stats_render(&d, a->mount);
 	send_doc(a, &d);

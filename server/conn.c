@@ -193,7 +193,9 @@ conn_read_request(struct bufferevent *bev, void *arg)
 		return;
 	}
 	conn_head_done(c);
-	srv.stats.client_connections++;
+	/* icecast2 counts listener and admin requests here, not sources. */
+	if (strcmp(c->req->method, "SOURCE") != 0 && strcmp(c->req->method, "PUT") != 0)
+		srv.stats.client_connections++;
 	conn_remember_request(c);
 	router_dispatch(c);
 	/* The role took what it needed from the head. */

@@ -97,7 +97,6 @@ mount_release(struct mount *m)
 	stream_info_clear(&m->info);
 	free(m->fallback);
 	free(m->title);
-	free(m->artist);
 	free(m->name);
 	free(m);
 }
@@ -208,8 +207,7 @@ mount_source_started(struct mount *m)
 	ogg_headers_unref(m->hdrs);
 	m->hdrs = NULL;
 	free(m->title);
-	free(m->artist);
-	m->title = m->artist = NULL;
+	m->title = NULL;
 	m->bytes_read = 0;
 	m->stream_start = time_wall();
 }
@@ -267,8 +265,9 @@ mount_append(struct mount *m, struct block *b)
 
 /*
  * New title, rendered once and taking effect from the next block appended.
- * song wins; else "artist - title"; else whichever of the two was given
- * (icecast2 silently ignores a lone title or artist: we show it).
+ * song wins; else "artist - title" (which is also the stats title, as in
+ * icecast2, so dashboards see what listeners see); else whichever of the
+ * two was given (icecast2 silently ignores a lone title or artist).
  */
 void
 mount_set_title(struct mount *m, const char *song, const char *artist, const char *title)
@@ -279,21 +278,16 @@ mount_set_title(struct mount *m, const char *song, const char *artist, const cha
 		artist = NULL;
 	if (title != NULL && *title == '\0')
 		title = NULL;
-	free(m->title);
-	free(m->artist);
-	m->title = m->artist = NULL;
 	if (song != NULL)
 		text = xstrdup(song);
-	else if (artist != NULL && title != NULL) {
+	else if (artist != NULL && title != NULL)
 		text = xasprintf("%s - %s", artist, title);
-		m->artist = str_sanitize(artist, ICY_MAX_META);
-		m->title = str_sanitize(title, ICY_MAX_META);
-	} else
+	else
 		text = xstrdup(title != NULL ? title : artist != NULL ? artist : "");
 	icy_meta_unref(m->meta);
 	m->meta = icy_meta_new(text, NULL);
-	if (m->title == NULL)
-		m->title = xstrdup(m->meta->title);	/* exactly what listeners get */
+	free(m->title);
+	m->title = xstrdup(m->meta->title);	/* exactly what listeners get */
 	log_info("mount %s: title \"%s\"", m->name, m->meta->title);
 	free(text);
 }

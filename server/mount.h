@@ -45,8 +45,7 @@ struct mount {
 	struct ogg_headers *hdrs;		/* current Ogg chain headers, or NULL */
 	struct stream_info info;
 	char		*fallback;		/* set by /admin/fallbacks, overrides the config */
-	char		*title;			/* last metadata, for stats (UTF-8) */
-	char		*artist;
+	char		*title;			/* last metadata as listeners get it, for stats */
 	struct listener_list listeners;		/* every listener */
 	struct listener_list waiting;		/* caught up: woken when a block arrives */
 	unsigned	 nlisteners;

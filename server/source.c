@@ -72,41 +72,6 @@ info_value(const struct http_request *r, const char *const *names, const char *c
 	return v != NULL ? str_sanitize(v, 1024) : NULL;
 }
 
-/* ice-audio-info with any "ice-" key prefixes removed (some encoders add them). */
-static char *
-normalize_audio_info(const char *v)
-{
-	struct sbuf sb;
-	const char *p = v, *end;
-	size_t len;
-	char *out;
-
-	if (v == NULL)
-		return NULL;
-	sbuf_init(&sb);
-	while (*p != '\0') {
-		end = strchr(p, ';');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		while (len > 0 && *p == ' ') {
-			p++;
-			len--;
-		}
-		if (len > 4 && str_iprefix(p, "ice-"))
-			p += 4, len -= 4;
-		if (len > 0) {
-			if (sb.len > 0)
-				sbuf_add(&sb, ";", 1);
-			sbuf_add(&sb, p, len);
-		}
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	out = str_sanitize(sb.data, 1024);
-	sbuf_free(&sb);
-	return out;
-}
-
 /* Value of key in a "k=v;k=v" audio-info string, allocated, or NULL. */
 static char *
 audio_info_get(const char *ai, const char *key)
@@ -137,6 +102,7 @@ source_read_info(struct mount *m, const struct http_request *r, const char *ip)
 	static const char *const n_pub[] = { "ice-public", "icy-pub", "x-audiocast-public", NULL };
 	static const char *const n_ct[] = { "Content-Type", NULL };
 	static const char *const n_ua[] = { "User-Agent", NULL };
+	static const char *const n_ai[] = { "ice-audio-info", NULL };
 	const struct config_mount *mc = m->conf;
 	struct stream_info *si = &m->info;
 	const char *pub;
@@ -153,13 +119,11 @@ source_read_info(struct mount *m, const struct http_request *r, const char *ip)
 	si->url = info_value(r, n_url, mc ? mc->stream_url : NULL);
 	si->genre = info_value(r, n_genre, mc ? mc->genre : NULL);
 	si->bitrate = info_value(r, n_br, mc ? mc->bitrate : NULL);
-	si->audio_info = normalize_audio_info(http_header_get(r, "ice-audio-info"));
-	if (si->audio_info != NULL && *si->audio_info == '\0') {
-		free(si->audio_info);
-		si->audio_info = NULL;
-	}
-	if (si->bitrate == NULL && si->audio_info != NULL)
-		si->bitrate = audio_info_get(si->audio_info, "bitrate");
+	/* Kept as sent, as icecast2 does; some encoders prefix the keys with "ice-". */
+	si->audio_info = info_value(r, n_ai, NULL);
+	if (si->bitrate == NULL && si->audio_info != NULL &&
+	    (si->bitrate = audio_info_get(si->audio_info, "bitrate")) == NULL)
+		si->bitrate = audio_info_get(si->audio_info, "ice-bitrate");
 	si->user_agent = info_value(r, n_ua, NULL);
 	si->source_ip = xstrdup(ip);
 	pub = first_header(r, n_pub);

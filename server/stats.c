@@ -11,6 +11,7 @@
 #include "source.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ kv_add(struct stat_list *sl, const char *key, const char *value, int number, int
 		sl->cap = sl->cap ? sl->cap * 2 : 32;
 		sl->kv = xrealloc(sl->kv, sl->cap * sizeof *sl->kv);
 	}
-	sl->kv[sl->n].key = key;
+	sl->kv[sl->n].key = xstrdup(key);
 	sl->kv[sl->n].value = xstrdup(value);
 	sl->kv[sl->n].number = number;
 	sl->kv[sl->n].public = public;
@@ -64,8 +65,10 @@ stats_list_free(struct stat_list *sl)
 {
 	size_t i;
 
-	for (i = 0; i < sl->n; i++)
+	for (i = 0; i < sl->n; i++) {
+		free(sl->kv[i].key);
 		free(sl->kv[i].value);
+	}
 	free(sl->kv);
 	sl->kv = NULL;
 	sl->n = sl->cap = 0;
@@ -91,7 +94,6 @@ stats_global(struct stat_list *sl)
 	const struct server_stats *st = &srv.stats;
 
 	kv_add(sl, "admin", cf->admin, 0, 1);
-	kv_num(sl, "banned_IPs", 0, 0);
 	kv_num(sl, "client_connections", st->client_connections, 0);
 	kv_num(sl, "clients", st->clients, 0);
 	kv_num(sl, "connections", st->connections, 0);
@@ -111,27 +113,52 @@ stats_global(struct stat_list *sl)
 	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);
 }
 
-/* Each key of ice-audio-info as its own "ice-KEY" value, as icecast2 lists them. */
+/* Is key already among the values? */
+static int
+kv_has(const struct stat_list *sl, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++)
+		if (strcmp(sl->kv[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Why 16: real encoders send two to four keys; the cap bounds what a
+ * source can add to every stats document. */
+#define AUDIO_INFO_MAX_KEYS 16
+
+/*
+ * Each key of ice-audio-info as a value of its own, named as the source
+ * sent it, as icecast2 lists them ("channels", "samplerate", or
+ * "ice-samplerate" from encoders that prefix). A key must be a plain name
+ * (it becomes an XML element) and may not replace one of our own values:
+ * a source cannot forge "listeners" this way.
+ */
 static void
 kv_audio_info(struct stat_list *sl, const char *ai)
 {
-	static const char *const keys[][2] = {
-		{ "bitrate", "ice-bitrate" }, { "channels", "ice-channels" },
-		{ "samplerate", "ice-samplerate" }, { "quality", "ice-quality" },
-	};
-	size_t i, klen;
-	const char *p;
+	const char *p, *eq, *end;
+	char *k, *v;
+	int n = 0;
 
-	for (i = 0; i < FLOE_NELEM(keys); i++) {
-		klen = strlen(keys[i][0]);
-		for (p = ai; p != NULL && *p != '\0'; p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL) {
-			if (strncasecmp(p, keys[i][0], klen) == 0 && p[klen] == '=') {
-				char *v = xstrndup(p + klen + 1, strcspn(p + klen + 1, ";"));
-				kv_maybe_num(sl, keys[i][1], v, 1);
-				free(v);
-				break;
-			}
+	for (p = ai; p != NULL && *p != '\0' && n < AUDIO_INFO_MAX_KEYS;
+	    p = *end != '\0' ? end + 1 : NULL) {
+		end = p + strcspn(p, ";");
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq == NULL || eq == p || eq - p > 32)
+			continue;
+		k = xstrndup(p, (size_t)(eq - p));
+		if (isalpha((unsigned char)k[0]) &&
+		    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+		    strlen(k) && !kv_has(sl, k)) {
+			v = xstrndup(eq + 1, (size_t)(end - eq - 1));
+			kv_maybe_num(sl, k, v, 1);
+			free(v);
+			n++;
 		}
+		free(k);
 	}
 }
 
@@ -154,9 +181,7 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	char *url = stats_listenurl(m->name);
 	long max = mount_max_listeners(m);
 
-	kv_add(sl, "artist", m->artist, 0, 1);
 	kv_add(sl, "audio_info", si->audio_info, 0, 1);
-	kv_audio_info(sl, si->audio_info);
 	kv_maybe_num(sl, "bitrate", si->bitrate, 1);
 	if (m->source != NULL)
 		kv_num(sl, "connected", (unsigned long long)(time_wall() - m->stream_start), 0);
@@ -182,6 +207,7 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	kv_num(sl, "total_bytes_read", m->bytes_read, 0);
 	kv_num(sl, "total_bytes_sent", m->bytes_sent, 0);
 	kv_add(sl, "user_agent", si->user_agent, 0, 0);
+	kv_audio_info(sl, si->audio_info);
 	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);
 	free(url);
 }

@@ -12,7 +12,7 @@ struct mount;
 struct sbuf;
 
 struct stat_kv {
-	const char *key;
+	char	*key;		/* owned: some come from the source (ice-audio-info) */
 	char	*value;
 	int	 number;	/* render unquoted in JSON */
 	int	 public;	/* shown in /status-json.xsl */

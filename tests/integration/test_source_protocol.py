@@ -425,10 +425,11 @@ def check_stream_info(floe):
                         ("ice-audio-info", "ice-samplerate=44100;ice-bitrate=64;ice-channels=2")],
          dict(server_name="Info Two", server_description="Second desc", genre="Jazz",
               server_url="http://example.com/two", bitrate="64",
-              audio_info="samplerate=44100;bitrate=64;channels=2"),
+              audio_info="ice-samplerate=44100;ice-bitrate=64;ice-channels=2"),
+         # ice-audio-info is kept as sent, prefixes and all, as icecast2 does.
          {"icy-name": "Info Two", "icy-description": "Second desc", "icy-genre": "Jazz",
           "icy-url": "http://example.com/two", "icy-br": "64", "icy-pub": "0",
-          "ice-audio-info": "samplerate=44100;bitrate=64;channels=2"}),
+          "ice-audio-info": "ice-samplerate=44100;ice-bitrate=64;ice-channels=2"}),
     ]
     for mount, headers, want_stats, want_hdrs in cases:
         s, raw, _ = exchange(floe.port, source_head(mount, extra=headers) + audio(8000))
