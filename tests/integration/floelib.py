@@ -215,27 +215,33 @@ CONFIG_TEMPLATE = """<icecast>
 """
 
 
-class Floe:
-    """A running floe on a free port, with its own config and log directory."""
+class Server:
+    """What Floe and Icecast2 share: a process listening on 127.0.0.1:port,
+    with its logs in logdir, and the HTTP helpers tests talk to it with."""
 
-    def __init__(self, mounts="", **opts):
+    name = "server"
+    start_timeout = 10      # seconds to wait for it to accept connections
+    stop_timeout = 10       # seconds to wait for it to exit on SIGTERM
+
+    def _setup(self, name, config_text, **fmt):
+        """A tmpdir with a log/ subdirectory, a free port, and the config
+        file `name` written from config_text ({port}, {dir}, {logdir} and
+        fmt's names are filled in)."""
         self.dir = tmpdir()
         self.port = free_port()
         self.logdir = os.path.join(self.dir, "log")
         os.makedirs(self.logdir)
-        vals = dict(clients=100, sources=10, queue_size=524288, header_timeout=15,
-                    source_timeout=10, burst_size=65536, source_pass=SOURCE_PASS,
-                    admin_pass=ADMIN_PASS, port=self.port, mounts=mounts,
-                    logdir=self.logdir, webroot=os.path.join(TOP_SRCDIR, "web"), paths_extra="")
-        vals.update(opts)
-        self.config = os.path.join(self.dir, "floe.xml")
+        self.config = os.path.join(self.dir, name)
         with open(self.config, "w") as f:
-            f.write(CONFIG_TEMPLATE.format(**vals))
+            f.write(config_text.format(port=self.port, dir=self.dir, logdir=self.logdir, **fmt))
+
+    def _start(self, args):
+        """Spawn args (output to stderr.txt); .up: it accepts connections
+        (polled for at most start_timeout seconds)."""
         self.out = open(os.path.join(self.dir, "stderr.txt"), "w")
-        self.proc = spawn(FLOE_WRAPPER + [FLOE, "-c", self.config], stdout=self.out,
-                          stderr=subprocess.STDOUT)
-        if not wait_for(self._accepting, 30 if FLOE_WRAPPER else 10):
-            tap.bail("floe did not start listening: " + self.read_log())
+        self.proc = spawn(args, stdout=self.out, stderr=subprocess.STDOUT)
+        self.up = bool(wait_for(self._accepting, self.start_timeout))
+        return self.up
 
     def _accepting(self):
         if self.proc.poll() is not None:
@@ -256,15 +262,16 @@ class Floe:
         except OSError:
             return ""
 
-    def signal(self, sig):
-        self.proc.send_signal(sig)
+    def log(self):
+        """The tail of the error log, for a diagnostic."""
+        return self.read_log()[-3000:]
 
     def stop(self):
         """SIGTERM; returns the exit status (0 is a clean shutdown)."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                return self.proc.wait(60 if FLOE_WRAPPER else 10)
+                return self.proc.wait(self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 return -9
@@ -312,6 +319,63 @@ class Floe:
         q = urllib.parse.urlencode(dict(mode="updinfo", mount=mount, **params),
                                    quote_via=urllib.parse.quote)
         return self.get("/admin/metadata?" + q, auth=("admin", ADMIN_PASS))
+
+
+class Floe(Server):
+    """A running floe on a free port, with its own config and log directory:
+    floelib's CONFIG_TEMPLATE filled in with mounts and opts, or, given
+    config=TEXT, that text with {port}, {dir}, {logdir} and opts filled in."""
+
+    name = "floe"
+    start_timeout = 30 if FLOE_WRAPPER else 10
+    stop_timeout = 60 if FLOE_WRAPPER else 10
+
+    def __init__(self, mounts="", config=None, **opts):
+        if config is None:
+            vals = dict(clients=100, sources=10, queue_size=524288, header_timeout=15,
+                        source_timeout=10, burst_size=65536, source_pass=SOURCE_PASS,
+                        admin_pass=ADMIN_PASS, mounts=mounts,
+                        webroot=os.path.join(TOP_SRCDIR, "web"), paths_extra="")
+            vals.update(opts)
+            config, opts = CONFIG_TEMPLATE, vals
+        self._setup("floe.xml", config, **opts)
+        if not self._start(FLOE_WRAPPER + [FLOE, "-c", self.config]):
+            tap.bail("floe did not start listening: " + self.read_log())
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+
+ICECAST2 = "/usr/bin/icecast2"
+
+
+class Icecast2(Server):
+    """Debian's icecast2 on a free port, started from config_text ({port},
+    {dir}, {logdir} and fmt's names are filled in; logdir is {dir}/log). It
+    refuses to run as root, so it runs as nobody: the config is readable by
+    all and the log directory writable by all. .up says whether it accepts
+    connections; if not, .skip_reason says why (not installed, or did not
+    start) and the test is expected to skip what needs it."""
+
+    name = "icecast2"
+
+    @staticmethod
+    def installed():
+        return os.path.exists(ICECAST2)
+
+    def __init__(self, config_text, **fmt):
+        self.proc = None
+        self.up = False
+        self.skip_reason = None
+        if not self.installed():
+            self.skip_reason = "icecast2 is not installed"
+            return
+        self._setup("icecast.xml", config_text, **fmt)
+        os.chmod(self.dir, 0o755)
+        os.chmod(self.logdir, 0o777)
+        os.chmod(self.config, 0o644)
+        if not self._start(["runuser", "-u", "nobody", "--", ICECAST2, "-c", self.config]):
+            self.skip_reason = "icecast2 did not start (exit %s)" % self.proc.poll()
 
 
 def parse_response(raw):

@@ -16,16 +16,12 @@ leaves floe, the slave drops the mount. Skipped only if icecast2 cannot
 start.
 """
 import base64
-import os
 import socket
-import stat
-import subprocess
 import threading
 import xml.etree.ElementTree as ET
 
-from floelib import (ADMIN_PASS, Floe, Feeder, Listener, RawSource, contiguous_in, free_port,
-                     icy_split, media, parse_response, spawn, stream_title, tap, tmpdir, wait_for,
-                     wait_mount)
+from floelib import (ADMIN_PASS, Floe, Feeder, Icecast2, Listener, RawSource, contiguous_in,
+                     icy_split, media, parse_response, stream_title, tap, wait_for, wait_mount)
 
 MOUNT = "/live.mp3"
 RATE = 16000            # bytes/s: the file's 128 kbit/s
@@ -116,66 +112,23 @@ class Recorder:
         self.lsock.close()
 
 
-class Slave:
-    """Debian's icecast2 as nobody, a slave of the given master port."""
-
-    get = Floe.get
-    raw = Floe.raw
-
-    def __init__(self, master_port):
-        self.dir = tmpdir()
-        os.makedirs(os.path.join(self.dir, "log"))
-        os.chmod(self.dir, 0o755)
-        os.chmod(os.path.join(self.dir, "log"), 0o777)
-        self.port = free_port()
-        conf = os.path.join(self.dir, "icecast.xml")
-        with open(conf, "w") as f:
-            f.write(SLAVE_CONFIG.format(pw=ADMIN_PASS, master=master_port, user=RELAY_USER,
-                                        relay_pw=RELAY_PASS, port=self.port, dir=self.dir))
-        os.chmod(conf, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
-        self.proc = spawn(["runuser", "-u", "nobody", "--", "/usr/bin/icecast2", "-c", conf],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.up = wait_for(self._accepting, 10)
-
-    def _accepting(self):
-        if self.proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-            return True
-        except OSError:
-            return False
-
-    def stats(self):
-        st, _, body = self.get("/admin/stats", auth=("admin", ADMIN_PASS))
-        try:
-            return ET.fromstring(body.decode("utf-8", "replace")) if st == 200 else None
-        except ET.ParseError:
-            return None
-
-    def mount_stat(self, key):
-        root = self.stats()
-        if root is None:
-            return None
-        for s in root.findall("source"):
-            if s.get("mount") == MOUNT:
-                return s.findtext(key)
+def slave_stats():
+    """The slave's /admin/stats as an element tree (None if it has none)."""
+    st, _, body = slave.get("/admin/stats", auth=("admin", ADMIN_PASS))
+    try:
+        return ET.fromstring(body.decode("utf-8", "replace")) if st == 200 else None
+    except ET.ParseError:
         return None
 
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "log", "error.log"), errors="replace") as f:
-                return f.read()[-3000:]
-        except OSError:
-            return ""
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+def mount_stat(key):
+    root = slave_stats()
+    if root is None:
+        return None
+    for s in root.findall("source"):
+        if s.get("mount") == MOUNT:
+            return s.findtext(key)
+    return None
 
 
 def head_of(raw):
@@ -196,7 +149,7 @@ def auth_of(request):
 # ---------------------------------------------------------------- scenario
 
 
-if not os.path.exists("/usr/bin/icecast2"):
+if not Icecast2.installed():
     tap.skip("an icecast2 slave relays floe", "icecast2 is not installed")
     raise SystemExit(0)
 
@@ -217,12 +170,13 @@ st, _, _ = floe.get("/admin/streamlist.txt", auth=(RELAY_USER, "wrong"))
 tap.is_eq(st, 401, "... and refuses a wrong relay password")
 
 proxy = Recorder(floe.port)
-slave = Slave(proxy.port)
+slave = Icecast2(SLAVE_CONFIG, pw=ADMIN_PASS, master=proxy.port, user=RELAY_USER,
+                 relay_pw=RELAY_PASS)
 if not slave.up:
-    tap.skip("an icecast2 slave relays floe", "icecast2 did not start (exit %s)" % slave.proc.poll())
+    tap.skip("an icecast2 slave relays floe", slave.skip_reason)
     raise SystemExit(0)
 
-relaying = wait_for(lambda: slave.mount_stat("listeners") is not None, 20, 0.25)
+relaying = wait_for(lambda: mount_stat("listeners") is not None, 20, 0.25)
 tap.ok(relaying, "the slave lists %s in its stats" % MOUNT, slave.log())
 
 lists = proxy.asked(b"GET /admin/streamlist.txt ")
@@ -278,8 +232,8 @@ def titles():
 
 tap.ok(wait_for(lambda: TITLE in titles(), 15, 0.2),
        "the slave's Icy-MetaData listener gets StreamTitle='%s'" % TITLE, titles())
-tap.ok(wait_for(lambda: slave.mount_stat("title") == TITLE, 10, 0.2),
-       "the slave's stats show the title", slave.mount_stat("title"))
+tap.ok(wait_for(lambda: mount_stat("title") == TITLE, 10, 0.2),
+       "the slave's stats show the title", mount_stat("title"))
 
 # Audio: a contiguous run of what the source sent, on both listeners.
 plain.wait_bytes(100000, 20)
@@ -291,14 +245,14 @@ audio, _, err = icy_split(icy.body(), metaint or 16000)
 tap.ok(err is None and len(audio) >= 100000 and contiguous_in(audio, bytes(src.sent)),
        "the slave's Icy-MetaData listener's audio (ICY stripped) is a contiguous run too",
        err or "%d bytes" % len(audio))
-relay_stats = slave.stats()
+relay_stats = slave_stats()
 tap.is_eq(relay_stats.findtext("source_relay_connections") if relay_stats is not None else None,
           "1", "the slave counts one relay connection")
 
 # The source leaves floe: the slave's mount ends and its listeners go.
 feeder.stop()
 src.close()
-tap.ok(wait_for(lambda: slave.mount_stat("listeners") is None, 20, 0.25),
+tap.ok(wait_for(lambda: mount_stat("listeners") is None, 20, 0.25),
        "when the source leaves floe, the slave drops %s" % MOUNT, slave.log())
 tap.ok(wait_for(lambda: plain.closed and icy.closed, 10), "... and closes its listeners")
 plain.close()

@@ -11,18 +11,15 @@ source sent (and nothing else) reaches them. When Debian's icecast2 can be
 started, the same requests go to both servers and the answers are compared.
 """
 import base64
-import os
 import random
 import socket
-import stat
 import struct
-import subprocess
 import threading
 import time
 
-from floelib import (mp3_frame_list, SOURCE_PASS, Floe, Listener, free_port, icy_split, is_mp3_frame_header,
-                     media, mp3_frames_offset, parse_response, spawn, stat_value, stream_title,
-                     tap, tmpdir, wait_for, wait_mount)
+from floelib import (mp3_frame_list, SOURCE_PASS, Floe, Icecast2, Listener, icy_split,
+                     is_mp3_frame_header, media, mp3_frames_offset, parse_response, stat_value,
+                     stream_title, tap, wait_for, wait_mount)
 
 OK_200 = b"HTTP/1.0 200 OK\r\n\r\n"
 CONTINUE_200 = b"HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n" + OK_200
@@ -628,44 +625,15 @@ ICECAST_CONFIG = """<icecast>
 """
 
 
-def start_icecast2():
-    """Debian's icecast2 as nobody on a free port: (port, process) or (None, why)."""
-    if not os.path.exists("/usr/bin/icecast2"):
-        return None, "icecast2 is not installed"
-    d = tmpdir()
-    os.makedirs(os.path.join(d, "log"))
-    os.chmod(d, 0o755)
-    os.chmod(os.path.join(d, "log"), 0o777)
-    port = free_port()
-    conf = os.path.join(d, "icecast.xml")
-    with open(conf, "w") as f:
-        f.write(ICECAST_CONFIG.format(pw=SOURCE_PASS, port=port, dir=d))
-    os.chmod(conf, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
-    proc = spawn(["runuser", "-u", "nobody", "--", "/usr/bin/icecast2", "-c", conf],
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def up():
-        if proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            return False
-    if not wait_for(up, 10):
-        return None, "icecast2 did not start (exit %s)" % proc.poll()
-    return port, proc
-
-
 def compare_with_icecast2(floe):
-    port, proc = start_icecast2()
+    ice = Icecast2(ICECAST_CONFIG, pw=SOURCE_PASS)
     cases = 7
-    if port is None:
+    if not ice.up:
         for _ in range(cases):
-            tap.skip("side by side with icecast2", proc)
+            tap.skip("side by side with icecast2", ice.skip_reason)
         return
     body = audio(16000)
-    sides = {"floe": floe.port, "icecast2": port}
+    sides = {"floe": floe.port, "icecast2": ice.port}
     got = {name: {} for name in sides}
     keep = []
     for name, p in sides.items():
@@ -689,7 +657,7 @@ def compare_with_icecast2(floe):
         tap.is_eq(got["floe"][key], got["icecast2"][key], "same answer as icecast2: %s" % key)
     for s in keep:
         s.close()
-    proc.terminate()
+    ice.stop()
 
 # ---------------------------------------------------------------- main
 

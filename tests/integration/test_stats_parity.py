@@ -24,16 +24,12 @@ table at the end. Without icecast2 the test is skipped.
 """
 import json
 import os
-import socket
-import stat
-import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
 
-from floelib import (ADMIN_PASS, FLOE, FLOE_WRAPPER, SOURCE_PASS, TOP_SRCDIR, Floe, Listener,
-                     RawSource, free_port, icy_split, media, mp3_frames_offset, spawn,
-                     stream_title, tap, tmpdir, wait_for)
+from floelib import (ADMIN_PASS, SOURCE_PASS, TOP_SRCDIR, Floe, Icecast2, Listener, RawSource,
+                     icy_split, media, mp3_frames_offset, stream_title, tap, wait_for)
 
 MOUNT = "/parity.mp3"
 RATE = 16000                    # bytes/s: 128 kbit/s, the file's own rate
@@ -125,66 +121,24 @@ CONFIG = """<icecast>
 """
 
 
-class Peer:
-    """icecast2 (as nobody) or floe, started from CONFIG on a free port."""
+def admin(p, path):
+    return p.get(path, auth=("admin", ADMIN_PASS))[2].decode("utf-8", "replace")
 
-    get = Floe.get
-    raw = Floe.raw
-    stats = Floe.stats
-    metadata = Floe.metadata
 
-    def __init__(self, name):
-        self.name = name
-        self.dir = tmpdir()
-        os.makedirs(os.path.join(self.dir, "log"))
-        os.chmod(self.dir, 0o755)
-        os.chmod(os.path.join(self.dir, "log"), 0o777)
-        self.port = free_port()
-        conf = os.path.join(self.dir, "server.xml")
-        with open(conf, "w") as f:
-            f.write(CONFIG.format(pw=SOURCE_PASS, port=self.port, dir=self.dir))
-        os.chmod(conf, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
-        if name == "icecast2":
-            args = ["runuser", "-u", "nobody", "--", "/usr/bin/icecast2", "-c", conf]
-        else:
-            args = FLOE_WRAPPER + [FLOE, "-c", conf]
-        self.out = open(os.path.join(self.dir, "stdout.txt"), "w")
-        self.proc = spawn(args, stdout=self.out, stderr=subprocess.STDOUT)
-        self.up = wait_for(self._accepting, 30 if FLOE_WRAPPER else 10)
+def status_json(p):
+    return json.loads(p.get("/status-json.xsl")[2].decode("utf-8"))
 
-    def _accepting(self):
-        if self.proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-            return True
-        except OSError:
-            return False
 
-    def admin(self, path):
-        return self.get(path, auth=("admin", ADMIN_PASS))[2].decode("utf-8", "replace")
-
-    def json(self):
-        return json.loads(self.get("/status-json.xsl")[2].decode("utf-8"))
-
-    def source_stats(self):
-        """{element: text} of MOUNT in /admin/stats ({} if absent)."""
-        try:
-            root = ET.fromstring(self.stats())
-        except ET.ParseError:
-            return {}
-        for s in root.findall("source"):
-            if s.get("mount") == MOUNT:
-                return {c.tag: c.text or "" for c in s}
+def source_stats(p):
+    """{element: text} of MOUNT in p's /admin/stats ({} if absent)."""
+    try:
+        root = ET.fromstring(p.stats())
+    except ET.ParseError:
         return {}
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+    for s in root.findall("source"):
+        if s.get("mount") == MOUNT:
+            return {c.tag: c.text or "" for c in s}
+    return {}
 
 
 class Lockstep(threading.Thread):
@@ -294,15 +248,11 @@ def print_table():
 # ---------------------------------------------------------------- scenario
 
 
-ice = Peer("icecast2") if os.path.exists("/usr/bin/icecast2") else None
-if ice is None or not ice.up:
-    why = "icecast2 is not installed" if ice is None else \
-        "icecast2 did not start (exit %s)" % ice.proc.poll()
-    tap.skip("stats parity with icecast2", why)
+ice = Icecast2(CONFIG, pw=SOURCE_PASS)
+if not ice.up:
+    tap.skip("stats parity with icecast2", ice.skip_reason)
     raise SystemExit(0)
-flo = Peer("floe")
-if not flo.up:
-    tap.bail("floe did not start: " + open(os.path.join(flo.dir, "stdout.txt")).read()[-2000:])
+flo = Floe(config=CONFIG, pw=SOURCE_PASS)
 PEERS = [ice, flo]
 
 # Status JSON with no source at all.
@@ -316,7 +266,7 @@ sources = both(lambda p: RawSource(p, MOUNT, extra_headers=SOURCE_HEADERS))
 tap.ok(all(s.ok() for s in sources.values()), "both accept the source",
        {k: s.response for k, s in sources.items()})
 feeder = Lockstep(list(sources.values()), DATA, RATE)
-tap.ok(wait_for(lambda: all(both(lambda p: bool(p.source_stats())).values()), 10),
+tap.ok(wait_for(lambda: all(both(lambda p: bool(source_stats(p))).values()), 10),
        "the mount is live on both")
 
 # Three listeners each, while less than burst-size has been sent, so each
@@ -339,7 +289,7 @@ wait_for(lambda: all(len(l.body()) > 0 for ls in listeners.values() for l in ls)
 wait_for(lambda: feeder.sent >= 2 * RATE, 5)
 for k in listeners:
     listeners[k][2].close()
-tap.ok(wait_for(lambda: both(lambda p: p.source_stats().get("listeners")) ==
+tap.ok(wait_for(lambda: both(lambda p: source_stats(p).get("listeners")) ==
                 {"icecast2": "2", "floe": "2"}, 10),
        "both count the listener that left")
 
@@ -348,11 +298,11 @@ tap.ok(wait_for(lambda: both(lambda p: p.source_stats().get("listeners")) ==
 # thread, so wait for it to show.
 res = both(lambda p: p.metadata(MOUNT, song=SONG))
 tap.is_eq(res["floe"][2], res["icecast2"][2], "song=: the same answer document")
-wait_for(lambda: all(v == SONG for v in both(lambda p: p.source_stats().get("title")).values()),
+wait_for(lambda: all(v == SONG for v in both(lambda p: source_stats(p).get("title")).values()),
          10)
 res = both(lambda p: p.metadata(MOUNT, artist=ARTIST, title=TITLE))
 tap.is_eq(res["floe"][2], res["icecast2"][2], "artist=&title=: the same answer document")
-wait_for(lambda: all(v != SONG for v in both(lambda p: p.source_stats().get("title")).values()),
+wait_for(lambda: all(v != SONG for v in both(lambda p: source_stats(p).get("title")).values()),
          10)
 
 # The feed ends (the sources stay connected). icecast2 publishes its byte
@@ -361,7 +311,7 @@ feeder.join(FEED / RATE + 10)
 tap.ok(not feeder.is_alive() and feeder.sent == FEED, "the source sent %d bytes to each" % FEED,
        feeder.sent)
 wait_for(lambda: all(v == str(FEED) for v in
-                     both(lambda p: p.source_stats().get("total_bytes_read")).values()), 12, 0.5)
+                     both(lambda p: source_stats(p).get("total_bytes_read")).values()), 12, 0.5)
 stayers = {k: ls[:2] for k, ls in listeners.items()}
 
 
@@ -420,9 +370,9 @@ tap.is_eq(titles["floe"], titles["icecast2"], "the ICY listener saw the same tit
 
 docs = both(lambda p: {
     "stats": p.stats(),
-    "json": p.json(),
-    "listmounts": p.admin("/admin/listmounts"),
-    "listclients": p.admin("/admin/listclients?mount=" + MOUNT),
+    "json": status_json(p),
+    "listmounts": admin(p, "/admin/listmounts"),
+    "listclients": admin(p, "/admin/listclients?mount=" + MOUNT),
 })
 roots = {k: ET.fromstring(d["stats"]) for k, d in docs.items()}
 glob = {k: {c.tag: c.text or "" for c in r if c.tag != "source"} for k, r in roots.items()}
@@ -559,8 +509,8 @@ exact("/admin/listclients", "Listeners, IP, UserAgent", clients_of(lc["icecast2"
 second = both(lambda p: RawSource(p, "/second.mp3", extra_headers=SOURCE_HEADERS))
 for s in second.values():
     s.send(DATA[:RATE])
-wait_for(lambda: all(len(json_sources(v)) == 2 for v in both(lambda p: p.json()).values()), 10)
-shapes["2"] = {k: shape(v) for k, v in both(lambda p: p.json()).items()}
+wait_for(lambda: all(len(json_sources(v)) == 2 for v in both(lambda p: status_json(p)).values()), 10)
+shapes["2"] = {k: shape(v) for k, v in both(lambda p: status_json(p)).items()}
 for n, sh in shapes.items():
     if sh["floe"] != sh["icecast2"]:
         note("/status-json.xsl", "source with %s sources" % n, sh["icecast2"], sh["floe"],
@@ -593,8 +543,4 @@ for ls in listeners.values():
     for l in ls:
         l.close()
 ice.stop()
-status = flo.proc.poll()
-if status is None:
-    flo.proc.terminate()
-    status = flo.proc.wait(10)
-tap.is_eq(status, 0, "floe exits 0 on SIGTERM after all of it")
+tap.is_eq(flo.stop(), 0, "floe exits 0 on SIGTERM after all of it")
