@@ -56,6 +56,7 @@ enum field_type {
 	F_LONG,		/* long in [min, max] */
 	F_INT,		/* int in [min, max] */
 	F_BOOL,		/* int 0/1 from 1/0/true/false/yes/no */
+	F_ENUM,		/* int: index of the text in the "a|b|c" list in why */
 	F_SECTION,	/* children parsed with sub, same target */
 	F_FUNC,		/* handled by fn */
 	F_IGNORED	/* known, not acted on: one warning saying why */
@@ -79,6 +80,7 @@ struct field {
 #define FLONG(n, st, m, lo, hi)	{ n, F_LONG, offsetof(st, m), lo, hi, NULL, NULL, NULL }
 #define FINT(n, st, m, lo, hi)	{ n, F_INT, offsetof(st, m), lo, hi, NULL, NULL, NULL }
 #define FBOOL(n, st, m)		{ n, F_BOOL, offsetof(st, m), 0, 1, NULL, NULL, NULL }
+#define FENUM(n, st, m, names)	{ n, F_ENUM, offsetof(st, m), 0, 0, NULL, NULL, names }
 #define FSECT(n, t)		{ n, F_SECTION, 0, 0, 0, t, NULL, NULL }
 #define FFUNC(n, f)		{ n, F_FUNC, 0, 0, 0, NULL, f, NULL }
 #define FIGN(n, w)		{ n, F_IGNORED, 0, 0, 0, NULL, NULL, w }
@@ -116,6 +118,7 @@ static const struct field limits_fields[] = {
 	FLONG("source-timeout", struct config, source_timeout, 1, MAX_SECONDS),
 	FLONG("burst-size", struct config, burst_size, 0, MAX_BYTES),
 	FLONG("write-interval", struct config, write_interval, 0, MAX_WRITE_INTERVAL),
+	FENUM("lag-policy", struct config, lag_policy, LAG_POLICY_NAMES),
 	FIGN("burst-on-connect", "Floe always bursts <burst-size> bytes to a "
 	    "new listener; set <burst-size>0</burst-size> to turn bursts off"),
 	FIGN("threadpool", "Floe is event-driven and has no thread pool; "
@@ -150,6 +153,7 @@ static const struct field mount_fields[] = {
 	FLONG("burst-size", struct config_mount, burst_size, 0, MAX_BYTES),
 	FLONG("queue-size", struct config_mount, queue_size, 0, MAX_BYTES),
 	FLONG("write-interval", struct config_mount, write_interval, 0, MAX_WRITE_INTERVAL),
+	FENUM("lag-policy", struct config_mount, lag_policy, LAG_POLICY_NAMES),
 	FLONG("mp3-metadata-interval", struct config_mount, metaint, 1, MAX_METAINT),
 	FPATH("fallback-mount", struct config_mount, fallback_mount),
 	FBOOL("fallback-override", struct config_mount, fallback_override),
@@ -335,6 +339,24 @@ parse_bool(const char *s)
 }
 
 /* Store one scalar element's text into target according to f. */
+/* Position of text in a "a|b|c" list of names, or -1. */
+static int
+enum_index(const char *names, const char *text)
+{
+	size_t len = strlen(text);
+	int i = 0;
+
+	for (const char *p = names; *p != '\0'; i++) {
+		size_t n = strcspn(p, "|");
+		if (n == len && strncmp(p, text, n) == 0)
+			return i;
+		p += n;
+		if (*p == '|')
+			p++;
+	}
+	return -1;
+}
+
 static void
 parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 {
@@ -379,6 +401,14 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 			*(long *)base = v;
 		else
 			*(int *)base = (int)v;
+		break;
+	case F_ENUM:
+		if ((b = enum_index(f->why, text)) < 0) {
+			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not one of %s",
+			    path, q, f->why);
+			break;
+		}
+		*(int *)base = b;
 		break;
 	case F_BOOL:
 		if ((b = parse_bool(text)) < 0) {
@@ -577,7 +607,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 
 	memset(&m, 0, sizeof m);
 	m.max_listeners = m.burst_size = m.queue_size = m.metaint = m.write_interval = -1;
-	m.fallback_override = m.hidden = m.public = -1;
+	m.fallback_override = m.hidden = m.public = m.lag_policy = -1;
 	m.line = line;
 
 	type = xmlGetProp(n, BAD_CAST "type");
@@ -777,6 +807,8 @@ mount_inherit(struct config_mount *m, const struct config_mount *d)
 		m->queue_size = d->queue_size;
 	if (m->write_interval == -1)
 		m->write_interval = d->write_interval;
+	if (m->lag_policy == -1)
+		m->lag_policy = d->lag_policy;
 	if (m->metaint == -1)
 		m->metaint = d->metaint;
 	if (m->fallback_override == -1)

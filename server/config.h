@@ -18,6 +18,15 @@
  */
 #define DEFAULT_WRITE_INTERVAL 250
 
+/*
+ * What happens to a listener that falls more than queue-size behind:
+ * dropped (icecast2's way), or resynchronised to the live edge on a frame
+ * boundary (it hears a skip but stays connected). Ogg streams are always
+ * dropped: a jump mid-chain would hand decoders a broken granule sequence.
+ */
+enum lag_policy { LAG_DROP = 0, LAG_RESYNC = 1 };
+#define LAG_POLICY_NAMES "drop|resync"
+
 /** One <listen-socket>. */
 struct config_listen {
 	char	*bind_address;		/* NULL: all addresses (IPv4 and IPv6) */
@@ -45,6 +54,7 @@ struct config_mount {
 	long	 queue_size;
 	long	 metaint;		/* <mp3-metadata-interval> */
 	long	 write_interval;	/* ms, -1 unset */
+	int	 lag_policy;		/* enum lag_policy, -1 unset */
 	char	*fallback_mount;
 	int	 fallback_override;	/* -1 unset, 0, 1 */
 	int	 hidden;		/* -1 unset, 0, 1 */
@@ -74,6 +84,7 @@ struct config {
 	long	 source_timeout;	/* seconds, default 10 */
 	long	 burst_size;		/* bytes, default 65535 */
 	long	 write_interval;	/* ms; Floe's own <write-interval>, see docs/performance.md */
+	int	 lag_policy;		/* enum lag_policy, default LAG_DROP */
 
 	/* <authentication> */
 	char	*source_password;

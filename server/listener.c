@@ -84,15 +84,31 @@ listener_lagging(const struct listener *l)
 	return l->pos < q->head_pos || q->tail_pos - l->pos > q->limit;
 }
 
-/* Drop a listener that cannot keep up; nobody else notices. */
+/*
+ * A listener that cannot keep up: per the mount's lag-policy, drop it, or
+ * move its cursor to the newest frame boundary (it hears a skip, stays
+ * connected, and its ICY framing carries on). Nobody else notices either.
+ */
 void
-listener_drop_slow(struct listener *l)
+listener_lagged(struct listener *l)
 {
 	struct mount *m = l->mount;
+	struct block *live = m->q.live;
+	unsigned long long behind = m->q.tail_pos - l->pos;
 
-	log_info("listener %s on %s is %llu bytes behind (queue-size %zu): dropped as too slow",
-	    l->conn->ip, m->name, (unsigned long long)(m->q.tail_pos - l->pos), m->q.limit);
 	m->slow++;
+	if (mount_lag_policy(m) == LAG_RESYNC && m->fmt != &format_ogg &&
+	    live != NULL && live->pos > l->pos) {
+		log_info("listener %s on %s is %llu bytes behind (queue-size %zu): resynced to "
+		    "the live edge", l->conn->ip, m->name, behind, m->q.limit);
+		block_ref(live);
+		block_unref(l->cur);
+		l->cur = live;
+		l->pos = live->pos;
+		return;
+	}
+	log_info("listener %s on %s is %llu bytes behind (queue-size %zu): dropped as too slow",
+	    l->conn->ip, m->name, behind, m->q.limit);
 	conn_close(l->conn);
 }
 
@@ -213,7 +229,8 @@ listener_take_block(struct listener *l, struct evbuffer *out)
 static void
 listener_fill_from(struct listener *l, int woken)
 {
-	struct evbuffer *out = conn_output(l->conn);
+	struct conn *c = l->conn;	/* outlives l: connections are freed deferred */
+	struct evbuffer *out = conn_output(c);
 	struct mount *m = l->mount;
 	struct block *b, *nb;
 	uint64_t before = l->sent;
@@ -225,8 +242,9 @@ listener_fill_from(struct listener *l, int woken)
 		return;
 	}
 	if (!woken && listener_lagging(l)) {
-		listener_drop_slow(l);
-		return;
+		listener_lagged(l);
+		if (c->closing)
+			return;		/* dropped: l is gone */
 	}
 	while (evbuffer_get_length(out) < LISTENER_HIGH) {
 		b = l->cur;

@@ -48,8 +48,9 @@ void listener_detach(struct listener *l, int log);
 void listener_move(struct listener *l, struct mount *to);
 /** Is the listener further behind than the mount's queue allows? */
 int listener_lagging(const struct listener *l);
-/** Drop a listener that cannot keep up (counted in slow_listeners). */
-void listener_drop_slow(struct listener *l);
+/** A listener fell too far behind: drop it or resync it to the live edge,
+ *  per the mount's lag-policy (counted in slow_listeners, logged). */
+void listener_lagged(struct listener *l);
 const char *listener_mount_name(const struct listener *l);
 
 #endif

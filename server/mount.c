@@ -188,6 +188,14 @@ mount_write_interval(const struct mount *m)
 	    srv.config->write_interval;
 }
 
+/* lag-policy for this mount (enum lag_policy). */
+int
+mount_lag_policy(const struct mount *m)
+{
+	return m->conf != NULL && m->conf->lag_policy >= 0 ? m->conf->lag_policy :
+	    srv.config->lag_policy;
+}
+
 /* mp3-metadata-interval for this mount. */
 long
 mount_metaint(const struct mount *m)
@@ -350,7 +358,7 @@ mount_sweep(evutil_socket_t fd, short what, void *arg)
 
 	TAILQ_FOREACH_SAFE(l, &m->listeners, entry, next)
 		if (listener_lagging(l))
-			listener_drop_slow(l);
+			listener_lagged(l);
 }
 
 /* Shutdown: close every source and listener, free every mount. */

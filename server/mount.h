@@ -81,6 +81,7 @@ size_t mount_burst_size(const struct mount *m);
 size_t mount_queue_size(const struct mount *m);
 long mount_metaint(const struct mount *m);
 long mount_write_interval(const struct mount *m);
+int mount_lag_policy(const struct mount *m);
 
 /** A source has started on m: reset the queue and stream state. */
 void mount_source_started(struct mount *m);
