@@ -1,0 +1,421 @@
+/*
+ * config.c: the config file and the settings behind the flags.
+ *
+ * Format: "key = value" lines; '#' or ';' starts a comment line; a value
+ * may be wrapped in double quotes to keep spaces at its ends. Keys before
+ * the first section are global; each "[output NAME]" section is one output.
+ * Unknown keys are errors (a typo should not silently do nothing).
+ */
+#include "config.h"
+#include "encode.h"
+#include "log.h"
+#include "uplink.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A config file larger than this is not a config file. */
+#define CONFIG_MAX_BYTES (1u << 20)
+/* Default bitrates: 128 kbps MP3 is the common station default; native
+ * AAC-LC sounds comparable at 96. */
+#define DEFAULT_MP3_KBPS 128
+#define DEFAULT_AAC_KBPS 96
+/* LAME's VBR quality 4 (~165 kbps): transparent for most listeners. */
+#define DEFAULT_VBR_QUALITY 4
+
+/* Defaults. */
+void
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->loop = 1;
+	c->trim_db = -50.0;
+	c->rate = 44100;
+	c->channels = 2;
+	c->burst = 1.0;
+	c->log_level = LOG_INFO;
+	TAILQ_INIT(&c->outputs);
+}
+
+/* Free one output's settings. */
+static void
+output_conf_free(struct output_conf *o)
+{
+	free(o->name);
+	free(o->url);
+	free(o->file);
+	free(o->ice_name);
+	free(o->ice_description);
+	free(o->ice_genre);
+	free(o->ice_url);
+	free(o);
+}
+
+/* Free everything. */
+void
+config_free(struct config *c)
+{
+	struct output_conf *o;
+
+	while ((o = TAILQ_FIRST(&c->outputs)) != NULL) {
+		TAILQ_REMOVE(&c->outputs, o, entry);
+		output_conf_free(o);
+	}
+	free(c->playlist);
+	free(c->ice_name);
+	free(c->ice_description);
+	free(c->ice_genre);
+	free(c->ice_url);
+	free(c->control);
+	free(c->log_file);
+	memset(c, 0, sizeof *c);
+	TAILQ_INIT(&c->outputs);
+}
+
+/* Replace a string setting. */
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+/* Replace a path setting, relative to base_dir unless absolute or "-". */
+static void
+set_path(char **dst, const char *v, const char *base_dir)
+{
+	free(*dst);
+	if (v[0] == '/' || strcmp(v, "-") == 0 || base_dir == NULL || *base_dir == '\0')
+		*dst = xstrdup(v);
+	else
+		*dst = xasprintf("%s/%s", base_dir, v);
+}
+
+/* Set a global key. */
+int
+config_set(struct config *c, const char *key, const char *v, const char *base_dir, char *err,
+    size_t errlen)
+{
+	long l;
+
+	if (strcmp(key, "playlist") == 0)
+		set_path(&c->playlist, v, base_dir);
+	else if (strcmp(key, "shuffle") == 0) {
+		if (parse_bool(v, &c->shuffle) != 0)
+			goto bad_bool;
+	} else if (strcmp(key, "loop") == 0) {
+		if (parse_bool(v, &c->loop) != 0)
+			goto bad_bool;
+	} else if (strcmp(key, "crossfade") == 0) {
+		if (parse_double(v, 0, CONFIG_CROSSFADE_MAX, &c->crossfade) != 0) {
+			snprintf(err, errlen, "crossfade must be 0 to %d seconds", CONFIG_CROSSFADE_MAX);
+			return -1;
+		}
+	} else if (strcmp(key, "trim-silence") == 0) {
+		if (parse_bool(v, &c->trim) != 0)
+			goto bad_bool;
+	} else if (strcmp(key, "silence-level") == 0) {
+		if (parse_double(v, -120, 0, &c->trim_db) != 0) {
+			snprintf(err, errlen, "silence-level must be -120 to 0 (dBFS)");
+			return -1;
+		}
+	} else if (strcmp(key, "samplerate") == 0) {
+		if (parse_long(v, 8000, 96000, &l) != 0) {
+			snprintf(err, errlen, "samplerate must be 8000 to 96000");
+			return -1;
+		}
+		c->rate = (int)l;
+	} else if (strcmp(key, "channels") == 0) {
+		if (parse_long(v, 1, 2, &l) != 0) {
+			snprintf(err, errlen, "channels must be 1 or 2");
+			return -1;
+		}
+		c->channels = (int)l;
+	} else if (strcmp(key, "burst") == 0) {
+		if (parse_double(v, 0, 10, &c->burst) != 0) {
+			snprintf(err, errlen, "burst must be 0 to 10 seconds");
+			return -1;
+		}
+	} else if (strcmp(key, "name") == 0)
+		set_str(&c->ice_name, v);
+	else if (strcmp(key, "description") == 0)
+		set_str(&c->ice_description, v);
+	else if (strcmp(key, "genre") == 0)
+		set_str(&c->ice_genre, v);
+	else if (strcmp(key, "website") == 0)
+		set_str(&c->ice_url, v);
+	else if (strcmp(key, "public") == 0) {
+		if (parse_bool(v, &c->ice_public) != 0)
+			goto bad_bool;
+	} else if (strcmp(key, "control") == 0)
+		set_path(&c->control, v, strcmp(v, "none") == 0 ? NULL : base_dir);
+	else if (strcmp(key, "log") == 0)
+		set_path(&c->log_file, v, base_dir);
+	else if (strcmp(key, "log-level") == 0) {
+		static const char *names[] = { "error", "warn", "info", "debug" };
+		size_t i;
+		for (i = 0; i < NELEM(names) && strcmp(v, names[i]) != 0; i++)
+			;
+		if (i == NELEM(names)) {
+			snprintf(err, errlen, "log-level must be error, warn, info or debug");
+			return -1;
+		}
+		c->log_level = (int)i + LOG_ERROR;
+	} else {
+		snprintf(err, errlen, "unknown setting \"%s\"", key);
+		return -1;
+	}
+	return 0;
+bad_bool:
+	snprintf(err, errlen, "%s must be yes or no", key);
+	return -1;
+}
+
+/* Append a new output. */
+struct output_conf *
+config_add_output(struct config *c, const char *name, int line)
+{
+	struct output_conf *o = xcalloc(1, sizeof *o);
+
+	o->name = name != NULL && *name != '\0' ? xstrdup(name) : NULL;
+	o->line = line;
+	o->format = -1;
+	o->quality = DEFAULT_VBR_QUALITY;
+	o->method = UPLINK_PUT;
+	o->ice_public = -1;
+	TAILQ_INSERT_TAIL(&c->outputs, o, entry);
+	c->noutputs++;
+	return o;
+}
+
+/* Set one output key. */
+int
+config_output_set(struct output_conf *o, const char *key, const char *v, const char *base_dir,
+    char *err, size_t errlen)
+{
+	long l;
+	int b;
+
+	if (strcmp(key, "url") == 0) {
+		struct uplink_url u;
+		if (uplink_url_parse(v, &u, err, errlen) != 0)
+			return -1;
+		uplink_url_free(&u);
+		set_str(&o->url, v);
+	} else if (strcmp(key, "file") == 0)
+		set_path(&o->file, v, base_dir);
+	else if (strcmp(key, "format") == 0) {
+		if ((o->format = encode_format_parse(v)) < 0) {
+			snprintf(err, errlen, "format must be mp3 or aac");
+			return -1;
+		}
+	} else if (strcmp(key, "bitrate") == 0) {
+		if (parse_long(v, 8, 320, &l) != 0) {
+			snprintf(err, errlen, "bitrate must be 8 to 320 (kbps)");
+			return -1;
+		}
+		o->bitrate = (int)l;
+	} else if (strcmp(key, "mode") == 0) {
+		if (str_ieq(v, "cbr"))
+			o->vbr = 0;
+		else if (str_ieq(v, "vbr"))
+			o->vbr = 1;
+		else {
+			snprintf(err, errlen, "mode must be cbr or vbr");
+			return -1;
+		}
+	} else if (strcmp(key, "quality") == 0) {
+		if (parse_long(v, 0, 9, &l) != 0) {
+			snprintf(err, errlen, "quality must be 0 (best) to 9");
+			return -1;
+		}
+		o->quality = (int)l;
+	} else if (strcmp(key, "method") == 0) {
+		if (str_ieq(v, "put"))
+			o->method = UPLINK_PUT;
+		else if (str_ieq(v, "source"))
+			o->method = UPLINK_SOURCE;
+		else {
+			snprintf(err, errlen, "method must be put or source");
+			return -1;
+		}
+	} else if (strcmp(key, "name") == 0)
+		set_str(&o->ice_name, v);
+	else if (strcmp(key, "description") == 0)
+		set_str(&o->ice_description, v);
+	else if (strcmp(key, "genre") == 0)
+		set_str(&o->ice_genre, v);
+	else if (strcmp(key, "website") == 0)
+		set_str(&o->ice_url, v);
+	else if (strcmp(key, "public") == 0) {
+		if (parse_bool(v, &b) != 0) {
+			snprintf(err, errlen, "public must be yes or no");
+			return -1;
+		}
+		o->ice_public = b;
+	} else {
+		snprintf(err, errlen, "unknown output setting \"%s\"", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse config text line by line. */
+int
+config_parse(struct config *c, const char *text, size_t len, const char *base_dir, char *err,
+    size_t errlen)
+{
+	struct output_conf *cur = NULL;
+	char msg[256];
+	size_t i = 0;
+	int lineno = 0;
+
+	while (i < len) {
+		size_t j = i;
+		char *line, *s, *eq, *key, *val;
+		int rc = 0;
+
+		while (j < len && text[j] != '\n')
+			j++;
+		lineno++;
+		line = xstrndup(text + i, j - i);
+		i = j + 1;
+		s = str_trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';') {
+			free(line);
+			continue;
+		}
+		if (*s == '[') {
+			char *end = strchr(s, ']'), *name;
+			if (end == NULL || end[1] != '\0') {
+				snprintf(err, errlen, "line %d: a section looks like [output NAME]",
+				    lineno);
+				free(line);
+				return -1;
+			}
+			*end = '\0';
+			name = str_trim(s + 1);
+			if (strncmp(name, "output", 6) != 0 ||
+			    (name[6] != '\0' && !isspace((unsigned char)name[6]))) {
+				snprintf(err, errlen, "line %d: unknown section [%s] (only [output "
+				    "NAME] sections exist)", lineno, name);
+				free(line);
+				return -1;
+			}
+			cur = config_add_output(c, str_trim(name + 6), lineno);
+			free(line);
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL) {
+			snprintf(err, errlen, "line %d: expected key = value", lineno);
+			free(line);
+			return -1;
+		}
+		*eq = '\0';
+		key = str_trim(s);
+		val = str_trim(eq + 1);
+		if (val[0] == '"' && strlen(val) >= 2 && val[strlen(val) - 1] == '"') {
+			val[strlen(val) - 1] = '\0';
+			val++;
+		}
+		if (cur != NULL)
+			rc = config_output_set(cur, key, val, base_dir, msg, sizeof msg);
+		else
+			rc = config_set(c, key, val, base_dir, msg, sizeof msg);
+		free(line);
+		if (rc != 0) {
+			snprintf(err, errlen, "line %d: %s", lineno, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read and parse a config file. */
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char msg[300], *base, *slash;
+	struct sbuf sb;
+	size_t got;
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	sbuf_init(&sb);
+	do {
+		got = fread(sbuf_reserve(&sb, 4096), 1, 4096, fp);
+		sbuf_commit(&sb, got);
+	} while (got > 0 && sb.len <= CONFIG_MAX_BYTES);
+	fclose(fp);
+	if (sb.len > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: too large for a config file", path);
+		sbuf_free(&sb);
+		return -1;
+	}
+	base = xstrdup(path);
+	if ((slash = strrchr(base, '/')) != NULL)
+		*(slash == base ? slash + 1 : slash) = '\0';
+	else {
+		free(base);
+		base = NULL;
+	}
+	rc = config_parse(c, sb.data != NULL ? sb.data : "", sb.len, base, msg, sizeof msg);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: %s", path, msg);
+	free(base);
+	sbuf_free(&sb);
+	return rc;
+}
+
+/* Validate and fill in defaults. */
+int
+config_check(struct config *c, char *err, size_t errlen)
+{
+	struct output_conf *o;
+
+	if (c->playlist == NULL) {
+		snprintf(err, errlen, "no playlist: give --playlist FILE (or playlist = ... in "
+		    "the config)");
+		return -1;
+	}
+	if (TAILQ_EMPTY(&c->outputs)) {
+		snprintf(err, errlen, "no output: give --url http://source:PASS@HOST:PORT/MOUNT "
+		    "(or [output NAME] sections in the config)");
+		return -1;
+	}
+	TAILQ_FOREACH(o, &c->outputs, entry) {
+		struct uplink_url u;
+		const char *where = o->name != NULL ? o->name : "(from the command line)";
+		if (o->url == NULL && o->file == NULL) {
+			snprintf(err, errlen, "output %s has neither a url nor a file", where);
+			return -1;
+		}
+		if (o->url != NULL && uplink_url_parse(o->url, &u, err, errlen) == 0) {
+			if (o->format < 0)
+				o->format = str_isuffix(u.mount, ".aac") ? ENCODE_AAC : ENCODE_MP3;
+			if (o->name == NULL)
+				o->name = xstrdup(u.mount);
+			uplink_url_free(&u);
+		}
+		if (o->format < 0)
+			o->format = o->file != NULL && (str_isuffix(o->file, ".aac") ||
+			    str_isuffix(o->file, ".adts")) ? ENCODE_AAC : ENCODE_MP3;
+		if (o->name == NULL)
+			o->name = xstrdup(o->file);
+		if (o->bitrate == 0)
+			o->bitrate = o->format == ENCODE_AAC ? DEFAULT_AAC_KBPS : DEFAULT_MP3_KBPS;
+		if (o->vbr && o->format != ENCODE_MP3) {
+			snprintf(err, errlen, "output %s: mode = vbr is for MP3 only", o->name);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * config.h: floe-source's settings, from a config file (see
+ * floe-source.conf.example) and/or command-line flags. Parsing is pure: text
+ * in, settings or a message with the line number out.
+ */
+#ifndef FSRC_CONFIG_H
+#define FSRC_CONFIG_H
+
+#include "util.h"
+
+#include <stddef.h>
+
+/** One output: a mount on a server, a file, or both. */
+struct output_conf {
+	TAILQ_ENTRY(output_conf) entry;
+	char	*name;		/* from [output NAME], or the mount */
+	int	 line;		/* where it was defined (0: flags) */
+	char	*url;		/* http://user:pass@host:port/mount, or NULL */
+	char	*file;		/* also write the encoded stream here, or NULL */
+	int	 format;	/* enum encode_format, or -1: from the mount's extension */
+	int	 bitrate;	/* kbps; 0: the format's default */
+	int	 vbr;
+	int	 quality;	/* MP3 VBR quality 0-9 */
+	int	 method;	/* enum uplink_method */
+	/* Stream description; NULL or -1 take the global value. */
+	char	*ice_name, *ice_description, *ice_genre, *ice_url;
+	int	 ice_public;
+};
+
+struct config {
+	char	*playlist;	/* file, folder, or "-" */
+	int	 shuffle;
+	int	 loop;
+	double	 crossfade;	/* seconds */
+	int	 trim;
+	double	 trim_db;
+	int	 rate;
+	int	 channels;
+	double	 burst;		/* seconds sent ahead when a stream starts */
+	char	*ice_name, *ice_description, *ice_genre, *ice_url;
+	int	 ice_public;
+	char	*control;	/* control socket path; "none" disables */
+	char	*log_file;
+	int	 log_level;
+	TAILQ_HEAD(, output_conf) outputs;
+	size_t	 noutputs;
+};
+
+void config_init(struct config *c);
+void config_free(struct config *c);
+/** Parse config text; relative paths are taken from base_dir. -1 with
+ *  "line N: ..." in err. */
+int config_parse(struct config *c, const char *text, size_t len, const char *base_dir,
+    char *err, size_t errlen);
+/** Read and parse a file. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/** Set a global key (as in the file's top section). */
+int config_set(struct config *c, const char *key, const char *value, const char *base_dir,
+    char *err, size_t errlen);
+/** Add an output, and set one of its keys. */
+struct output_conf *config_add_output(struct config *c, const char *name, int line);
+int config_output_set(struct output_conf *o, const char *key, const char *value,
+    const char *base_dir, char *err, size_t errlen);
+/** Check the whole: at least one output, each with somewhere to go, and
+ *  settings that fit together; fills in defaults. */
+int config_check(struct config *c, char *err, size_t errlen);
+
+/** Seconds a crossfade may last: longer would hold most of a track back. */
+#define CONFIG_CROSSFADE_MAX 30
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * decode.h: open an audio file and read it as interleaved 32-bit float PCM
+ * at its own rate and channel count, with its tags. MP3 goes through
+ * libmpg123; FLAC, WAV, Ogg Vorbis/Opus (and whatever else libavformat
+ * knows) through libavformat/libavcodec.
+ */
+#ifndef FSRC_DECODE_H
+#define FSRC_DECODE_H
+
+#include <stddef.h>
+
+struct decode;
+
+/** Open path; NULL with a reason in err if it is missing, unreadable or
+ *  not audio we can decode. */
+struct decode *decode_open(const char *path, char *err, size_t errlen);
+/** Decode the next chunk: *pcm points at frames * channels floats, valid
+ *  until the next call. Returns frames (> 0), 0 at the end, -1 on an error
+ *  that ends the track (reason in err). The rate and channel count of the
+ *  chunk are decode_rate()/decode_channels() after the call: they may
+ *  change mid-file. */
+long decode_read(struct decode *d, const float **pcm, char *err, size_t errlen);
+int decode_rate(const struct decode *d);
+int decode_channels(const struct decode *d);
+/** "mpg123" or "libavcodec <codec>". */
+const char *decode_engine(const struct decode *d);
+/** Tags as UTF-8, or NULL when the file has none. */
+const char *decode_artist(const struct decode *d);
+const char *decode_title(const struct decode *d);
+void decode_close(struct decode *d);
+
+/** Quiet the libraries' own printing (their messages go to our log at debug). */
+void decode_global_init(void);
+
+#endif

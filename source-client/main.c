@@ -1,0 +1,842 @@
+/*
+ * main.c: floe-source's entry point: arguments and config, the playlist,
+ * the outputs, signals, the control socket, and the event loop whose pacer
+ * tick pulls audio through the player and pushes it to every output.
+ *
+ * One decode feeds every output: each tick the player produces the frames
+ * the real-time schedule says are due, and each output encodes and sends
+ * them on its own connection. When no output can take audio (all servers
+ * down), the playlist pauses where it is and resumes on reconnection.
+ */
+#include "config.h"
+#include "control.h"
+#include "decode.h"
+#include "encode.h"
+#include "log.h"
+#include "output.h"
+#include "pacer.h"
+#include "player.h"
+#include "playlist.h"
+#include "uplink.h"
+#include "util.h"
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+/* The pacer wakes every 20 ms: fine enough that titles and sends follow the
+ * audio closely, coarse enough to cost nothing. Frames are produced in
+ * chunks of at most CHUNK_FRAMES. */
+#define TICK_MS 20
+#define CHUNK_FRAMES 4096
+/* At most this much audio is produced in one tick, so that catching up after
+ * a stall never holds the event loop (and the other outputs) for long. */
+#define MAX_SECONDS_PER_TICK 1
+/* Further behind schedule than this (the machine was suspended, or the
+ * process stopped), the schedule restarts instead of bursting the backlog. */
+#define MAX_BEHIND_SECONDS 5
+/* At start, wait this long for every output to connect before the first
+ * one that did starts the playlist without the others. */
+#define STARTUP_GRACE_SECONDS 3
+/* The playlist file is checked for changes this often. */
+#define WATCH_SECONDS 2
+/* At the end of a playlist (or on SIGTERM), queued audio may take this long
+ * to reach the servers before floe-source exits anyway. */
+#define DRAIN_SECONDS 10
+#define DRAIN_POLL_MS 100
+
+struct station {
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	struct config		 cfg;
+	struct playlist		 pl;
+	struct player		*player;
+	struct output		**outs;
+	size_t			 nouts;
+	struct control		*ctl;
+	struct pacer		 pacer;
+	float			*buf;
+	char			*title;		/* of the track playing now */
+	struct event		*tick_ev, *watch_ev, *grace_ev, *change_ev, *drain_ev;
+	struct event		*sig_ev[5];
+	int			 started;	/* the playlist has begun */
+	int			 grace_over;
+	int			 paused;
+	int			 ending;
+	uint64_t		 drain_deadline;
+	int			 exit_code;
+	struct stat		 pl_seen;	/* playlist file as loaded */
+	struct stat		 pl_last;	/* as of the last check */
+	int			 pl_changing;
+};
+
+static const char usage_text[] =
+"Usage: floe-source --playlist FILE --url http://source:PASS@HOST:PORT/MOUNT\n"
+"                   [--format mp3|aac] [--bitrate KBPS] [--crossfade SECONDS] [...]\n"
+"       floe-source -c CONFIG [flags]\n"
+"       floe-source ctl [--socket PATH] skip|now|next|queue FILE|reload|status|help\n"
+"\n"
+"floe-source plays a playlist to Floe or any Icecast server: it decodes MP3,\n"
+"FLAC, WAV and Ogg Vorbis/Opus, crossfades, encodes MP3 and/or AAC, and streams\n"
+"each output to its own mount in real time, updating the title per track.\n"
+"\n"
+"Playlist:\n"
+"  -p, --playlist SRC      M3U/M3U8, PLS, a folder (recursive, sorted), or - for\n"
+"                          a list of paths on standard input\n"
+"  -s, --shuffle           play in random order (reshuffled on every pass)\n"
+"  -1, --once              stop at the end of the playlist instead of looping\n"
+"  -x, --crossfade SECS    crossfade between tracks (0 = gapless, the default;\n"
+"                          at most 30)\n"
+"  -t, --trim-silence      trim leading and trailing silence of each track\n"
+"      --silence-level DB  what counts as silence for trimming (default -50 dBFS)\n"
+"\n"
+"Output (repeat --url or --file for more outputs; the flags after one apply\n"
+"to it, or to the next when given before it):\n"
+"  -u, --url URL           http://USER:PASS@HOST:PORT/MOUNT (user defaults to\n"
+"                          \"source\", port to 8000)\n"
+"  -f, --format FMT        mp3 or aac (default: aac for a mount ending .aac, else mp3)\n"
+"  -b, --bitrate KBPS      8-320 (default 128 for MP3, 96 for AAC)\n"
+"      --vbr QUALITY       MP3 VBR at LAME quality 0 (best) - 9 instead of CBR\n"
+"  -m, --method M          put (HTTP PUT, Expect: 100-continue; the default) or\n"
+"                          source (the older SOURCE method)\n"
+"  -o, --file PATH         also (or only) write the encoded stream to PATH\n"
+"      --samplerate HZ     output sample rate for all outputs (default 44100)\n"
+"      --channels N        1 or 2 (default 2)\n"
+"      --burst SECS        audio sent at once when streaming starts (default 1)\n"
+"\n"
+"Stream description (sent as ice-* headers):\n"
+"      --name TEXT  --description TEXT  --genre TEXT  --website URL  --public\n"
+"\n"
+"Control and logs:\n"
+"  -c, --config FILE       read settings and outputs from FILE (flags given too\n"
+"                          override its global settings and add outputs)\n"
+"      --check-config      check the settings, print the outputs, and exit\n"
+"  -C, --control PATH      control socket (default $XDG_RUNTIME_DIR/floe-source.sock\n"
+"                          or /tmp/floe-source-UID.sock; \"none\" for no socket)\n"
+"  -l, --log FILE          log to FILE instead of standard error\n"
+"  -v, --verbose           log debug detail     -q, --quiet   warnings and errors only\n"
+"  -V, --version           print the version    -h, --help    this text\n"
+"\n"
+"Signals: SIGHUP reloads the playlist (keeping the current track) and reopens\n"
+"the log; SIGUSR1 skips to the next track; SIGTERM or SIGINT stop.\n"
+"The playlist file is also reloaded when it changes.\n"
+"\n"
+"Example:\n"
+"  floe-source --playlist music.m3u --url http://source:hackme@localhost:8000/live.mp3 \\\n"
+"      --crossfade 3 --url http://source:hackme@localhost:8000/live.aac --bitrate 64\n";
+
+enum {
+	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
+	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE,
+};
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "playlist", required_argument, NULL, 'p' },
+	{ "shuffle", no_argument, NULL, 's' },
+	{ "once", no_argument, NULL, '1' },
+	{ "crossfade", required_argument, NULL, 'x' },
+	{ "trim-silence", no_argument, NULL, 't' },
+	{ "silence-level", required_argument, NULL, OPT_SILENCE },
+	{ "url", required_argument, NULL, 'u' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "bitrate", required_argument, NULL, 'b' },
+	{ "vbr", required_argument, NULL, OPT_VBR },
+	{ "method", required_argument, NULL, 'm' },
+	{ "file", required_argument, NULL, 'o' },
+	{ "samplerate", required_argument, NULL, OPT_SAMPLERATE },
+	{ "channels", required_argument, NULL, OPT_CHANNELS },
+	{ "burst", required_argument, NULL, OPT_BURST },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "description", required_argument, NULL, OPT_DESCRIPTION },
+	{ "genre", required_argument, NULL, OPT_GENRE },
+	{ "website", required_argument, NULL, OPT_WEBSITE },
+	{ "public", no_argument, NULL, OPT_PUBLIC },
+	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "control", required_argument, NULL, 'C' },
+	{ "log", required_argument, NULL, 'l' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+static const char shortopts[] = "c:p:s1x:tu:f:b:m:o:C:l:vqVh";
+
+static void update_running(struct station *);
+static void start_ending(struct station *, int);
+
+/* Print a fatal start-up error and exit. */
+static void __attribute__((noreturn))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "floe-source: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/* ---------------------------------------------------------------- flags */
+
+/* The output the output flags apply to: the last one the flags made, or a
+ * new one when that already has what the flag sets (need: 'u' or 'o'). */
+static struct output_conf *
+flag_output(struct config *c, struct output_conf **cur, int need)
+{
+	if (*cur == NULL || (need == 'u' && (*cur)->url != NULL) ||
+	    (need == 'o' && (*cur)->file != NULL))
+		*cur = config_add_output(c, NULL, 0);
+	return *cur;
+}
+
+/* Apply one flag to the config; exits on a bad value. */
+static void
+apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
+{
+	static const struct { int ch; const char *key; } globals[] = {
+		{ 'p', "playlist" }, { 'x', "crossfade" }, { OPT_SILENCE, "silence-level" },
+		{ OPT_SAMPLERATE, "samplerate" }, { OPT_CHANNELS, "channels" },
+		{ OPT_BURST, "burst" }, { OPT_NAME, "name" }, { OPT_DESCRIPTION, "description" },
+		{ OPT_GENRE, "genre" }, { OPT_WEBSITE, "website" }, { 'C', "control" },
+		{ 'l', "log" },
+	};
+	static const struct { int ch; const char *key; } outputs[] = {
+		{ 'u', "url" }, { 'o', "file" }, { 'f', "format" }, { 'b', "bitrate" },
+		{ 'm', "method" },
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < NELEM(globals); i++) {
+		if (globals[i].ch == ch) {
+			if (config_set(c, globals[i].key, arg, NULL, err, sizeof err) != 0)
+				die("--%s: %s", globals[i].key, err);
+			return;
+		}
+	}
+	for (i = 0; i < NELEM(outputs); i++) {
+		if (outputs[i].ch == ch) {
+			struct output_conf *o = flag_output(c, cur, ch);
+			if (config_output_set(o, outputs[i].key, arg, NULL, err, sizeof err) != 0)
+				die("--%s: %s", outputs[i].key, err);
+			return;
+		}
+	}
+	switch (ch) {
+	case 's':
+		c->shuffle = 1;
+		break;
+	case '1':
+		c->loop = 0;
+		break;
+	case 't':
+		c->trim = 1;
+		break;
+	case OPT_PUBLIC:
+		c->ice_public = 1;
+		break;
+	case OPT_VBR: {
+		struct output_conf *o = flag_output(c, cur, 0);
+		if (config_output_set(o, "quality", arg, NULL, err, sizeof err) != 0)
+			die("--vbr: %s", err);
+		o->vbr = 1;
+		break;
+	}
+	case 'v':
+		c->log_level = LOG_DEBUG;
+		break;
+	case 'q':
+		c->log_level = LOG_WARN;
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- running */
+
+/* Is every output connected (or given up on)? */
+static int
+all_outputs_settled(const struct station *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nouts; i++)
+		if (output_connecting(st->outs[i]))
+			return 0;
+	return 1;
+}
+
+/* Log the state of every output on one line each. */
+static void
+log_outputs(const struct station *st)
+{
+	char line[700];
+	size_t i;
+
+	for (i = 0; i < st->nouts; i++) {
+		output_describe(st->outs[i], line, sizeof line);
+		log_info("  output %s", line);
+	}
+}
+
+/* Arm the tick for when the next TICK_MS of frames will be due. */
+static void
+schedule_tick(struct station *st, uint64_t now)
+{
+	uint64_t at = pacer_when(&st->pacer, (uint64_t)st->cfg.rate * TICK_MS / 1000), d;
+	struct timeval tv;
+
+	d = at > now ? at - now : 0;
+	tv.tv_sec = (time_t)(d / NS_PER_SEC);
+	tv.tv_usec = (suseconds_t)(d % NS_PER_SEC / 1000);
+	evtimer_add(st->tick_ev, &tv);
+}
+
+/* A track began: remember its title and log it, with each output's state
+ * at a glance ("outputs: /live.mp3 up, /live.aac DOWN"). */
+static void
+track_started(struct station *st, const struct player_track *t)
+{
+	struct sbuf sb;
+	size_t i;
+
+	free(st->title);
+	st->title = xstrdup(player_track_title(t));
+	sbuf_init(&sb);
+	for (i = 0; i < st->nouts; i++) {
+		const struct output *o = st->outs[i];
+		sbuf_addf(&sb, "%s%s %s", i ? ", " : "", output_name(o), output_live(o) ?
+		    "up" : output_failed(o) ? "FAILED" : "DOWN");
+	}
+	log_info("playing: %s; outputs: %s", player_track_desc(t), sb.data);
+	sbuf_free(&sb);
+}
+
+/* The pacer: produce what is due, feed every output, sleep until more is. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct station *st = arg;
+	uint64_t now = time_mono_ns(), due, behind;
+	size_t i;
+
+	if (!st->pacer.running || st->ending)
+		return;
+	if ((behind = pacer_behind(&st->pacer, now)) > (uint64_t)MAX_BEHIND_SECONDS * NS_PER_SEC) {
+		log_warn("fell %.1f s behind the real-time schedule (was the machine suspended?); "
+		    "restarting the schedule", (double)behind / NS_PER_SEC);
+		pacer_start(&st->pacer, now, (unsigned)st->cfg.rate, 0);
+	}
+	due = MIN(pacer_due(&st->pacer, now), (uint64_t)st->cfg.rate * MAX_SECONDS_PER_TICK);
+	while (due > 0 && st->pacer.running && !st->ending) {
+		const struct player_track *started;
+		long n = player_read(st->player, st->buf, (size_t)MIN(due, CHUNK_FRAMES), &started);
+
+		if (n < 0) {
+			log_error("%s", player_error(st->player));
+			start_ending(st, 1);
+			return;
+		}
+		if (n == 0) {
+			log_info("end of the playlist");
+			start_ending(st, 0);
+			return;
+		}
+		if (started != NULL)
+			track_started(st, started);
+		for (i = 0; i < st->nouts; i++)
+			output_feed(st->outs[i], st->buf, (size_t)n, started != NULL ? st->title : NULL);
+		pacer_advance(&st->pacer, (uint64_t)n);
+		due -= (uint64_t)n;
+	}
+	for (i = 0; i < st->nouts; i++)
+		output_poll(st->outs[i]);
+	if (st->pacer.running && !st->ending)
+		schedule_tick(st, time_mono_ns());
+}
+
+/* Start, pause or resume the playlist as outputs come and go. */
+static void
+update_running(struct station *st)
+{
+	int live = 0, failed = 0;
+	size_t i;
+
+	if (st->ending)
+		return;
+	for (i = 0; i < st->nouts; i++) {
+		live |= output_live(st->outs[i]);
+		failed += output_failed(st->outs[i]);
+	}
+	if ((size_t)failed == st->nouts) {
+		log_error("no output left to stream to (every one was refused for good); exiting");
+		start_ending(st, 1);
+		return;
+	}
+	if (!st->started) {
+		if (!live || (!st->grace_over && !all_outputs_settled(st)))
+			return;
+		st->started = 1;
+		log_info("starting the playlist");
+		log_outputs(st);
+	} else if (live && st->paused) {
+		log_info("an output is back: resuming the playlist%s%s", st->title ? " at " : "",
+		    st->title ? st->title : "");
+	} else if (!live && !st->paused) {
+		log_warn("no output is connected: pausing the playlist%s%s until one is back",
+		    st->title ? " at " : "", st->title ? st->title : "");
+		st->paused = 1;
+		pacer_stop(&st->pacer);
+		evtimer_del(st->tick_ev);
+		return;
+	} else
+		return;
+	st->paused = 0;
+	pacer_start(&st->pacer, time_mono_ns(), (unsigned)st->cfg.rate,
+	    (uint64_t)(st->cfg.burst * NS_PER_SEC));
+	schedule_tick(st, time_mono_ns());
+}
+
+/* An output connected or disconnected. Deferred to a fresh event so that
+ * pausing never happens in the middle of a send. */
+static void
+output_changed(struct output *o, void *arg)
+{
+	struct station *st = arg;
+	struct timeval zero = { 0, 0 };
+
+	(void)o;
+	evtimer_add(st->change_ev, &zero);
+}
+
+/* An output changed state (deferred from output_changed). */
+static void
+change_cb(evutil_socket_t fd, short what, void *arg)
+{
+	update_running(arg);
+}
+
+/* The start-up grace period ended: start with the outputs that are up. */
+static void
+grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct station *st = arg;
+
+	st->grace_over = 1;
+	update_running(st);
+}
+
+/* Wait for the outputs to finish sending, then leave the loop. */
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct station *st = arg;
+	struct timeval tv = { 0, DRAIN_POLL_MS * 1000 };
+	size_t i, done = 0;
+
+	for (i = 0; i < st->nouts; i++)
+		done += output_done(st->outs[i]);
+	if (done == st->nouts || time_mono_ns() >= st->drain_deadline) {
+		event_base_loopbreak(st->base);
+		return;
+	}
+	evtimer_add(st->drain_ev, &tv);
+}
+
+/* Stop producing; flush every output, and exit once they have drained. */
+static void
+start_ending(struct station *st, int code)
+{
+	size_t i;
+
+	if (st->ending)
+		return;
+	st->ending = 1;
+	st->exit_code = code;
+	pacer_stop(&st->pacer);
+	evtimer_del(st->tick_ev);
+	for (i = 0; i < st->nouts; i++)
+		output_finish(st->outs[i]);
+	st->drain_deadline = time_mono_ns() + (uint64_t)DRAIN_SECONDS * NS_PER_SEC;
+	drain_cb(-1, 0, st);
+}
+
+/* ---------------------------------------------------------------- playlist */
+
+/* Re-read the playlist, keeping the current track. */
+static int
+reload_playlist(struct station *st, struct sbuf *out)
+{
+	const struct player_track *cur = player_current(st->player);
+	struct playlist fresh;
+	char *err, *next;
+
+	if (strcmp(st->cfg.playlist, "-") == 0) {
+		sbuf_addf(out, "the playlist came from standard input: nothing to reload\n");
+		return -1;
+	}
+	playlist_init(&fresh, st->cfg.shuffle, st->cfg.loop, 0);
+	if (playlist_load(&fresh, st->cfg.playlist, &err) != 0) {
+		log_warn("playlist reload failed, keeping the old one: %s", err);
+		sbuf_addf(out, "reload failed, keeping the old playlist: %s\n", err);
+		free(err);
+		playlist_free(&fresh);
+		return -1;
+	}
+	playlist_replace(&st->pl, &fresh, cur != NULL ? player_track_path(cur) : NULL);
+	stat(st->cfg.playlist, &st->pl_seen);
+	st->pl_last = st->pl_seen;
+	next = player_next_desc(st->player);
+	log_info("playlist reloaded: %zu entries; next: %s", st->pl.n, next ? next : "(end)");
+	sbuf_addf(out, "reloaded %s: %zu entries; next: %s\n", st->cfg.playlist, st->pl.n,
+	    next ? next : "(end of the playlist)");
+	free(next);
+	return 0;
+}
+
+/* Same file, same contents as far as stat can tell? */
+static int
+same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Reload when the playlist file has changed and stayed the same for one
+ * more check (so a file still being written is not read half-way). */
+static void
+watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct station *st = arg;
+	struct stat now;
+	struct sbuf sb;
+
+	if (stat(st->cfg.playlist, &now) != 0)
+		return;
+	if (same_stat(&now, &st->pl_seen)) {
+		st->pl_changing = 0;
+		return;
+	}
+	if (!st->pl_changing || !same_stat(&now, &st->pl_last)) {
+		st->pl_changing = 1;
+		st->pl_last = now;
+		return;
+	}
+	st->pl_changing = 0;
+	log_info("the playlist %s changed: reloading", st->cfg.playlist);
+	sbuf_init(&sb);
+	reload_playlist(st, &sb);
+	sbuf_free(&sb);
+	st->pl_seen = now;
+}
+
+/* ---------------------------------------------------------------- control */
+
+/* m:ss of a number of seconds. */
+static void
+fmt_time(double secs, char *buf, size_t n)
+{
+	long s = (long)secs;
+
+	snprintf(buf, n, "%ld:%02ld", s / 60, s % 60);
+}
+
+/* Run a control command. */
+static int
+control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
+{
+	struct station *st = a;
+	const struct player_track *cur = player_current(st->player);
+	char when[32], line[700], *next;
+	size_t i;
+
+	switch (cmd) {
+	case CONTROL_SKIP:
+		if (cur == NULL) {
+			sbuf_adds(out, "nothing is playing\n");
+			return -1;
+		}
+		log_info("skipping %s (control socket)", player_track_title(cur));
+		sbuf_addf(out, "skipping: %s\n", player_track_title(cur));
+		player_skip(st->player);
+		return 0;
+	case CONTROL_NOW:
+		if (cur == NULL) {
+			sbuf_addf(out, "%s\n", st->started ? "(between tracks)" : "(not started)");
+			return 0;
+		}
+		fmt_time(player_position(st->player), when, sizeof when);
+		sbuf_addf(out, "%s\n  file: %s, at %s%s\n", player_track_title(cur),
+		    player_track_path(cur), when, st->paused ? " (paused: no output connected)" : "");
+		return 0;
+	case CONTROL_NEXT:
+		next = player_next_desc(st->player);
+		sbuf_addf(out, "%s\n", next != NULL ? next : "(end of the playlist)");
+		free(next);
+		return 0;
+	case CONTROL_QUEUE:
+		if (access(arg, R_OK) != 0) {
+			sbuf_addf(out, "cannot read %s: %s\n", arg, strerror(errno));
+			return -1;
+		}
+		player_queue(st->player, arg);
+		log_info("queued %s (control socket)", arg);
+		sbuf_addf(out, "queued: %s (%zu in the queue)\n", arg, player_queue_len(st->player));
+		return 0;
+	case CONTROL_RELOAD:
+		return reload_playlist(st, out);
+	case CONTROL_STATUS:
+		if (cur != NULL) {
+			fmt_time(player_position(st->player), when, sizeof when);
+			sbuf_addf(out, "now: %s (%s, at %s)\n", player_track_title(cur),
+			    player_track_path(cur), when);
+		} else
+			sbuf_addf(out, "now: (nothing)\n");
+		next = player_next_desc(st->player);
+		sbuf_addf(out, "next: %s\n", next != NULL ? next : "(end of the playlist)");
+		free(next);
+		sbuf_addf(out, "playlist: %s (%zu entries%s%s)%s\n", st->cfg.playlist, st->pl.n,
+		    st->cfg.shuffle ? ", shuffled" : "", st->cfg.loop ? ", looping" : "",
+		    st->paused ? " PAUSED: no output connected" : "");
+		for (i = 0; i < st->nouts; i++) {
+			output_describe(st->outs[i], line, sizeof line);
+			sbuf_addf(out, "output %s\n", line);
+		}
+		return 0;
+	case CONTROL_HELP:
+		return 0;
+	}
+	return -1;
+}
+
+/* ---------------------------------------------------------------- signals */
+
+/* SIGHUP, SIGUSR1, SIGTERM, SIGINT. */
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct station *st = arg;
+	const struct player_track *cur;
+	struct sbuf sb;
+
+	switch (sig) {
+	case SIGHUP:
+		log_reopen();
+		log_info("SIGHUP: reloading the playlist");
+		sbuf_init(&sb);
+		reload_playlist(st, &sb);
+		sbuf_free(&sb);
+		break;
+	case SIGUSR1:
+		if ((cur = player_current(st->player)) != NULL) {
+			log_info("skipping %s (SIGUSR1)", player_track_title(cur));
+			player_skip(st->player);
+		}
+		break;
+	default:
+		if (st->ending) {
+			event_base_loopbreak(st->base);
+			break;
+		}
+		log_info("stopping (signal %d)", (int)sig);
+		start_ending(st, 0);
+		st->drain_deadline = time_mono_ns() + NS_PER_SEC;	/* be quick */
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- main */
+
+/* Print each output for --check-config. */
+static void
+print_outputs(const struct config *c)
+{
+	const struct output_conf *o;
+
+	printf("playlist %s%s%s, crossfade %.1f s%s, %d Hz, %d ch\n", c->playlist,
+	    c->shuffle ? " (shuffled)" : "", c->loop ? " (looping)" : " (once)", c->crossfade,
+	    c->trim ? ", trimming silence" : "", c->rate, c->channels);
+	TAILQ_FOREACH(o, &c->outputs, entry) {
+		struct uplink_url u;
+		char err[200], where[300] = "";
+		if (o->url != NULL && uplink_url_parse(o->url, &u, err, sizeof err) == 0) {
+			uplink_url_hostport(&u, where, sizeof where);
+			printf("output %s: %s ", o->name, o->format == ENCODE_AAC ? "aac" : "mp3");
+			if (o->vbr)
+				printf("VBR q%d", o->quality);
+			else
+				printf("%d kbps", o->bitrate);
+			printf(" -> %s as %s%s (%s)%s%s\n", where, u.user, u.mount,
+			    o->method == UPLINK_PUT ? "PUT" : "SOURCE", o->file ? " + file " : "",
+			    o->file ? o->file : "");
+			uplink_url_free(&u);
+		} else
+			printf("output %s: %s %d kbps -> file %s\n", o->name,
+			    o->format == ENCODE_AAC ? "aac" : "mp3", o->bitrate, o->file);
+	}
+}
+
+/* Parse flags over the config, load the playlist, start the outputs, run. */
+int
+main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+	struct station st;
+	struct output_conf *cur = NULL, *oc;
+	const char *config_path = NULL;
+	char err[512], *perr;
+	int ch, check = 0;
+	size_t i;
+
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return control_client(argc - 1, argv + 1);
+
+	memset(&st, 0, sizeof st);
+	config_init(&st.cfg);
+
+	/* First pass: --config (flags override it), --help, --version. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch == 'c')
+			config_path = optarg;
+		else if (ch == 'h') {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (ch == 'V') {
+			printf("floe-source %s\n", PACKAGE_VERSION);
+			return 0;
+		} else if (ch == OPT_CHECK)
+			check = 1;
+	}
+	if (config_path != NULL && config_load(&st.cfg, config_path, err, sizeof err) != 0)
+		die("%s", err);
+	/* Second pass: everything else, in order. */
+	opterr = 1;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch == '?')
+			die("see floe-source --help");
+		if (ch != 'c' && ch != OPT_CHECK)
+			apply_flag(&st.cfg, &cur, ch, optarg);
+	}
+	if (optind < argc)
+		die("unexpected argument \"%s\" (see floe-source --help)", argv[optind]);
+	if (config_check(&st.cfg, err, sizeof err) != 0)
+		die("%s", err);
+	if (check) {
+		print_outputs(&st.cfg);
+		return 0;
+	}
+
+	if (log_open(st.cfg.log_file, st.cfg.log_level) != 0)
+		die("cannot open log %s: %s", st.cfg.log_file, strerror(errno));
+	decode_global_init();
+	signal(SIGPIPE, SIG_IGN);
+
+	playlist_init(&st.pl, st.cfg.shuffle, st.cfg.loop,
+	    (uint32_t)time_mono_ns() ^ (uint32_t)getpid() << 16);
+	if (playlist_load(&st.pl, st.cfg.playlist, &perr) != 0) {
+		log_error("%s", perr);
+		return 1;
+	}
+	stat(st.cfg.playlist, &st.pl_seen);
+	st.pl_last = st.pl_seen;
+	log_info("floe-source %s: playlist %s, %zu entries%s%s; crossfade %.1f s%s", PACKAGE_VERSION,
+	    st.cfg.playlist, st.pl.n, st.cfg.shuffle ? ", shuffled" : "",
+	    st.cfg.loop ? ", looping" : ", once", st.cfg.crossfade,
+	    st.cfg.trim ? ", trimming silence" : "");
+
+	if ((st.base = event_base_new()) == NULL)
+		die("cannot create the event loop");
+	if ((st.dns = evdns_base_new(st.base, EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (st.dns = evdns_base_new(st.base, 0)) == NULL)
+		die("cannot set up name resolution");
+	st.tick_ev = evtimer_new(st.base, tick_cb, &st);
+	st.grace_ev = evtimer_new(st.base, grace_cb, &st);
+	st.change_ev = evtimer_new(st.base, change_cb, &st);
+	st.drain_ev = evtimer_new(st.base, drain_cb, &st);
+	st.watch_ev = event_new(st.base, -1, EV_PERSIST, watch_cb, &st);
+	for (i = 0; i < NELEM(sigs); i++) {
+		st.sig_ev[i] = evsignal_new(st.base, sigs[i], signal_cb, &st);
+		evsignal_add(st.sig_ev[i], NULL);
+	}
+
+	{
+		struct player_opts po = { st.cfg.rate, st.cfg.channels, st.cfg.crossfade,
+		    st.cfg.trim, st.cfg.trim_db };
+		st.player = player_new(&st.pl, &po);
+	}
+	st.buf = xreallocarray(NULL, (size_t)CHUNK_FRAMES * (size_t)st.cfg.channels,
+	    sizeof *st.buf);
+
+	if (st.cfg.control == NULL)
+		st.cfg.control = control_default_path();
+	if (strcmp(st.cfg.control, "none") != 0) {
+		st.ctl = control_new(st.base, st.cfg.control, control_cb, &st, err, sizeof err);
+		if (st.ctl == NULL) {
+			log_error("%s", err);
+			return 1;
+		}
+		log_info("control socket: %s (floe-source ctl --socket %s status)", st.cfg.control,
+		    st.cfg.control);
+	}
+
+	st.outs = xreallocarray(NULL, st.cfg.noutputs, sizeof *st.outs);
+	TAILQ_FOREACH(oc, &st.cfg.outputs, entry) {
+		struct output *o = output_new(st.base, st.dns, &st.cfg, oc, output_changed, &st,
+		    err, sizeof err);
+		if (o == NULL) {
+			log_error("%s", err);
+			return 1;
+		}
+		st.outs[st.nouts++] = o;
+	}
+
+	if (strcmp(st.cfg.playlist, "-") != 0) {
+		struct timeval tv = { WATCH_SECONDS, 0 };
+		event_add(st.watch_ev, &tv);
+	}
+	{
+		struct timeval tv = { STARTUP_GRACE_SECONDS, 0 };
+		evtimer_add(st.grace_ev, &tv);
+	}
+	update_running(&st);
+
+	event_base_dispatch(st.base);
+
+	for (i = 0; i < st.nouts; i++)
+		output_free(st.outs[i]);
+	free(st.outs);
+	control_free(st.ctl);
+	player_free(st.player);
+	playlist_free(&st.pl);
+	for (i = 0; i < NELEM(sigs); i++)
+		event_free(st.sig_ev[i]);
+	event_free(st.tick_ev);
+	event_free(st.grace_ev);
+	event_free(st.change_ev);
+	event_free(st.drain_ev);
+	event_free(st.watch_ev);
+	evdns_base_free(st.dns, 0);
+	event_base_free(st.base);
+	free(st.buf);
+	free(st.title);
+	config_free(&st.cfg);
+	log_info("stopped");
+	return st.exit_code;
+}

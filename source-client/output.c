@@ -1,0 +1,303 @@
+/*
+ * output.c: encoder + destination(s) + title timing for one output.
+ *
+ * Title timing: when a track begins, the output notes the position in its
+ * encoded stream (bytes produced so far) with the new title. The uplink
+ * reports how many bytes of this connection's stream the kernel has taken;
+ * once that passes the noted position, the title goes to /admin/metadata.
+ * Bytes produced while disconnected are never sent, so a new connection's
+ * stream starts at the encoder's current position, and the current title is
+ * sent as soon as the connection is accepted.
+ */
+#include "output.h"
+#include "config.h"
+#include "encode.h"
+#include "log.h"
+#include "meta.h"
+#include "uplink.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seconds of audio a connection may have queued before the server is
+ * judged to have stopped reading (and the connection is dropped and
+ * retried): long enough for any hiccup, short enough to bound memory. */
+#define SEND_QUEUE_SECONDS 10
+/* Floor of that queue in bytes, for very low bitrates. */
+#define SEND_QUEUE_MIN_BYTES 65536
+
+/* A title change at a position of the encoded stream. */
+struct mark {
+	TAILQ_ENTRY(mark) entry;
+	uint64_t	 pos;
+	char		*title;
+};
+
+struct output {
+	char			*name;
+	struct encoder		*enc;
+	char			*fmtdesc;	/* "mp3 128k CBR" */
+	struct uplink_url	 url;
+	struct uplink		*ul;		/* NULL: file only */
+	struct meta		*meta;
+	char			*file;
+	FILE			*fp;
+	struct sbuf		 bytes;		/* encoder output, reused */
+	uint64_t		 enc_pos;	/* bytes encoded so far */
+	uint64_t		 stream_base;	/* enc_pos when this connection began */
+	TAILQ_HEAD(, mark)	 marks;
+	char			*title;		/* the title listeners have now */
+	int			 title_due;	/* new connection: send the title */
+	int			 finished;
+	output_cb		*cb;
+	void			*cb_arg;
+};
+
+/* Connection state changes. */
+static void
+uplink_changed(struct uplink *ul, enum uplink_state st, void *arg)
+{
+	struct output *o = arg;
+
+	if (st == UPLINK_STREAMING) {
+		o->stream_base = o->enc_pos;
+		o->title_due = 1;
+	}
+	if (o->cb != NULL)
+		o->cb(o, o->cb_arg);
+}
+
+/* Pick a value: the output's own, or the global one. */
+static const char *
+pick(const char *own, const char *global)
+{
+	return own != NULL ? own : global;
+}
+
+/* Create the output. */
+struct output *
+output_new(struct event_base *base, struct evdns_base *dns, const struct config *c,
+    const struct output_conf *oc, output_cb *cb, void *arg, char *err, size_t errlen)
+{
+	struct encode_opts eo = { oc->format, c->rate, c->channels, oc->bitrate, oc->vbr,
+	    oc->quality };
+	struct output *o = xcalloc(1, sizeof *o);
+	char msg[256], audio_info[128];
+
+	o->name = xstrdup(oc->name);
+	o->cb = cb;
+	o->cb_arg = arg;
+	sbuf_init(&o->bytes);
+	TAILQ_INIT(&o->marks);
+	if ((o->enc = encode_open(&eo, msg, sizeof msg)) == NULL) {
+		snprintf(err, errlen, "output %s: %s", oc->name, msg);
+		output_free(o);
+		return NULL;
+	}
+	if (oc->vbr)
+		o->fmtdesc = xasprintf("%s VBR q%d", encode_name(o->enc), oc->quality);
+	else
+		o->fmtdesc = xasprintf("%s %dk", encode_name(o->enc), oc->bitrate);
+	if (oc->file != NULL) {
+		if ((o->fp = fopen(oc->file, "wb")) == NULL) {
+			snprintf(err, errlen, "output %s: cannot write %s: %s", oc->name, oc->file,
+			    strerror(errno));
+			output_free(o);
+			return NULL;
+		}
+		o->file = xstrdup(oc->file);
+	}
+	if (oc->url != NULL) {
+		struct uplink_info info;
+		size_t maxq = MAX((size_t)SEND_QUEUE_MIN_BYTES,
+		    (size_t)SEND_QUEUE_SECONDS * (size_t)(oc->vbr ? 320 : oc->bitrate) * 1000 / 8);
+		if (uplink_url_parse(oc->url, &o->url, msg, sizeof msg) != 0) {
+			snprintf(err, errlen, "output %s: %s", oc->name, msg);
+			output_free(o);
+			return NULL;
+		}
+		snprintf(audio_info, sizeof audio_info, "channels=%d;samplerate=%d;bitrate=%d",
+		    c->channels, c->rate, oc->bitrate);
+		info.content_type = encode_content_type(o->enc);
+		info.name = pick(oc->ice_name, c->ice_name);
+		info.description = pick(oc->ice_description, c->ice_description);
+		info.genre = pick(oc->ice_genre, c->ice_genre);
+		info.url = pick(oc->ice_url, c->ice_url);
+		info.public = oc->ice_public >= 0 ? oc->ice_public : c->ice_public;
+		info.audio_info = audio_info;
+		o->meta = meta_new(base, dns, o->name, &o->url);
+		o->ul = uplink_new(base, dns, o->name, &o->url, (enum uplink_method)oc->method,
+		    &info, maxq, uplink_changed, o);
+	}
+	return o;
+}
+
+/* Free the output and close its file. */
+void
+output_free(struct output *o)
+{
+	struct mark *m;
+
+	if (o == NULL)
+		return;
+	while ((m = TAILQ_FIRST(&o->marks)) != NULL) {
+		TAILQ_REMOVE(&o->marks, m, entry);
+		free(m->title);
+		free(m);
+	}
+	uplink_free(o->ul);
+	meta_free(o->meta);
+	uplink_url_free(&o->url);
+	encode_close(o->enc);
+	if (o->fp != NULL)
+		fclose(o->fp);
+	free(o->file);
+	free(o->fmtdesc);
+	free(o->title);
+	free(o->name);
+	sbuf_free(&o->bytes);
+	free(o);
+}
+
+/* Send encoded bytes to the server and the file. */
+static void
+output_write(struct output *o, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	o->enc_pos += n;
+	if (o->ul != NULL)
+		uplink_send(o->ul, p, n);
+	/* Flushed per write: a file output is then always whole frames, even
+	 * if floe-source is killed. */
+	if (o->fp != NULL && (fwrite(p, 1, n, o->fp) != n || fflush(o->fp) != 0)) {
+		log_error("output %s: writing %s failed: %s; no longer writing it", o->name,
+		    o->file, strerror(errno));
+		fclose(o->fp);
+		o->fp = NULL;
+	}
+}
+
+/* Encode and send. */
+void
+output_feed(struct output *o, const float *pcm, size_t frames, const char *title)
+{
+	if (o->finished)
+		return;
+	if (title != NULL) {
+		struct mark *m = xcalloc(1, sizeof *m);
+		m->pos = o->enc_pos;
+		m->title = xstrdup(title);
+		TAILQ_INSERT_TAIL(&o->marks, m, entry);
+	}
+	sbuf_reset(&o->bytes);
+	if (encode_pcm(o->enc, pcm, frames, &o->bytes) != 0)
+		log_warn("output %s: the encoder failed on %zu frames", o->name, frames);
+	output_write(o, o->bytes.data, o->bytes.len);
+	output_poll(o);
+}
+
+/* Fire the title updates whose first bytes are out. */
+void
+output_poll(struct output *o)
+{
+	int streaming = o->ul != NULL && uplink_state(o->ul) == UPLINK_STREAMING;
+	uint64_t sent = streaming ? o->stream_base + uplink_sent(o->ul) : o->enc_pos;
+	struct mark *m;
+	int changed = 0;
+
+	/* A mark at pos is reached once byte pos is out (sent > pos). One at
+	 * the very start of this connection's stream (nothing sent before it)
+	 * is reached at once: its title then goes to the server ahead of the
+	 * first audio, not after the whole start-up burst. */
+	while ((m = TAILQ_FIRST(&o->marks)) != NULL &&
+	    (m->pos < sent || m->pos <= (streaming ? o->stream_base : sent))) {
+		TAILQ_REMOVE(&o->marks, m, entry);
+		free(o->title);
+		o->title = m->title;
+		free(m);
+		changed = 1;
+	}
+	if (!streaming || o->title == NULL)
+		return;
+	if (o->title_due) {
+		/* A new connection: tell it what is playing right away. */
+		o->title_due = 0;
+		changed = 1;
+	}
+	if (changed)
+		meta_update(o->meta, o->title);
+}
+
+/* Flush the encoder and close when the queue has drained. */
+void
+output_finish(struct output *o)
+{
+	if (o->finished)
+		return;
+	sbuf_reset(&o->bytes);
+	encode_flush(o->enc, &o->bytes);
+	output_write(o, o->bytes.data, o->bytes.len);
+	o->finished = 1;
+	if (o->fp != NULL) {
+		fclose(o->fp);
+		o->fp = NULL;
+	}
+	if (o->ul != NULL)
+		uplink_finish(o->ul);
+}
+
+/* The output's name in logs. */
+const char *
+output_name(const struct output *o)
+{
+	return o->name;
+}
+
+/* Is anyone taking this output's audio right now? */
+int
+output_live(const struct output *o)
+{
+	return o->fp != NULL || (o->ul != NULL && uplink_state(o->ul) == UPLINK_STREAMING);
+}
+
+/* Still trying to connect (as opposed to streaming, failed, or file only)? */
+int
+output_connecting(const struct output *o)
+{
+	return o->ul != NULL && (uplink_state(o->ul) == UPLINK_CONNECTING ||
+	    uplink_state(o->ul) == UPLINK_BACKOFF);
+}
+
+/* Gave up for good? */
+int
+output_failed(const struct output *o)
+{
+	return o->fp == NULL && o->ul != NULL && uplink_state(o->ul) == UPLINK_FAILED;
+}
+
+/* Finished and flushed? */
+int
+output_done(const struct output *o)
+{
+	return o->finished && (o->ul == NULL || uplink_state(o->ul) == UPLINK_CLOSED ||
+	    uplink_state(o->ul) == UPLINK_FAILED || uplink_state(o->ul) == UPLINK_BACKOFF);
+}
+
+/* "/live.mp3 (mp3 128k -> 127.0.0.1:8000/live.mp3): up 0:01:02". */
+void
+output_describe(const struct output *o, char *buf, size_t n)
+{
+	char where[300] = "", state[300] = "writing";
+
+	if (o->ul != NULL) {
+		uplink_url_hostport(&o->url, where, sizeof where);
+		uplink_describe(o->ul, state, sizeof state);
+	}
+	snprintf(buf, n, "%s (%s -> %s%s%s%s): %s", o->name, o->fmtdesc,
+	    o->ul != NULL ? where : "", o->ul != NULL ? o->url.mount : "",
+	    o->ul != NULL && o->file != NULL ? " + " : "", o->file != NULL ? o->file : "", state);
+}

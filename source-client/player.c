@@ -1,0 +1,558 @@
+/*
+ * player.c: tracks in, one PCM stream out.
+ *
+ * Each track is decoded and resampled into its own FIFO. The player holds
+ * back the last `hold` frames of the FIFO (the crossfade length, plus any
+ * trailing run of silence when trimming) until the decoder reaches the end,
+ * because only then is it known that they are the track's tail:
+ *
+ *     track A FIFO:  [ ...emitted... | emit-able | hold (xfade + silence) ]
+ *                                                ^ decoder ends here
+ *     at A's end:    trailing silence dropped; what is left (<= xfade)
+ *                    becomes the tail, faded out (cos) while track B fades
+ *                    in (sin) from its first non-silent frame.
+ *
+ * With a crossfade of 0 nothing is held and B's first frame follows A's
+ * last one directly: gapless. A skip ends the decoder early, so the held
+ * frames fade out as at a natural end.
+ *
+ * A file that cannot be opened or decoded is logged and skipped; when every
+ * entry of the playlist has failed in a row (or a non-looping playlist ends
+ * without playing anything) the player reports a fatal error instead of
+ * spinning through the list forever.
+ */
+#include "player.h"
+#include "decode.h"
+#include "log.h"
+#include "mix.h"
+#include "playlist.h"
+#include "resample.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Leading silence is trimmed for at most this many seconds: a long quiet
+ * intro is probably meant, and a silent file must not be decoded whole in
+ * one go while the pacer waits. */
+#define LEAD_TRIM_MAX_SECONDS 10
+
+/* Trailing silence is held back (to be trimmed at the end) for at most this
+ * many seconds; longer silence mid-track is played as it is. */
+#define TRAIL_HOLD_MAX_SECONDS 10
+
+struct player_track {
+	TAILQ_ENTRY(player_track) entry;
+	char		*path;
+	char		*title;		/* what listeners see */
+	char		*desc;		/* for logs: title, file, decoder */
+	struct decode	*dec;
+	struct resample	*rs;
+	struct mix_fifo	 fifo;
+	int		 eof;		/* no more frames will be added */
+	int		 tail_trimmed;
+	int		 lead_done;	/* leading silence trimmed */
+	size_t		 lead_trimmed;	/* frames dropped as leading silence */
+	size_t		 silent_run;	/* silent frames at the FIFO's end */
+	uint64_t	 frames_out;
+	int		 announced;
+};
+
+/* A file queued by the control socket. */
+struct queued {
+	TAILQ_ENTRY(queued) entry;
+	char	*path;
+};
+
+struct player {
+	struct player_opts	 o;
+	struct playlist		*pl;
+	TAILQ_HEAD(, queued)	 queue;
+	size_t			 nqueued;
+	struct player_track	*cur;
+	struct mix_fifo		 tail;		/* the previous track fading out */
+	size_t			 tail_pos;	/* frames of the fade done */
+	size_t			 tail_fade;	/* length of the fade */
+	size_t			 xfade;		/* crossfade in frames */
+	float			 threshold;	/* silence amplitude */
+	size_t			 failures;	/* playlist entries failed in a row */
+	int			 ever_played;
+	int			 ended;		/* the playlist has no more entries */
+	char			*error;
+	char			*last_path;	/* for "now" between tracks */
+};
+
+/* Make a player over a playlist. */
+struct player *
+player_new(struct playlist *pl, const struct player_opts *opts)
+{
+	struct player *p = xcalloc(1, sizeof *p);
+
+	p->o = *opts;
+	p->pl = pl;
+	TAILQ_INIT(&p->queue);
+	mix_fifo_init(&p->tail, opts->channels);
+	p->xfade = (size_t)(opts->crossfade * opts->rate + 0.5);
+	p->threshold = mix_db_to_amp(opts->trim_db);
+	return p;
+}
+
+/* Close a track and free it. */
+static void
+track_free(struct player_track *t)
+{
+	if (t == NULL)
+		return;
+	decode_close(t->dec);
+	resample_free(t->rs);
+	mix_fifo_free(&t->fifo);
+	free(t->path);
+	free(t->title);
+	free(t->desc);
+	free(t);
+}
+
+/* Free the player and its queue (not the playlist). */
+void
+player_free(struct player *p)
+{
+	struct queued *q;
+
+	if (p == NULL)
+		return;
+	while ((q = TAILQ_FIRST(&p->queue)) != NULL) {
+		TAILQ_REMOVE(&p->queue, q, entry);
+		free(q->path);
+		free(q);
+	}
+	track_free(p->cur);
+	mix_fifo_free(&p->tail);
+	free(p->error);
+	free(p->last_path);
+	free(p);
+}
+
+/* Base name of a path without its extension. */
+static char *
+file_stem(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	base = base != NULL ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		return xstrdup(base);
+	return xstrndup(base, (size_t)(dot - base));
+}
+
+/* Tags, then the playlist's title, then the file name. */
+char *
+player_make_title(const char *artist, const char *title, const char *listed, const char *path)
+{
+	if (title != NULL && *title != '\0') {
+		if (artist != NULL && *artist != '\0')
+			return xasprintf("%s - %s", artist, title);
+		return xstrdup(title);
+	}
+	if (listed != NULL && *listed != '\0')
+		return xstrdup(listed);
+	return file_stem(path);
+}
+
+/* Append decoded, resampled frames to a track, trimming leading silence. */
+static void
+track_push(struct player *p, struct player_track *t, const float *pcm, size_t n)
+{
+	int ch = p->o.channels;
+	size_t run;
+
+	if (p->o.trim && !t->lead_done) {
+		size_t k = mix_silent_head(pcm, n, ch, p->threshold);
+		t->lead_trimmed += k;
+		pcm += (size_t)ch * k;
+		n -= k;
+		if (n > 0 || t->lead_trimmed >= (size_t)p->o.rate * LEAD_TRIM_MAX_SECONDS)
+			t->lead_done = 1;
+	}
+	if (n == 0)
+		return;
+	mix_fifo_push(&t->fifo, pcm, n);
+	run = mix_silent_tail(pcm, n, ch, p->threshold);
+	t->silent_run = run == n ? t->silent_run + n : run;
+}
+
+/* Flush the resampler's tail into the track. */
+static void
+track_flush_resampler(struct player *p, struct player_track *t)
+{
+	const float *o;
+	long n;
+
+	if (t->rs != NULL && (n = resample_flush(t->rs, &o)) > 0)
+		track_push(p, t, o, (size_t)n);
+}
+
+/* Close the decoder: the track's FIFO now holds all it will ever hold. */
+static void
+track_end_input(struct player *p, struct player_track *t)
+{
+	if (t->eof)
+		return;
+	track_flush_resampler(p, t);
+	decode_close(t->dec);
+	t->dec = NULL;
+	t->eof = 1;
+}
+
+/* Decode one chunk into the track. */
+static void
+track_fill(struct player *p, struct player_track *t)
+{
+	char err[256];
+	const float *pcm, *o;
+	long n, m;
+
+	n = decode_read(t->dec, &pcm, err, sizeof err);
+	if (n < 0)
+		log_warn("%s: %s; ending the track here", t->path, err);
+	if (n <= 0) {
+		track_end_input(p, t);
+		return;
+	}
+	if (decode_rate(t->dec) != resample_in_rate(t->rs) ||
+	    decode_channels(t->dec) != resample_in_channels(t->rs)) {
+		struct resample *rs;
+		track_flush_resampler(p, t);
+		rs = resample_new(decode_rate(t->dec), decode_channels(t->dec), p->o.rate,
+		    p->o.channels, err, sizeof err);
+		if (rs == NULL) {
+			log_warn("%s: %s; ending the track here", t->path, err);
+			track_end_input(p, t);
+			return;
+		}
+		resample_free(t->rs);
+		t->rs = rs;
+	}
+	if ((m = resample_run(t->rs, pcm, (size_t)n, &o)) < 0) {
+		log_warn("%s: resampling failed; ending the track here", t->path);
+		track_end_input(p, t);
+		return;
+	}
+	track_push(p, t, o, (size_t)m);
+}
+
+/* Open one file as a track; NULL (logged) if it cannot be played. */
+static struct player_track *
+track_open(struct player *p, const char *path, const char *listed)
+{
+	struct player_track *t;
+	struct decode *dec;
+	struct resample *rs;
+	char err[256];
+
+	if ((dec = decode_open(path, err, sizeof err)) == NULL) {
+		log_warn("skipping %s: %s", path, err);
+		return NULL;
+	}
+	rs = resample_new(decode_rate(dec), decode_channels(dec), p->o.rate, p->o.channels,
+	    err, sizeof err);
+	if (rs == NULL) {
+		log_warn("skipping %s: %s", path, err);
+		decode_close(dec);
+		return NULL;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->path = xstrdup(path);
+	t->dec = dec;
+	t->rs = rs;
+	t->title = player_make_title(decode_artist(dec), decode_title(dec), listed, path);
+	t->desc = xasprintf("%s (%s; %s, %d Hz, %d ch)", t->title, path, decode_engine(dec),
+	    decode_rate(dec), decode_channels(dec));
+	mix_fifo_init(&t->fifo, p->o.channels);
+	return t;
+}
+
+/* Set the fatal error text. */
+static void
+set_error(struct player *p, char *msg)
+{
+	free(p->error);
+	p->error = msg;
+}
+
+/* Open the next playable track: the queue first, then the playlist.
+ * NULL when the playlist has ended or on a fatal error (p->error set). */
+static struct player_track *
+next_track(struct player *p)
+{
+	const struct playlist_entry *e;
+	struct player_track *t;
+	struct queued *q;
+
+	for (;;) {
+		if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
+			TAILQ_REMOVE(&p->queue, q, entry);
+			p->nqueued--;
+			t = track_open(p, q->path, NULL);
+			free(q->path);
+			free(q);
+			if (t != NULL)
+				return t;
+			continue;	/* a bad queued file is not the playlist's fault */
+		}
+		if ((e = playlist_next(p->pl)) == NULL) {
+			p->ended = 1;
+			if (!p->ever_played)
+				set_error(p, xstrdup("no playable file in the playlist "
+				    "(every entry was missing, unreadable or not audio)"));
+			return NULL;
+		}
+		if ((t = track_open(p, e->path, e->title)) != NULL)
+			return t;
+		if (++p->failures >= p->pl->n) {
+			set_error(p, xasprintf("no playable file in the playlist: all %zu "
+			    "entries failed in a row", p->pl->n));
+			return NULL;
+		}
+	}
+}
+
+/* The track ended: count it as played or failed. Returns -1 if the
+ * playlist has now failed as a whole. */
+static int
+track_done(struct player *p, struct player_track *t)
+{
+	free(p->last_path);
+	p->last_path = xstrdup(t->path);
+	if (t->frames_out > 0 || t->fifo.len > 0) {
+		p->failures = 0;
+		p->ever_played = 1;
+		return 0;
+	}
+	log_warn("%s: no audio in this file; skipped", t->path);
+	if (++p->failures >= p->pl->n && p->pl->n > 0) {
+		set_error(p, xasprintf("no playable file in the playlist: all %zu entries "
+		    "failed in a row", p->pl->n));
+		return -1;
+	}
+	return 0;
+}
+
+/* Frames the track must keep back for its own tail right now. */
+static size_t
+track_hold(const struct player *p, const struct player_track *t)
+{
+	size_t hold = p->xfade;
+
+	if (t->eof)
+		return 0;
+	if (p->o.trim)
+		hold += MIN(t->silent_run, (size_t)p->o.rate * TRAIL_HOLD_MAX_SECONDS);
+	return hold;
+}
+
+/* Emit n frames of tail when nothing comes after it (the playlist ended):
+ * the last track ends as recorded, not faded. */
+static void
+emit_tail_alone(struct player *p, float *out, size_t n)
+{
+	memcpy(out, mix_fifo_data(&p->tail), n * (size_t)p->o.channels * sizeof *out);
+	mix_fifo_drop(&p->tail, n);
+	p->tail_pos += n;
+}
+
+/* Produce up to want frames. See the comment at the top of the file. */
+long
+player_read(struct player *p, float *out, size_t want, const struct player_track **started)
+{
+	size_t done = 0, ch = (size_t)p->o.channels;
+
+	*started = NULL;
+	if (p->error != NULL)
+		return -1;
+	while (done < want) {
+		struct player_track *t = p->cur;
+		size_t hold, avail, n;
+
+		if (t == NULL) {
+			if (p->ended) {
+				if (p->tail.len == 0)
+					break;
+				n = MIN(want - done, p->tail.len);
+				emit_tail_alone(p, out + done * ch, n);
+				done += n;
+				continue;
+			}
+			if (done > 0)
+				break;	/* a track begins at the start of a read */
+			if ((p->cur = next_track(p)) == NULL) {
+				if (p->error != NULL)
+					return -1;
+				continue;
+			}
+			t = p->cur;
+		}
+		if (!t->announced) {
+			if (done > 0)
+				break;
+			t->announced = 1;
+			*started = t;
+		}
+
+		/* Decode until the wanted frames are there beyond the hold. */
+		while (!t->eof && t->fifo.len < track_hold(p, t) + (want - done))
+			track_fill(p, t);
+		hold = track_hold(p, t);
+
+		if (t->eof) {
+			size_t excess;
+			if (p->o.trim && !t->tail_trimmed) {
+				mix_fifo_drop_back(&t->fifo, mix_silent_tail(mix_fifo_data(&t->fifo),
+				    t->fifo.len, p->o.channels, p->threshold));
+				t->tail_trimmed = 1;
+			}
+			excess = t->fifo.len > p->xfade ? t->fifo.len - p->xfade : 0;
+			if ((excess == 0 && p->tail.len == 0) || t->fifo.len == 0) {
+				/* The rest of this track is its tail: fade it out
+				 * under the next one (or join the next directly). */
+				if (track_done(p, t) != 0)
+					return -1;
+				if (t->fifo.len > 0) {
+					mix_fifo_clear(&p->tail);
+					mix_fifo_push(&p->tail, mix_fifo_data(&t->fifo), t->fifo.len);
+					p->tail_pos = 0;
+					p->tail_fade = t->fifo.len;
+				}
+				track_free(t);
+				p->cur = NULL;
+				continue;
+			}
+			/* Play up to the tail; but while an earlier tail still
+			 * fades, this (short) track plays out without a fade of
+			 * its own. */
+			avail = excess > 0 ? excess : t->fifo.len;
+		} else
+			avail = t->fifo.len > hold ? t->fifo.len - hold : 0;
+		if (avail == 0)
+			continue;	/* cannot happen: the fill loop ran to eof */
+
+		n = MIN(want - done, avail);
+		memcpy(out + done * ch, mix_fifo_data(&t->fifo), n * ch * sizeof *out);
+		if (p->tail.len > 0) {
+			size_t m = MIN(n, p->tail.len);
+			mix_crossfade(out + done * ch, mix_fifo_data(&p->tail), m, p->o.channels,
+			    p->tail_pos, p->tail_fade);
+			mix_fifo_drop(&p->tail, m);
+			p->tail_pos += m;
+		}
+		mix_fifo_drop(&t->fifo, n);
+		t->frames_out += n;
+		done += n;
+	}
+	mix_clamp(out, done * ch);
+	if (done == 0 && p->ended && !p->ever_played && p->error == NULL)
+		set_error(p, xstrdup("no playable file in the playlist"));
+	return p->error != NULL && done == 0 ? -1 : (long)done;
+}
+
+/* The fatal error, if any. */
+const char *
+player_error(const struct player *p)
+{
+	return p->error;
+}
+
+/* The current track. */
+const struct player_track *
+player_current(const struct player *p)
+{
+	return p->cur;
+}
+
+/* Listener-facing title of a track. */
+const char *
+player_track_title(const struct player_track *t)
+{
+	return t->title;
+}
+
+/* File of a track. */
+const char *
+player_track_path(const struct player_track *t)
+{
+	return t->path;
+}
+
+/* Log description of a track. */
+const char *
+player_track_desc(const struct player_track *t)
+{
+	return t->desc;
+}
+
+/* Seconds of the current track emitted. */
+double
+player_position(const struct player *p)
+{
+	return p->cur != NULL ? (double)p->cur->frames_out / p->o.rate : 0.0;
+}
+
+/* The title a file will have, from its tags (opening it briefly). */
+static char *
+peek_title(const char *path, const char *listed)
+{
+	char err[128], *t;
+	struct decode *d = decode_open(path, err, sizeof err);
+
+	t = player_make_title(d != NULL ? decode_artist(d) : NULL,
+	    d != NULL ? decode_title(d) : NULL, listed, path);
+	decode_close(d);
+	return t;
+}
+
+/* What plays next. */
+char *
+player_next_desc(const struct player *p)
+{
+	const struct playlist_entry *e;
+	struct queued *q;
+	char *title, *s;
+
+	if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
+		title = peek_title(q->path, NULL);
+		s = xasprintf("%s (%s, queued)", title, q->path);
+	} else if ((e = playlist_peek(p->pl)) != NULL) {
+		title = peek_title(e->path, e->title);
+		s = xasprintf("%s (%s)", title, e->path);
+	} else
+		return NULL;
+	free(title);
+	return s;
+}
+
+/* End the current track now; its held frames fade out. */
+void
+player_skip(struct player *p)
+{
+	if (p->cur != NULL)
+		track_end_input(p, p->cur);
+}
+
+/* Queue a file to play after the current track. */
+void
+player_queue(struct player *p, const char *path)
+{
+	struct queued *q = xcalloc(1, sizeof *q);
+
+	q->path = xstrdup(path);
+	TAILQ_INSERT_TAIL(&p->queue, q, entry);
+	p->nqueued++;
+}
+
+/* Files waiting in the queue. */
+size_t
+player_queue_len(const struct player *p)
+{
+	return p->nqueued;
+}

@@ -1,0 +1,59 @@
+/*
+ * player.h: the play-out chain. Picks the next track (the queue first, then
+ * the playlist), decodes and resamples it, trims silence, and crossfades
+ * (or joins gaplessly) into one stream of interleaved float PCM at the
+ * output rate, marking where each track begins.
+ */
+#ifndef FSRC_PLAYER_H
+#define FSRC_PLAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct playlist;
+struct player;
+struct player_track;
+
+struct player_opts {
+	int	 rate;		/* output sample rate */
+	int	 channels;	/* output channels */
+	double	 crossfade;	/* seconds; 0 joins tracks gaplessly */
+	int	 trim;		/* trim leading and trailing silence */
+	double	 trim_db;	/* silence is below this level (dBFS) */
+};
+
+/** A player over pl (which the caller keeps and may reload). */
+struct player *player_new(struct playlist *pl, const struct player_opts *opts);
+void player_free(struct player *p);
+
+/** Fill out with up to want frames. When a track begins at out[0],
+ *  *started points at it (valid until the next call). Returns frames
+ *  written (it may be fewer than want: a track always begins at the start
+ *  of a read), 0 when a non-looping playlist has ended, -1 on a fatal
+ *  error such as a playlist with no playable file (see player_error()). */
+long player_read(struct player *p, float *out, size_t want, const struct player_track **started);
+const char *player_error(const struct player *p);
+
+/** The track being played (NULL between tracks). */
+const struct player_track *player_current(const struct player *p);
+const char *player_track_title(const struct player_track *t);
+const char *player_track_path(const struct player_track *t);
+/** A one-line description of the track and its decoder. */
+const char *player_track_desc(const struct player_track *t);
+/** Seconds of the current track sent so far. */
+double player_position(const struct player *p);
+/** "Title (path)" of what plays next, allocated; NULL at the end. */
+char *player_next_desc(const struct player *p);
+
+/** End the current track now (fading out over the crossfade). */
+void player_skip(struct player *p);
+/** Play path next, after anything queued before it. */
+void player_queue(struct player *p, const char *path);
+size_t player_queue_len(const struct player *p);
+
+/** The display title for a file: "Artist - Title" from tags, else the
+ *  playlist's title, else the file name without its extension. */
+char *player_make_title(const char *artist, const char *title, const char *listed,
+    const char *path);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * test_config.c: the config file parser (sections, quoting, errors with
+ * line numbers) and the checks and defaults applied afterwards.
+ */
+#include "../../tests/unit/tap.h"
+#include "../config.c"
+
+/* Run the checks; the exit status says whether all passed. */
+int
+main(void)
+{
+	struct config c;
+	struct output_conf *o;
+	char err[300];
+	static const char good[] =
+	    "# station\n"
+	    "playlist = music/list.m3u\n"
+	    "shuffle = yes\n"
+	    "loop = no\n"
+	    "crossfade = 2.5\n"
+	    "trim-silence = on\n"
+	    "silence-level = -45\n"
+	    "name = \"  My Radio  \"\n"
+	    "genre = Jazz\n"
+	    "public = 1\n"
+	    "control = /tmp/x.sock\n"
+	    "\n"
+	    "[output main]\n"
+	    "url = http://source:pw@host:8000/live.mp3\n"
+	    "bitrate = 192\n"
+	    "; comment\n"
+	    "[output  aac]\n"
+	    "url = http://source:pw@host:8000/live.aac\n"
+	    "bitrate = 64\n"
+	    "method = source\n"
+	    "file = dump.aac\n"
+	    "name = AAC feed\n"
+	    "[output vbr]\n"
+	    "file = /abs/out.mp3\n"
+	    "mode = vbr\n"
+	    "quality = 2\n";
+
+	config_init(&c);
+	ok(config_parse(&c, good, sizeof good - 1, "/etc/fs", err, sizeof err) == 0,
+	    "a full config parses");
+	is_str(c.playlist, "/etc/fs/music/list.m3u", "playlist relative to the config");
+	ok(c.shuffle == 1 && c.loop == 0, "shuffle and loop");
+	ok(c.crossfade == 2.5 && c.trim == 1 && c.trim_db == -45, "crossfade and trimming");
+	is_str(c.ice_name, "  My Radio  ", "quotes keep spaces");
+	ok(c.ice_public == 1, "public");
+	is_int(c.noutputs, 3, "three outputs");
+	ok(config_check(&c, err, sizeof err) == 0, "config checks out");
+	o = TAILQ_FIRST(&c.outputs);
+	is_str(o->name, "main", "first output's name");
+	ok(o->format == ENCODE_MP3 && o->bitrate == 192 && o->method == UPLINK_PUT,
+	    "MP3 at 192 by PUT");
+	o = TAILQ_NEXT(o, entry);
+	is_str(o->name, "aac", "section name trimmed");
+	ok(o->format == ENCODE_AAC, "format from the .aac mount");
+	ok(o->method == UPLINK_SOURCE, "SOURCE method");
+	is_str(o->file, "/etc/fs/dump.aac", "file relative to the config");
+	is_str(o->ice_name, "AAC feed", "per-output name");
+	o = TAILQ_NEXT(o, entry);
+	ok(o->url == NULL && o->vbr == 1 && o->quality == 2 && o->format == ENCODE_MP3,
+	    "file-only VBR output");
+	config_free(&c);
+
+	config_init(&c);
+	ok(config_parse(&c, "playlist = a\nbogus = 1\n", 22, NULL, err, sizeof err) != 0,
+	    "unknown key refused");
+	is_str(err, "line 2: unknown setting \"bogus\"", "error names the line and key");
+	config_free(&c);
+	config_init(&c);
+	ok(config_parse(&c, "[output x]\nbitrate = 999\n", 25, NULL, err, sizeof err) != 0 &&
+	    strncmp(err, "line 2: bitrate", 15) == 0, "bad bitrate refused with its line");
+	config_free(&c);
+	config_init(&c);
+	ok(config_parse(&c, "[stream]\n", 9, NULL, err, sizeof err) != 0 &&
+	    strstr(err, "unknown section"), "unknown section refused");
+	config_free(&c);
+	config_init(&c);
+	ok(config_parse(&c, "crossfade = 31\n", 15, NULL, err, sizeof err) != 0,
+	    "crossfade over the maximum refused");
+	ok(config_parse(&c, "[output x]\nurl = ftp://h/m\n", 27, NULL, err, sizeof err) != 0 &&
+	    strstr(err, "http://"), "bad URL refused");
+	ok(config_parse(&c, "just words\n", 11, NULL, err, sizeof err) != 0 &&
+	    strstr(err, "key = value"), "a line without = refused");
+	config_free(&c);
+
+	config_init(&c);
+	ok(config_check(&c, err, sizeof err) != 0 && strstr(err, "--playlist"),
+	    "no playlist: says how to give one");
+	config_set(&c, "playlist", "x.m3u", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) != 0 && strstr(err, "--url"),
+	    "no output: says how to give one");
+	o = config_add_output(&c, NULL, 0);
+	ok(config_check(&c, err, sizeof err) != 0 && strstr(err, "neither"),
+	    "an output needs a url or a file");
+	config_output_set(o, "url", "http://source:p@h/live", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) == 0, "url alone is enough");
+	ok(o->format == ENCODE_MP3 && o->bitrate == 128, "defaults: MP3 at 128");
+	is_str(o->name, "/live", "name defaults to the mount");
+	o = config_add_output(&c, NULL, 0);
+	config_output_set(o, "url", "http://source:p@h/x.aac", NULL, err, sizeof err);
+	config_output_set(o, "mode", "vbr", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) != 0 && strstr(err, "MP3 only"), "VBR AAC refused");
+	o->vbr = 0;
+	ok(config_check(&c, err, sizeof err) == 0 && o->bitrate == 96, "AAC defaults to 96");
+	config_free(&c);
+	return tap_done();
+}

@@ -1,0 +1,259 @@
+/*
+ * test_player.c: the play-out chain on real files (WAV written here):
+ * gapless joins, crossfades, silence trimming, skipping bad files, the
+ * "no playable file" error, skip, resampling, and titles.
+ */
+#include "../../tests/unit/tap.h"
+#include "../player.c"
+
+#include <math.h>
+
+#define RATE 44100
+
+static char dir[] = "/tmp/fsrc-player-XXXXXX";
+
+/* 16-bit little-endian. */
+static void
+le16(FILE *fp, unsigned v)
+{
+	fputc((int)(v & 255), fp);
+	fputc((int)(v >> 8 & 255), fp);
+}
+
+/* 32-bit little-endian. */
+static void
+le32(FILE *fp, unsigned long v)
+{
+	le16(fp, (unsigned)(v & 0xFFFF));
+	le16(fp, (unsigned)(v >> 16));
+}
+
+/* A stereo 16-bit WAV: lead silent frames, body frames at level, trail silent. */
+static char *
+wav(const char *name, int rate, int lead, int body, int trail, int level)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	unsigned long n = (unsigned long)(lead + body + trail), i;
+	FILE *fp = fopen(path, "wb");
+
+	fputs("RIFF", fp);
+	le32(fp, 36 + n * 4);
+	fputs("WAVEfmt ", fp);
+	le32(fp, 16);
+	le16(fp, 1);
+	le16(fp, 2);
+	le32(fp, (unsigned long)rate);
+	le32(fp, (unsigned long)rate * 4);
+	le16(fp, 4);
+	le16(fp, 16);
+	fputs("data", fp);
+	le32(fp, n * 4);
+	for (i = 0; i < n; i++) {
+		int v = (i >= (unsigned long)lead && i < (unsigned long)(lead + body)) ? level : 0;
+		le16(fp, (unsigned)(v & 0xFFFF));
+		le16(fp, (unsigned)(v & 0xFFFF));
+	}
+	fclose(fp);
+	return path;
+}
+
+/* Play the whole (non-looping) playlist; returns frames, fills starts[]. */
+static long
+play_all(struct player *p, float *all, size_t cap, long *starts, int *nstarts)
+{
+	const struct player_track *t;
+	float buf[2 * 700];
+	long total = 0, n;
+
+	*nstarts = 0;
+	while ((n = player_read(p, buf, 700, &t)) > 0) {
+		if (t != NULL)
+			starts[(*nstarts)++] = total;
+		if ((size_t)(total + n) <= cap)
+			memcpy(all + 2 * total, buf, (size_t)n * 2 * sizeof *buf);
+		total += n;
+	}
+	return n < 0 ? -1 : total;
+}
+
+/* Run the checks; the exit status says whether all passed. */
+int
+main(void)
+{
+	struct player_opts o = { RATE, 2, 0, 0, -50 };
+	static float all[2 * 200000];
+	struct playlist pl;
+	struct player *p;
+	char *a, *b, *c, *sa, *sb, *bad, *w48, *text;
+	long starts[16], n;
+	int ns, okv, i;
+
+	log_open("-", LOG_ERROR);
+	ok(mkdtemp(dir) != NULL, "temporary folder");
+	a = wav("a.wav", RATE, 0, 1000, 0, 8192);		/* 0.25 */
+	b = wav("b.wav", RATE, 0, 1500, 0, 16384);		/* 0.5 */
+	c = wav("c.wav", RATE, 0, 20000, 0, 8192);
+	sa = wav("sa.wav", RATE, 300, 1000, 200, 8192);
+	sb = wav("sb.wav", RATE, 100, 1500, 0, 16384);
+	w48 = wav("w48.wav", 48000, 0, 48000, 0, 8192);
+	bad = xasprintf("%s/bad.wav", dir);
+	{
+		FILE *fp = fopen(bad, "wb");
+		fputs("RIFF\x10\0\0\0WAVEjunkjunkjunk", fp);
+		fclose(fp);
+	}
+
+	/* Gapless: every frame of A, then every frame of B. */
+	playlist_init(&pl, 0, 0, 1);
+	playlist_add(&pl, a, NULL, NULL);
+	playlist_add(&pl, b, NULL, NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	n = play_all(p, all, sizeof all / 8, starts, &ns);
+	is_int(n, 2500, "gapless: 1000 + 1500 frames, nothing added or lost");
+	ok(ns == 2 && starts[0] == 0 && starts[1] == 1000, "gapless: B starts at frame 1000");
+	ok(all[2 * 999] == 0.25f && all[2 * 1000] == 0.5f, "gapless: A's last, B's first, adjacent");
+	player_free(p);
+	playlist_free(&pl);
+
+	/* Crossfade of 441 frames (10 ms). */
+	o.crossfade = 0.01;
+	playlist_init(&pl, 0, 0, 1);
+	playlist_add(&pl, a, NULL, NULL);
+	playlist_add(&pl, b, NULL, NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	n = play_all(p, all, sizeof all / 8, starts, &ns);
+	is_int(n, 2500 - 441, "crossfade: the overlap is shared");
+	ok(ns == 2 && starts[1] == 1000 - 441, "crossfade: B starts where A's fade begins");
+	for (i = 0, okv = 1; i < 441; i++) {
+		float g_out, g_in, want;
+		mix_fade_gains((size_t)i, 441, &g_out, &g_in);
+		want = 0.25f * g_out + 0.5f * g_in;
+		okv &= fabsf(all[2 * (559 + i)] - want) < 1e-5f;
+	}
+	ok(okv, "crossfade: every frame is A faded out plus B faded in");
+	for (i = 0, okv = 1; i < n; i++)
+		okv &= all[2 * i] > 0.2f;
+	ok(okv, "crossfade: never near silence");
+	ok(all[2 * (n - 1)] == 0.5f, "crossfade: the last track ends as it is, not faded");
+	player_free(p);
+	playlist_free(&pl);
+
+	/* Trimming silence: 300 + 200 frames off A, 100 off B. */
+	o.crossfade = 0;
+	o.trim = 1;
+	playlist_init(&pl, 0, 0, 1);
+	playlist_add(&pl, sa, NULL, NULL);
+	playlist_add(&pl, sb, NULL, NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	n = play_all(p, all, sizeof all / 8, starts, &ns);
+	is_int(n, 1000 + 1500, "trim: leading and trailing silence removed");
+	for (i = 0, okv = 1; i < n; i++)
+		okv &= all[2 * i] != 0.0f;
+	ok(okv, "trim: no silent frame left at the join");
+	player_free(p);
+	playlist_free(&pl);
+	o.trim = 0;
+
+	/* Missing and corrupt files are skipped. */
+	text = xasprintf("%s/missing.mp3", dir);
+	playlist_init(&pl, 0, 0, 1);
+	playlist_add(&pl, text, NULL, NULL);
+	playlist_add(&pl, bad, NULL, NULL);
+	playlist_add(&pl, a, "Listed", NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	n = play_all(p, all, sizeof all / 8, starts, &ns);
+	is_int(n, 1000, "missing and corrupt files skipped, the good one plays");
+	player_free(p);
+	playlist_free(&pl);
+
+	/* Nothing playable, looping: an error, not a spin. */
+	playlist_init(&pl, 0, 1, 1);
+	playlist_add(&pl, text, NULL, NULL);
+	playlist_add(&pl, bad, NULL, NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	n = play_all(p, all, sizeof all / 8, starts, &ns);
+	ok(n == -1 && strstr(player_error(p), "no playable file") != NULL,
+	    "looping list with no playable file: a clear error");
+	player_free(p);
+	playlist_free(&pl);
+
+	/* Nothing playable, once: also an error. */
+	playlist_init(&pl, 0, 0, 1);
+	playlist_add(&pl, text, NULL, NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	ok(play_all(p, all, sizeof all / 8, starts, &ns) == -1 && player_error(p) != NULL,
+	    "non-looping list with no playable file: an error too");
+	player_free(p);
+	playlist_free(&pl);
+
+	/* Skip, and the queue. */
+	playlist_init(&pl, 0, 0, 1);
+	playlist_add(&pl, c, NULL, NULL);
+	playlist_add(&pl, a, NULL, NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	{
+		const struct player_track *t;
+		float buf[2 * 700];
+		char *next;
+		n = player_read(p, buf, 700, &t);
+		ok(n == 700 && t != NULL, "first read starts the first track");
+		is_str(player_track_title(player_current(p)), "c", "title falls back to the file name");
+		next = player_next_desc(p);
+		ok(next != NULL && strncmp(next, "a (", 3) == 0, "next is a (no tags: file name)");
+		free(next);
+		player_queue(p, b);
+		next = player_next_desc(p);
+		ok(next != NULL && strstr(next, "queued") != NULL, "a queued file comes next");
+		free(next);
+		player_skip(p);
+		n = play_all(p, all, sizeof all / 8, starts, &ns);
+		ok(n < 20000 && ns == 2, "skip ends c early; then the queued b, then a");
+		ok(n >= 2500 && n < 2500 + 8192 && starts[1] - starts[0] == 1500,
+		    "after what c had decoded: b and a in full (%ld frames)", n);
+	}
+	player_free(p);
+	playlist_free(&pl);
+
+	/* Resampling 48 kHz to 44.1 kHz: about a second out for a second in. */
+	playlist_init(&pl, 0, 0, 1);
+	playlist_add(&pl, w48, NULL, NULL);
+	playlist_reorder(&pl);
+	p = player_new(&pl, &o);
+	n = play_all(p, all, sizeof all / 8, starts, &ns);
+	ok(labs(n - RATE) < 64, "48 kHz resampled: %ld frames for 1 s", n);
+	ok(fabsf(all[2 * 22050] - 0.25f) < 0.01f, "resampled level preserved");
+	player_free(p);
+	playlist_free(&pl);
+
+	{
+		char *t = player_make_title("Artist", "Title", "Listed", "/x/f.mp3");
+		is_str(t, "Artist - Title", "tags: Artist - Title");
+		free(t);
+		t = player_make_title(NULL, "Title", "Listed", "/x/f.mp3");
+		is_str(t, "Title", "title tag alone");
+		free(t);
+		t = player_make_title("Artist", NULL, "Listed", "/x/f.mp3");
+		is_str(t, "Listed", "no title tag: the playlist's title");
+		free(t);
+		t = player_make_title(NULL, NULL, NULL, "/x/My Song.flac");
+		is_str(t, "My Song", "nothing else: the file name");
+		free(t);
+		t = player_make_title(NULL, NULL, NULL, "/x/.hidden");
+		is_str(t, ".hidden", "a dot file keeps its name");
+		free(t);
+	}
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		ok(system(cmd) == 0, "clean up");
+	}
+	free(a); free(b); free(c); free(sa); free(sb); free(w48); free(bad); free(text);
+	return tap_done();
+}

@@ -1,0 +1,674 @@
+/*
+ * uplink.c: the source connection to Floe or Icecast.
+ *
+ *   BACKOFF --timer--> CONNECTING --(connect, send head, 100 or 200)--> STREAMING
+ *      ^                   |  refused (403...), timeout, error               |
+ *      +-------------------+--------------------------------------------------+
+ *                          |  401
+ *                          v
+ *                        FAILED (wrong password: logged, not retried)
+ *
+ * PUT sends "Expect: 100-continue" and waits for 100 or 200 before audio,
+ * as ffmpeg does (Liquidsoap fails unless 100 comes first; icecast2 sends
+ * 100 then 200). SOURCE waits for the 200. A refusal's body (icecast2 puts
+ * "Mountpoint in use" there) is read until the server closes, for the log.
+ * The retry delay doubles from BACKOFF_MIN to BACKOFF_MAX and starts over
+ * once a stream has stayed up for STABLE_SECONDS.
+ */
+#include "uplink.h"
+#include "log.h"
+#include "util.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* First retry delay, and the cap: quick recovery from a server restart,
+ * yet at most one attempt every half-minute against a server that is gone. */
+#define BACKOFF_MIN_SECONDS 1
+#define BACKOFF_MAX_SECONDS 30
+/* A stream that lasted this long counts as a success: the next failure
+ * retries quickly again. */
+#define STABLE_SECONDS 10
+/* Time allowed for resolve + connect + the server's answer. */
+#define HANDSHAKE_TIMEOUT_SECONDS 10
+/* A response head longer than this is not an Icecast answer. */
+#define RESPONSE_HEAD_MAX 8192
+/* Bytes of a refusal's body kept for the log. */
+#define REFUSAL_BODY_MAX 200
+/* After a refusal, how long to wait for the server to close (and so for
+ * the whole body) before logging what we have. */
+#define REFUSAL_WAIT_SECONDS 2
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+#define USER_AGENT "floe-source/" PACKAGE_VERSION
+
+struct uplink {
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	char			*label;
+	struct uplink_url	 url;
+	enum uplink_method	 method;
+	char			*head;		/* the request head, built once */
+	size_t			 max_queue;
+	uplink_cb		*cb;
+	void			*cb_arg;
+
+	enum uplink_state	 state;
+	struct bufferevent	*bev;
+	struct event		*timer;		/* backoff, handshake and refusal timeouts */
+	int			 backoff;	/* seconds before the next attempt */
+	int			 refused;	/* got an error status; reading its body */
+	int			 status;	/* that status */
+	char			 reason[128];
+	int			 got_continue;	/* 100 seen; a final status may follow */
+	uint64_t		 appended;	/* stream bytes queued since STREAMING */
+	uint64_t		 up_since;	/* monotonic ns */
+	uint64_t		 retry_at;	/* monotonic ns of the next attempt */
+	char			 why[256];	/* the last failure, for status */
+	int			 finishing;
+};
+
+static void start_connect(struct uplink *);
+
+/* ---------------------------------------------------------------- URL */
+
+/* Parse http://[user[:pass]@]host[:port]/mount. */
+int
+uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
+{
+	const char *p, *at, *hostend, *slash, *colon;
+	long port = 8000;
+
+	memset(u, 0, sizeof *u);
+	if (strncasecmp(s, "http://", 7) != 0) {
+		snprintf(err, errlen, "URL must start with http:// (got \"%.40s\")", s);
+		return -1;
+	}
+	p = s + 7;
+	slash = strchr(p, '/');
+	if (slash == NULL || slash[1] == '\0') {
+		snprintf(err, errlen, "URL has no mount point (http://source:PASS@HOST:PORT/MOUNT)");
+		return -1;
+	}
+	at = memrchr(p, '@', (size_t)(slash - p));
+	if (at != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		if (colon != NULL) {
+			u->user = pct_decode(p, (size_t)(colon - p));
+			u->pass = pct_decode(colon + 1, (size_t)(at - colon - 1));
+		} else {
+			u->user = pct_decode(p, (size_t)(at - p));
+			u->pass = xstrdup("");
+		}
+		p = at + 1;
+	}
+	if (u->user == NULL || *u->user == '\0') {
+		free(u->user);
+		u->user = xstrdup("source");
+	}
+	if (u->pass == NULL)
+		u->pass = xstrdup("");
+	if (*p == '[') {
+		hostend = memchr(p, ']', (size_t)(slash - p));
+		if (hostend == NULL)
+			goto bad_host;
+		u->host = xstrndup(p + 1, (size_t)(hostend - p - 1));
+		p = hostend + 1;
+	} else {
+		hostend = memchr(p, ':', (size_t)(slash - p));
+		if (hostend == NULL)
+			hostend = slash;
+		u->host = xstrndup(p, (size_t)(hostend - p));
+		p = hostend;
+	}
+	if (*u->host == '\0')
+		goto bad_host;
+	if (*p == ':') {
+		char *ps = xstrndup(p + 1, (size_t)(slash - p - 1));
+		int bad = parse_long(ps, 1, 65535, &port) != 0;
+		free(ps);
+		if (bad) {
+			snprintf(err, errlen, "URL has a bad port");
+			uplink_url_free(u);
+			return -1;
+		}
+	} else if (p != slash)
+		goto bad_host;
+	u->port = (int)port;
+	u->mount = pct_decode(slash, strlen(slash));
+	return 0;
+bad_host:
+	snprintf(err, errlen, "URL has a bad host");
+	uplink_url_free(u);
+	return -1;
+}
+
+/* Free a parsed URL. */
+void
+uplink_url_free(struct uplink_url *u)
+{
+	free(u->user);
+	free(u->pass);
+	free(u->host);
+	free(u->mount);
+	memset(u, 0, sizeof *u);
+}
+
+/* host:port for Host headers and logs. */
+void
+uplink_url_hostport(const struct uplink_url *u, char *buf, size_t n)
+{
+	if (strchr(u->host, ':') != NULL)
+		snprintf(buf, n, "[%s]:%d", u->host, u->port);
+	else
+		snprintf(buf, n, "%s:%d", u->host, u->port);
+}
+
+/* ---------------------------------------------------------------- parser */
+
+/* Parse a response head. Pure: no I/O, called again with more bytes on AGAIN. */
+int
+uplink_parse_response(const char *buf, size_t len, int *status, char *reason, size_t reasonlen,
+    size_t *head_len)
+{
+	const char *end = NULL, *eol, *p;
+	size_t i, rl;
+	long st;
+
+	for (i = 0; i < len && end == NULL; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (i + 1 < len && buf[i + 1] == '\n')
+			end = buf + i + 2;
+		else if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+			end = buf + i + 3;
+	}
+	if (end == NULL)
+		return len > RESPONSE_HEAD_MAX ? UPLINK_PARSE_ERROR : UPLINK_PARSE_AGAIN;
+	eol = memchr(buf, '\n', len);
+	if (strncmp(buf, "HTTP/1.", 7) == 0 && eol - buf >= 12)
+		p = buf + 8;
+	else if (strncmp(buf, "ICY", 3) == 0 && eol - buf >= 7)
+		p = buf + 3;
+	else
+		return UPLINK_PARSE_ERROR;
+	if (*p != ' ' || !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+	    !isdigit((unsigned char)p[3]))
+		return UPLINK_PARSE_ERROR;
+	st = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+	p += 4;
+	while (p < eol && *p == ' ')
+		p++;
+	rl = (size_t)(eol - p);
+	while (rl > 0 && (p[rl - 1] == '\r' || p[rl - 1] == ' '))
+		rl--;
+	if (reasonlen > 0) {
+		rl = MIN(rl, reasonlen - 1);
+		memcpy(reason, p, rl);
+		reason[rl] = '\0';
+	}
+	*status = (int)st;
+	*head_len = (size_t)(end - buf);
+	return UPLINK_PARSE_OK;
+}
+
+/* ---------------------------------------------------------------- request */
+
+/* Append a header whose value is config text: control characters dropped. */
+static void
+add_header(struct sbuf *sb, const char *name, const char *value)
+{
+	const unsigned char *p;
+
+	if (value == NULL || *value == '\0')
+		return;
+	sbuf_adds(sb, name);
+	sbuf_adds(sb, ": ");
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p >= 0x20 && *p != 0x7f)
+			sbuf_add(sb, p, 1);
+	sbuf_adds(sb, "\r\n");
+}
+
+/* Append a mount as a request target: unsafe bytes percent-encoded. */
+static void
+add_target(struct sbuf *sb, const char *mount)
+{
+	static const char safe[] = "/-._~!$&'()*+,;=:@";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)mount; *p != '\0'; p++) {
+		if (isalnum(*p) || strchr(safe, *p) != NULL)
+			sbuf_add(sb, p, 1);
+		else
+			sbuf_addf(sb, "%%%02X", *p);
+	}
+}
+
+/* The request head, per method. */
+static char *
+build_head(const struct uplink_url *u, enum uplink_method method, const struct uplink_info *in)
+{
+	char hostport[300], *cred, *b64;
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	sbuf_adds(&sb, method == UPLINK_PUT ? "PUT " : "SOURCE ");
+	add_target(&sb, u->mount);
+	sbuf_adds(&sb, method == UPLINK_PUT ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
+	uplink_url_hostport(u, hostport, sizeof hostport);
+	add_header(&sb, "Host", hostport);
+	cred = xasprintf("%s:%s", u->user, u->pass);
+	b64 = base64_encode(cred, strlen(cred));
+	sbuf_addf(&sb, "Authorization: Basic %s\r\n", b64);
+	free(b64);
+	free(cred);
+	add_header(&sb, "User-Agent", USER_AGENT);
+	add_header(&sb, "Content-Type", in->content_type);
+	if (method == UPLINK_PUT)
+		sbuf_adds(&sb, "Expect: 100-continue\r\n");
+	add_header(&sb, "ice-public", in->public ? "1" : "0");
+	add_header(&sb, "ice-name", in->name);
+	add_header(&sb, "ice-description", in->description);
+	add_header(&sb, "ice-genre", in->genre);
+	add_header(&sb, "ice-url", in->url);
+	add_header(&sb, "ice-audio-info", in->audio_info);
+	sbuf_adds(&sb, "\r\n");
+	return sb.data;
+}
+
+/* ---------------------------------------------------------------- states */
+
+/* Change state and tell the owner. */
+static void
+set_state(struct uplink *ul, enum uplink_state st)
+{
+	if (ul->state == st)
+		return;
+	ul->state = st;
+	if (ul->cb != NULL)
+		ul->cb(ul, st, ul->cb_arg);
+}
+
+/* Drop the connection, if any. */
+static void
+drop_conn(struct uplink *ul)
+{
+	if (ul->bev != NULL) {
+		bufferevent_free(ul->bev);
+		ul->bev = NULL;
+	}
+	evtimer_del(ul->timer);
+}
+
+/* Arm the one timer for secs seconds. */
+static void
+arm_timer(struct uplink *ul, int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	evtimer_add(ul->timer, &tv);
+}
+
+/* A failure: log why, and retry after the backoff delay. */
+static void
+fail(struct uplink *ul, const char *why)
+{
+	char where[300];
+
+	drop_conn(ul);
+	if (ul->finishing) {
+		set_state(ul, UPLINK_CLOSED);
+		return;
+	}
+	if (ul->state == UPLINK_STREAMING &&
+	    time_mono_ns() - ul->up_since >= (uint64_t)STABLE_SECONDS * NS_PER_SEC)
+		ul->backoff = BACKOFF_MIN_SECONDS;
+	uplink_url_hostport(&ul->url, where, sizeof where);
+	snprintf(ul->why, sizeof ul->why, "%s", why);
+	log_warn("output %s: %s %s%s: %s; retrying in %d s", ul->label,
+	    ul->state == UPLINK_STREAMING ? "lost" : "cannot stream to", where, ul->url.mount,
+	    why, ul->backoff);
+	ul->retry_at = time_mono_ns() + (uint64_t)ul->backoff * NS_PER_SEC;
+	arm_timer(ul, ul->backoff);
+	ul->backoff = MIN(ul->backoff * 2, BACKOFF_MAX_SECONDS);
+	set_state(ul, UPLINK_BACKOFF);
+}
+
+/* The server refused: 401 ends it, anything else is retried. */
+static void
+refused(struct uplink *ul, const char *body)
+{
+	char why[400], where[300];
+
+	if (ul->status == 401) {
+		drop_conn(ul);
+		uplink_url_hostport(&ul->url, where, sizeof where);
+		snprintf(ul->why, sizeof ul->why, "wrong password (401)");
+		log_error("output %s: wrong user name or password for %s%s (the server answered "
+		    "401 %s); not retrying: fix the password in the URL or config", ul->label,
+		    where, ul->url.mount, ul->reason);
+		set_state(ul, UPLINK_FAILED);
+		return;
+	}
+	if (body != NULL && *body != '\0')
+		snprintf(why, sizeof why, "refused with %d %s: %s", ul->status, ul->reason, body);
+	else
+		snprintf(why, sizeof why, "refused with %d %s", ul->status, ul->reason);
+	fail(ul, why);
+}
+
+/* Finish a refusal with whatever body has arrived. */
+static void
+refusal_done(struct uplink *ul)
+{
+	struct evbuffer *in = bufferevent_get_input(ul->bev);
+	char body[REFUSAL_BODY_MAX + 1];
+	size_t n = MIN(evbuffer_get_length(in), (size_t)REFUSAL_BODY_MAX), i, o = 0;
+
+	evbuffer_remove(in, body, n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)body[i] >= 0x20)
+			body[o++] = body[i];
+	body[o] = '\0';
+	refused(ul, str_trim(body));
+}
+
+/* Accepted: start streaming. */
+static void
+accepted(struct uplink *ul)
+{
+	char where[300];
+
+	evtimer_del(ul->timer);
+	ul->appended = 0;
+	ul->up_since = time_mono_ns();
+	ul->why[0] = '\0';
+	uplink_url_hostport(&ul->url, where, sizeof where);
+	log_info("output %s: connected to %s%s (%s)", ul->label, where, ul->url.mount,
+	    ul->method == UPLINK_PUT ? "PUT" : "SOURCE");
+	set_state(ul, UPLINK_STREAMING);
+}
+
+/* Handle a response head at the front of the input buffer; 0 to go on. */
+static int
+handle_response(struct uplink *ul)
+{
+	struct evbuffer *in = bufferevent_get_input(ul->bev);
+	size_t len = evbuffer_get_length(in), head;
+	const char *data;
+	int rc, status;
+
+	if (len == 0)
+		return 0;
+	data = (const char *)evbuffer_pullup(in, (ssize_t)MIN(len, (size_t)RESPONSE_HEAD_MAX + 1));
+	rc = uplink_parse_response(data, MIN(len, (size_t)RESPONSE_HEAD_MAX + 1), &status,
+	    ul->reason, sizeof ul->reason, &head);
+	if (rc == UPLINK_PARSE_AGAIN)
+		return 0;
+	if (rc == UPLINK_PARSE_ERROR) {
+		fail(ul, "the server's answer is not HTTP");
+		return -1;
+	}
+	evbuffer_drain(in, head);
+	ul->status = status;
+	if (status == 100) {
+		ul->got_continue = 1;
+		if (ul->state != UPLINK_STREAMING)
+			accepted(ul);
+		return handle_response(ul);	/* a 200 may be right behind it */
+	}
+	if (status >= 200 && status < 300) {
+		ul->got_continue = 0;
+		if (ul->state != UPLINK_STREAMING)
+			accepted(ul);
+		return 0;
+	}
+	ul->refused = 1;
+	arm_timer(ul, REFUSAL_WAIT_SECONDS);
+	return 0;
+}
+
+/* Data from the server. */
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	struct uplink *ul = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	if (ul->refused) {
+		if (evbuffer_get_length(in) >= REFUSAL_BODY_MAX)
+			refusal_done(ul);
+		return;
+	}
+	if (ul->state == UPLINK_CONNECTING || ul->got_continue) {
+		handle_response(ul);
+		return;
+	}
+	/* Servers say nothing while we stream; ignore anything they do say. */
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* Everything queued has been written. */
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	struct uplink *ul = arg;
+
+	if (ul->finishing && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		drop_conn(ul);
+		set_state(ul, UPLINK_CLOSED);
+	}
+}
+
+/* Connected, closed, or failed. */
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct uplink *ul = arg;
+	char why[300];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_write(bev, ul->head, strlen(ul->head));
+		return;
+	}
+	if (ul->refused) {
+		refusal_done(ul);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		fail(ul, ul->state == UPLINK_STREAMING ? "the server closed the connection" :
+		    "the server closed the connection without answering");
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		int dnserr = bufferevent_socket_get_dns_error(bev);
+		if (dnserr != 0)
+			snprintf(why, sizeof why, "cannot resolve %s: %s", ul->url.host,
+			    evutil_gai_strerror(dnserr));
+		else
+			snprintf(why, sizeof why, "%s",
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		fail(ul, why);
+	}
+}
+
+/* The timer: retry after backoff, or a handshake/refusal timeout. */
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct uplink *ul = arg;
+
+	if (ul->state == UPLINK_BACKOFF)
+		start_connect(ul);
+	else if (ul->refused)
+		refusal_done(ul);
+	else if (ul->state == UPLINK_CONNECTING)
+		fail(ul, "no answer from the server in time");
+}
+
+/* Open a new connection. */
+static void
+start_connect(struct uplink *ul)
+{
+	drop_conn(ul);
+	ul->refused = 0;
+	ul->got_continue = 0;
+	ul->bev = bufferevent_socket_new(ul->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (ul->bev == NULL) {
+		fail(ul, "cannot create a socket");
+		return;
+	}
+	bufferevent_setcb(ul->bev, read_cb, write_cb, event_cb, ul);
+	bufferevent_enable(ul->bev, EV_READ | EV_WRITE);
+	set_state(ul, UPLINK_CONNECTING);
+	arm_timer(ul, HANDSHAKE_TIMEOUT_SECONDS);
+	if (bufferevent_socket_connect_hostname(ul->bev, ul->dns, AF_UNSPEC, ul->url.host,
+	    ul->url.port) != 0) {
+		/* The error callback may already have run and dropped it. */
+		if (ul->state == UPLINK_CONNECTING)
+			fail(ul, "cannot start connecting");
+	}
+}
+
+/* ---------------------------------------------------------------- API */
+
+/* Create and start connecting. */
+struct uplink *
+uplink_new(struct event_base *base, struct evdns_base *dns, const char *label,
+    const struct uplink_url *url, enum uplink_method method, const struct uplink_info *info,
+    size_t max_queue, uplink_cb *cb, void *arg)
+{
+	struct uplink *ul = xcalloc(1, sizeof *ul);
+
+	ul->base = base;
+	ul->dns = dns;
+	ul->label = xstrdup(label);
+	ul->url.user = xstrdup(url->user);
+	ul->url.pass = xstrdup(url->pass);
+	ul->url.host = xstrdup(url->host);
+	ul->url.port = url->port;
+	ul->url.mount = xstrdup(url->mount);
+	ul->method = method;
+	ul->head = build_head(url, method, info);
+	ul->max_queue = max_queue;
+	ul->cb = cb;
+	ul->cb_arg = arg;
+	ul->backoff = BACKOFF_MIN_SECONDS;
+	ul->state = UPLINK_BACKOFF;
+	ul->timer = evtimer_new(base, timer_cb, ul);
+	start_connect(ul);
+	return ul;
+}
+
+/* Close and free. */
+void
+uplink_free(struct uplink *ul)
+{
+	if (ul == NULL)
+		return;
+	drop_conn(ul);
+	event_free(ul->timer);
+	uplink_url_free(&ul->url);
+	free(ul->label);
+	free(ul->head);
+	free(ul);
+}
+
+/* Current state. */
+enum uplink_state
+uplink_state(const struct uplink *ul)
+{
+	return ul->state;
+}
+
+/* Queue audio, or drop it when not streaming. A server that stops reading
+ * would make the queue grow without end: past max_queue the connection is
+ * dropped and retried, so the pacer and the other outputs never wait. */
+int
+uplink_send(struct uplink *ul, const void *p, size_t n)
+{
+	struct evbuffer *out;
+
+	if (ul->state != UPLINK_STREAMING || ul->finishing || ul->refused || n == 0)
+		return -1;
+	out = bufferevent_get_output(ul->bev);
+	if (evbuffer_get_length(out) + n > ul->max_queue) {
+		fail(ul, "the server stopped reading (send queue full)");
+		return -1;
+	}
+	bufferevent_write(ul->bev, p, n);
+	ul->appended += n;
+	return 0;
+}
+
+/* Bytes of the stream written to the socket on this connection. */
+uint64_t
+uplink_sent(const struct uplink *ul)
+{
+	if (ul->state != UPLINK_STREAMING || ul->bev == NULL)
+		return 0;
+	return ul->appended - evbuffer_get_length(bufferevent_get_output(ul->bev));
+}
+
+/* Bytes waiting to be written. */
+size_t
+uplink_queued(const struct uplink *ul)
+{
+	return ul->bev != NULL ? evbuffer_get_length(bufferevent_get_output(ul->bev)) : 0;
+}
+
+/* Close once the queue has drained (the write callback does it). */
+void
+uplink_finish(struct uplink *ul)
+{
+	ul->finishing = 1;
+	if (ul->state != UPLINK_STREAMING || ul->bev == NULL || uplink_queued(ul) == 0) {
+		drop_conn(ul);
+		set_state(ul, UPLINK_CLOSED);
+	}
+}
+
+/* One-line status: "up 0:12:03, 1.2 MB sent" or "down: why; retry in 3 s". */
+void
+uplink_describe(const struct uplink *ul, char *buf, size_t n)
+{
+	uint64_t now = time_mono_ns(), secs;
+
+	switch (ul->state) {
+	case UPLINK_STREAMING:
+		secs = (now - ul->up_since) / NS_PER_SEC;
+		snprintf(buf, n, "up %llu:%02llu:%02llu", (unsigned long long)(secs / 3600),
+		    (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
+		break;
+	case UPLINK_CONNECTING:
+		if (ul->why[0] != '\0')
+			snprintf(buf, n, "connecting (last try: %s)", ul->why);
+		else
+			snprintf(buf, n, "connecting");
+		break;
+	case UPLINK_BACKOFF:
+		secs = ul->retry_at > now ? (ul->retry_at - now + NS_PER_SEC - 1) / NS_PER_SEC : 0;
+		snprintf(buf, n, "DOWN (%s), retry in %llu s", ul->why[0] ? ul->why : "not connected",
+		    (unsigned long long)secs);
+		break;
+	case UPLINK_FAILED:
+		snprintf(buf, n, "FAILED: %s", ul->why);
+		break;
+	case UPLINK_CLOSED:
+		snprintf(buf, n, "closed");
+		break;
+	}
+}
