@@ -507,6 +507,14 @@ def decode_errors(path):
                                                                           res.stderr.strip())
 
 
+def capture_errors(data, d, name):
+    """decode_errors() of bytes, written to d/name first."""
+    path = os.path.join(d, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return decode_errors(path)
+
+
 def ffmpeg_push(floe, path, mount, legacy=False, extra=None, realtime=True, loop=False):
     """ffmpeg streaming a file (copied, not re-encoded) to floe."""
     args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"]

@@ -12,7 +12,7 @@ decodes the audio without errors. Skipped when liquidsoap is not installed.
 import os
 import subprocess
 
-from floelib import (decode_errors, Floe, Listener, have, icy_split, spawn, stat_value, stream_title, tap,
+from floelib import (capture_errors, Floe, Listener, have, icy_split, spawn, stat_value, stream_title, tap,
                      tmpdir, wait_for, wait_mount)
 
 if not have("liquidsoap"):
@@ -54,12 +54,6 @@ def titles_seen(lst):
     return [stream_title(m) for m in icy_split(lst.body(), 16000)[1] if m]
 
 
-def capture_errors(audio, d, name):
-    """decode_errors() of audio written to a file in d."""
-    path = os.path.join(d, name)
-    with open(path, "wb") as f:
-        f.write(audio)
-    return decode_errors(path)
 
 
 d = tmpdir()

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""floe-source's command line, config file, playlist formats and errors.
+
+--help documents every flag main.c defines; --check-config reads the
+example config in source-client/ and lists its outputs; config mistakes are
+reported with their line number; missing settings say which flag to give.
+PLS (TitleN when a file has no tags), a folder (recursive, sorted) and a
+list on standard input all play. Failures are clear and final: a missing
+playlist, a playlist with no playable file (an error within seconds, never
+a spin), and a wrong password (floe's 401) each exit 1 with a message that
+says what is wrong.
+"""
+import os
+import re
+import shutil
+import time
+
+from floe_source_lib import FLOE_SOURCE, Source, run_source, tone, write
+from floelib import TOP_SRCDIR, Floe, tap, tmpdir, wait_for, wait_mount
+
+d = tmpdir()
+
+# ---- --help covers every flag
+rc, out = run_source(["--help"])
+with open(os.path.join(TOP_SRCDIR, "source-client", "main.c")) as f:
+    src_text = f.read()
+table = src_text[src_text.index("longopts[] = {"):src_text.index("{ NULL, 0, NULL, 0 }")]
+flags = re.findall(r'\{ "([a-z0-9-]+)",', table)
+missing = [fl for fl in flags if "--" + fl not in out]
+tap.ok(rc == 0 and len(flags) >= 25 and not missing,
+       "--help documents all %d flags" % len(flags), "missing: %s" % missing)
+tap.ok("floe-source --playlist FILE --url http://source:PASS@HOST:PORT/MOUNT" in out and
+       "[--format mp3|aac] [--bitrate KBPS] [--crossfade SECONDS]" in out and
+       "floe-source ctl" in out, "--help shows the one-output form and ctl")
+rc, out = run_source(["--version"])
+tap.ok(rc == 0 and out.startswith("floe-source "), "--version", out)
+
+# ---- the example config, and config errors
+example = os.path.join(TOP_SRCDIR, "source-client", "floe-source.conf.example")
+rc, out = run_source(["-c", example, "--check-config"])
+tap.ok(rc == 0 and out.count("\noutput ") + out.startswith("output ") == 4 and
+       "aac 64 kbps" in out and "(SOURCE)" in out and "VBR q4" in out and "file " in out,
+       "--check-config reads the example config: four outputs (MP3, AAC, SOURCE/VBR, file)",
+       out)
+bad = write(os.path.join(d, "bad.conf"), "playlist = x.m3u\n\n[output a]\nurl = http://h/m\n"
+            "bitrate = 1000\n")
+rc, out = run_source(["-c", bad])
+tap.ok(rc == 1 and "bad.conf: line 5: bitrate must be 8 to 320" in out,
+       "a bad value is reported with its file and line", out)
+rc, out = run_source(["-c", write(os.path.join(d, "typo.conf"), "playlsit = a.m3u\n")])
+tap.ok(rc == 1 and "line 1: unknown setting \"playlsit\"" in out, "a typo is an error", out)
+rc, out = run_source(["--playlist", "x.m3u"])
+tap.ok(rc == 1 and "--url" in out, "no output: says to give --url", out)
+rc, out = run_source(["--url", "http://source:p@127.0.0.1:1/m.mp3"])
+tap.ok(rc == 1 and "--playlist" in out, "no playlist: says to give --playlist", out)
+rc, out = run_source(["--playlist", "x", "--url", "ftp://h/m"])
+tap.ok(rc == 1 and "http://" in out, "a bad URL is refused", out)
+rc, out = run_source(["--playlist", "x", "--url", "http://h/m", "--format", "ogg"])
+tap.ok(rc == 1 and "mp3 or aac" in out, "an unknown format is refused", out)
+
+# ---- errors that end the run, clearly and at once
+floe = Floe()
+url = "http://source:hackme@127.0.0.1:%d" % floe.port
+rc, out = run_source(["--playlist", os.path.join(d, "nope.m3u"), "--url", url + "/x.mp3",
+                      "--control", "none"])
+tap.ok(rc == 1 and "cannot open playlist" in out and "No such file" in out,
+       "a missing playlist: exit 1, says so", out)
+junk = os.path.join(d, "junk.mp3")
+with open(junk, "wb") as f:
+    f.write(os.urandom(30000))
+nothing = write(os.path.join(d, "nothing.m3u"), "gone1.mp3\njunk.mp3\ngone2.flac\n")
+for extra, how in (([], "looping"), (["--once"], "once")):
+    t0 = time.monotonic()
+    rc, out = run_source(["--playlist", nothing, "--url", url + "/n.mp3", "--control",
+                          "none"] + extra, 20)
+    tap.ok(rc == 1 and "no playable file in the playlist" in out and
+           time.monotonic() - t0 < 10,
+           "no playable file (%s): a clear error in %.1f s, not a spin" %
+           (how, time.monotonic() - t0), out)
+t0 = time.monotonic()
+rc, out = run_source(["--playlist", nothing, "--url", url.replace("hackme", "nope") +
+                      "/w.mp3", "--control", "none"], 20)
+tap.ok(rc == 1 and "wrong user name or password" in out and time.monotonic() - t0 < 10,
+       "floe's 401: reported as a wrong password, exit 1, no endless retry", out)
+
+# ---- playlist formats: PLS, a folder, standard input
+tone(os.path.join(d, "untagged.ogg"), 500, 3)
+tone(os.path.join(d, "tagged.flac"), 600, 3, "PLS Artist", "Tagged")
+pls = write(os.path.join(d, "list.pls"), "[playlist]\nNumberOfEntries=2\nFile1=untagged.ogg\n"
+            "Title1=From The PLS\nFile2=tagged.flac\nTitle2=Not Used\nVersion=2\n")
+folder = os.path.join(d, "music")
+os.makedirs(os.path.join(folder, "b-side"))
+os.makedirs(os.path.join(folder, "a-side"))
+tone(os.path.join(folder, "b-side", "1.wav"), 700, 2, "Folder", "B1")
+tone(os.path.join(folder, "a-side", "2.mp3"), 800, 2, "Folder", "A2")
+tone(os.path.join(folder, "a-side", "1.mp3"), 900, 2, "Folder", "A1")
+tone(os.path.join(folder, "0.flac"), 1000, 2, "Folder", "Top")
+write(os.path.join(folder, "cover.jpg"), "not audio")
+
+# An MP3 with only an ID3v1 tag (Latin-1), and one with UTF-8 ID3v2 text.
+v1 = tone(os.path.join(d, "v1.mp3"), 550, 2, extra=["-id3v2_version", "0", "-write_xing", "0"])
+with open(v1, "ab") as f:
+    f.write(b"TAG" + b"Old Title".ljust(30, b"\0") + "Ol\xe9 Artist".encode("latin-1").ljust(
+        30, b"\0") + b"\0" * 30 + b"1999" + b"\0" * 30 + b"\xff")
+tone(os.path.join(d, "utf8.mp3"), 650, 2, "\u00dcn\u00efc\u00f8d\u00e9 \u2713",
+     "Quotes \"q\" & 'x'")
+
+runs = {
+    "pls": Source(["--playlist", pls, "--once", "--file", os.path.join(d, "pls.mp3")],
+                  name="pls"),
+    "folder": Source(["--playlist", folder, "--once", "--file",
+                      os.path.join(d, "folder.mp3")], name="folder"),
+    "stdin": Source(["--playlist", "-", "--once", "--file", os.path.join(d, "stdin.mp3")],
+                    stdin_text="%s\n%s\nv1.mp3\nutf8.mp3\n" % (
+                        os.path.join(d, "tagged.flac"), os.path.join(folder, "0.flac")),
+                    name="stdin", cwd=d),
+}
+for name, s in runs.items():
+    wait_for(lambda: not s.alive(), 30)
+
+
+def played(s):
+    return re.findall(r"playing: (.*?) \(", s.log())
+
+
+tap.is_eq(played(runs["pls"]), ["From The PLS", "PLS Artist - Tagged"],
+          "PLS: File1, File2 in order; TitleN for a file without tags, tags win otherwise")
+tap.is_eq(played(runs["folder"]), ["Folder - Top", "Folder - A1", "Folder - A2", "Folder - B1"],
+          "folder: recursive, sorted, audio files only")
+tap.is_eq(played(runs["stdin"]), ["PLS Artist - Tagged", "Folder - Top", "Ol\u00e9 Artist - Old Title",
+                                  "\u00dcn\u00efc\u00f8d\u00e9 \u2713 - Quotes \"q\" & 'x'"],
+          "a list on standard input plays (relative paths from the working directory); "
+          "ID3v1 (Latin-1) and UTF-8 ID3v2 titles")
+tap.ok(all(s.proc.returncode == 0 for s in runs.values()), "each exits 0 at the end")
+
+# ---- two instances on one control socket: the second says why it cannot start
+sock = os.path.join(d, "one.sock")
+first = Source(["--playlist", pls, "--url", url + "/one.mp3", "--control", sock], name="one")
+tap.ok(wait_for(lambda: os.path.exists(sock), 10), "control socket created")
+tap.ok(os.stat(sock).st_mode & 0o077 == 0, "control socket is private to its user (%s)"
+       % oct(os.stat(sock).st_mode & 0o777))
+rc, out = run_source(["--playlist", pls, "--url", url + "/two.mp3", "--control", sock])
+tap.ok(rc == 1 and "another floe-source is running" in out, "a second instance refuses the socket",
+       out)
+first.stop()
+tap.ok(not os.path.exists(sock), "the socket is removed on exit")
+tap.is_eq(floe.stop(), 0, "floe exits cleanly")
