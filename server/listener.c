@@ -408,7 +408,8 @@ listener_detach(struct listener *l, int log)
 	struct mount *m = l->mount;
 	int64_t now = time_wall();
 
-	listener_unlink(l);
+	if (m != NULL)
+		listener_unlink(l);
 	if (log)
 		log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
 		    l->sent, c->referer, c->user_agent, now - c->connected_at);
@@ -416,7 +417,38 @@ listener_detach(struct listener *l, int log)
 	free(l->origin);
 	free(l);
 	c->listener = NULL;
+	if (m != NULL)
+		mount_release(m);
+}
+
+/*
+ * The source is gone and there is no fallback: hand over everything the
+ * listener has not had yet, leave the mount, and close once it is sent.
+ * Nothing the source sent is lost to a listener that keeps reading.
+ */
+void
+listener_finish(struct listener *l)
+{
+	struct evbuffer *out = conn_output(l->conn);
+	struct mount *m = l->mount;
+	struct block *b, *nb;
+	uint64_t before = l->sent;
+
+	if (l->cur == NULL)
+		listener_begin(l);	/* it was waiting for the first audio */
+	for (b = l->cur; b != NULL; b = nb) {
+		listener_take_block(l, out);
+		if ((nb = block_next(b)) == NULL)
+			break;
+		block_ref(nb);
+		block_unref(b);
+		l->cur = nb;
+	}
+	m->bytes_sent += l->sent - before;
+	listener_unlink(l);
+	l->mount = NULL;
 	mount_release(m);
+	conn_close_after_write(l->conn);
 }
 
 /* Join another mount at its live edge, keeping the ICY framing going. */

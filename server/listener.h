@@ -44,6 +44,8 @@ void listener_fill(struct listener *l);
 void listener_wake(struct listener *l);
 /** Detach from the mount (the connection is closing); log_access if asked. */
 void listener_detach(struct listener *l, int log);
+/** The source left with no fallback: send what is left, then close. */
+void listener_finish(struct listener *l);
 /** Move to another mount (fallback, override), joining at its live edge. */
 void listener_move(struct listener *l, struct mount *to);
 /** Is the listener further behind than the mount's queue allows? */

@@ -340,7 +340,7 @@ mount_source_gone(struct mount *m)
 				l->origin = xstrdup(m->name);
 			listener_move(l, fb);
 		} else
-			conn_close(l->conn);
+			listener_finish(l);
 	}
 	if (fb != NULL)
 		log_info("mount %s: source gone, listeners moved to %s", m->name, fb->name);

@@ -52,4 +52,17 @@ lis.wait_bytes(90000)
 tap.ok(contiguous_in(lis.body(), data), "and its listeners still get the stream")
 tap.ok("cannot open dump-file /nonexistent/dir/x.mp3" in floe.read_log(),
        "the error log names the dump-file that failed")
+# A source that sends and leaves at once: its listeners still get every
+# byte (the last ones were waiting for the write interval), then EOF.
+src = RawSource(floe, "/bye.mp3")
+lis2 = Listener(floe, "/bye.mp3")
+lis2.head()
+tail = data[:120000]
+for i in range(0, len(tail), 4000):
+    src.send(tail[i:i + 4000])
+src.close()
+for l in (lis2,):
+    tap.ok(wait_for(lambda: l.closed, 10), "listener closed cleanly after the source left")
+    tap.ok(l.body() == tail, "it got every byte the source sent before leaving (%d of %d)"
+           % (len(l.body()), len(tail)))
 tap.is_eq(floe.stop(), 0, "floe exits 0")
