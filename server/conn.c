@@ -102,6 +102,7 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 		/* Players drop TLS connections without close_notify all the time. */
 		if (c->bev != NULL)
 			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+		c->tls = 1;
 	} else
 		c->bev = bufferevent_socket_new(srv.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {

@@ -46,6 +46,7 @@ struct conn {
 	char		*user;
 	int		 status;
 	int		 head_only;	/* a HEAD request: answers carry no body */
+	int		 tls;		/* bytes go through OpenSSL: never write the fd directly */
 	TAILQ_ENTRY(conn) entry;
 };
 

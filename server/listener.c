@@ -28,6 +28,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +193,48 @@ listener_begin(struct listener *l)
 }
 
 /*
+ * Direct sends. A bufferevent enables its write event when data is queued
+ * and disables it when the queue drains: two epoll_ctl calls per send,
+ * which the bench measured at ~9% of floe's CPU. When nothing is queued
+ * for a plain-TCP listener that is caught up (the steady state: one write
+ * interval's audio), its new data is gathered in one shared staging buffer
+ * and written to the socket at once; only what the socket cannot take
+ * moves (by reference, no copy) to the bufferevent, which then waits for
+ * the socket as before. Order is kept: the direct path is taken only while
+ * nothing is queued. Bursts and backlogs go through the bufferevent.
+ */
+static struct evbuffer *
+listener_stage(void)
+{
+	static struct evbuffer *stage;
+
+	if (stage == NULL)
+		stage = evbuffer_new();
+	return stage;
+}
+
+/* Write the staged data now; queue what the socket did not take. */
+static void
+listener_send_staged(struct conn *c, struct evbuffer *stage, struct evbuffer *queued)
+{
+	int fd = bufferevent_getfd(c->bev), n;
+
+	while (evbuffer_get_length(stage) > 0) {
+		n = evbuffer_write(stage, fd);
+		if (n > 0)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			evbuffer_drain(stage, evbuffer_get_length(stage));
+			conn_close(c);		/* the listener went away */
+			return;
+		}
+		break;
+	}
+	if (evbuffer_get_length(stage) > 0)
+		evbuffer_add_buffer(queued, stage);
+}
+
+/*
  * Hand over the rest of the current block, splicing in ICY metadata every
  * metaint bytes. Whole blocks only: a listener's position then always sits
  * on a block (so frame) boundary, which is what lets a move to another
@@ -230,7 +273,7 @@ static void
 listener_fill_from(struct listener *l, int woken)
 {
 	struct conn *c = l->conn;	/* outlives l: connections are freed deferred */
-	struct evbuffer *out = conn_output(c);
+	struct evbuffer *out = conn_output(c), *queued = out;
 	struct mount *m = l->mount;
 	struct block *b, *nb;
 	uint64_t before = l->sent;
@@ -246,6 +289,8 @@ listener_fill_from(struct listener *l, int woken)
 		if (c->closing)
 			return;		/* dropped: l is gone */
 	}
+	if (evbuffer_get_length(queued) == 0 && !c->tls)
+		out = listener_stage();
 	while (evbuffer_get_length(out) < LISTENER_HIGH) {
 		b = l->cur;
 		if (l->pos == b->pos + b->len) {
@@ -260,6 +305,14 @@ listener_fill_from(struct listener *l, int woken)
 		listener_take_block(l, out);
 	}
 	m->bytes_sent += l->sent - before;
+	if (out == queued)
+		return;
+	/* Caught up (parked): send now. Stopped at the high-water mark with
+	 * more to come: the bufferevent's write callback must drive the rest. */
+	if (l->waiting)
+		listener_send_staged(c, out, queued);
+	else
+		evbuffer_add_buffer(queued, out);
 }
 
 /* Top up from the write callback or a new listener's start. */
