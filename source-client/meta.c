@@ -54,7 +54,6 @@ static void meta_send(struct meta *, char *);
 char *
 meta_request(const struct uplink_url *u, const char *title)
 {
-	char hostport[300], *cred, *b64;
 	struct sbuf sb;
 
 	sbuf_init(&sb);
@@ -63,13 +62,7 @@ meta_request(const struct uplink_url *u, const char *title)
 	sbuf_adds(&sb, "&song=");
 	sbuf_add_pct(&sb, title);
 	sbuf_adds(&sb, "&charset=UTF-8 HTTP/1.0\r\n");
-	uplink_url_hostport(u, hostport, sizeof hostport);
-	sbuf_addf(&sb, "Host: %s\r\n", hostport);
-	cred = xasprintf("%s:%s", u->user, u->pass);
-	b64 = base64_encode(cred, strlen(cred));
-	sbuf_addf(&sb, "Authorization: Basic %s\r\n", b64);
-	free(b64);
-	free(cred);
+	uplink_url_add_login(u, &sb);
 	sbuf_adds(&sb, "User-Agent: floe-source/" PACKAGE_VERSION "\r\n\r\n");
 	return sb.data;
 }

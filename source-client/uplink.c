@@ -257,24 +257,32 @@ add_target(struct sbuf *sb, const char *mount)
 	}
 }
 
+/* Host and Basic Authorization lines, shared by the stream and metadata requests. */
+void
+uplink_url_add_login(const struct uplink_url *u, struct sbuf *sb)
+{
+	char hostport[300], *cred, *b64;
+
+	uplink_url_hostport(u, hostport, sizeof hostport);
+	add_header(sb, "Host", hostport);
+	cred = xasprintf("%s:%s", u->user, u->pass);
+	b64 = base64_encode(cred, strlen(cred));
+	sbuf_addf(sb, "Authorization: Basic %s\r\n", b64);
+	free(b64);
+	free(cred);
+}
+
 /* The request head, per method. */
 static char *
 build_head(const struct uplink_url *u, enum uplink_method method, const struct uplink_info *in)
 {
-	char hostport[300], *cred, *b64;
 	struct sbuf sb;
 
 	sbuf_init(&sb);
 	sbuf_adds(&sb, method == UPLINK_PUT ? "PUT " : "SOURCE ");
 	add_target(&sb, u->mount);
 	sbuf_adds(&sb, method == UPLINK_PUT ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
-	uplink_url_hostport(u, hostport, sizeof hostport);
-	add_header(&sb, "Host", hostport);
-	cred = xasprintf("%s:%s", u->user, u->pass);
-	b64 = base64_encode(cred, strlen(cred));
-	sbuf_addf(&sb, "Authorization: Basic %s\r\n", b64);
-	free(b64);
-	free(cred);
+	uplink_url_add_login(u, &sb);
 	add_header(&sb, "User-Agent", USER_AGENT);
 	add_header(&sb, "Content-Type", in->content_type);
 	if (method == UPLINK_PUT)

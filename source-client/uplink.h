@@ -29,6 +29,9 @@ int uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errl
 void uplink_url_free(struct uplink_url *u);
 /** "host:port" (IPv6 in brackets) into buf. */
 void uplink_url_hostport(const struct uplink_url *u, char *buf, size_t n);
+struct sbuf;
+/** Append the Host line and Basic Authorization (the URL's credentials). */
+void uplink_url_add_login(const struct uplink_url *u, struct sbuf *sb);
 
 /** Results of the pure response-head parser. */
 enum { UPLINK_PARSE_ERROR = -1, UPLINK_PARSE_AGAIN = 0, UPLINK_PARSE_OK = 1 };
