@@ -210,13 +210,15 @@ source_blk_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Add a unit (whole frames or pages, with the format's flags) to the block
- * being gathered; units with other flags start a block of their own. */
+ * being gathered. Units with other flags, or that would take the block past
+ * BLOCK_TARGET, start a block of their own: blocks stay near 4 KiB, so a
+ * burst starts within about one block of burst-size. */
 static void
 source_add_unit(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 {
 	struct timeval tv = { 0, BLOCK_WAIT_MS * 1000 };
 
-	if (s->blk.len > 0 && flags != s->blk_flags)
+	if (s->blk.len > 0 && (flags != s->blk_flags || s->blk.len + n > BLOCK_TARGET))
 		source_emit(s);
 	if (s->blk.len == 0) {
 		s->blk_flags = flags;
