@@ -313,31 +313,6 @@ warn_ignored(struct parse *p, xmlNode *n, const char *why)
 	    "is ignored; check its spelling and where it is placed", path);
 }
 
-/* Parse a boolean the way Icecast configs write them; -1 if it is none. */
-static int
-parse_bool(const char *s)
-{
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off" };
-	const char *ws = " \t\r\n";
-	char buf[16];
-	size_t i, n;
-
-	s += strspn(s, ws);
-	n = strcspn(s, ws);
-	if (n == 0 || n >= sizeof buf || s[n + strspn(s + n, ws)] != '\0')
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	for (i = 0; i < FLOE_NELEM(yes); i++) {
-		if (str_ieq(buf, yes[i]))
-			return 1;
-		if (str_ieq(buf, no[i]))
-			return 0;
-	}
-	return -1;
-}
-
 /* Store one scalar element's text into target according to f. */
 /* Position of text in a "a|b|c" list of names, or -1. */
 static int
@@ -360,7 +335,7 @@ enum_index(const char *names, const char *text)
 static void
 parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 {
-	char path[512], *text, *q;
+	char path[512], *text, *q, *word;
 	char *base = (char *)target + f->off;
 	long v;
 	int b;
@@ -368,6 +343,9 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 	node_path(n, path, sizeof path);
 	text = node_text(n);
 	q = quote_value(text);
+	/* Numbers and booleans may be padded (<port> 8000 </port>), as Icecast's
+	 * atoi() allows; the parsers are strict, so those cases trim first.
+	 * Strings are kept exactly as written (a password may end in a space). */
 	switch (f->type) {
 	case F_STR:
 	case F_MOUNTPATH:
@@ -387,7 +365,8 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 		break;
 	case F_LONG:
 	case F_INT:
-		if (parse_long(text, LONG_MIN, LONG_MAX, &v) != 0) {
+		word = str_trim(text);
+		if (parse_long(word, LONG_MIN, LONG_MAX, &v) != 0) {
 			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a "
 			    "number (expected %ld..%ld)", path, q, f->min, f->max);
 			break;
@@ -411,7 +390,8 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 		*(int *)base = b;
 		break;
 	case F_BOOL:
-		if ((b = parse_bool(text)) < 0) {
+		word = str_trim(text);
+		if (parse_bool(word, &b) != 0) {
 			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a "
 			    "boolean (expected 1 or 0)", path, q);
 			break;

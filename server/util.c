@@ -1,21 +1,28 @@
 /*
- * util.c: allocation, string building, decoding and clock helpers.
+ * util.c: allocation, string building, encodings, number parsing and clock
+ * helpers, shared by floe and floe-source.
  */
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-/* Die loudly: a server that cannot allocate 100 bytes cannot do anything useful. */
+/* First capacity of a buffer that starts empty: one short line or header. */
+#define SBUF_FIRST_CAP 256
+
+/* Die loudly: a program that cannot allocate 100 bytes cannot do anything
+ * useful. The name is the running program's, floe or floe-source. */
 static void
 oom(size_t n)
 {
-	fprintf(stderr, "floe: out of memory allocating %zu bytes\n", n);
+	fprintf(stderr, "%s: out of memory allocating %zu bytes\n",
+	    program_invocation_short_name, n);
 	abort();
 }
 
@@ -49,6 +56,15 @@ xrealloc(void *p, size_t n)
 	return q;
 }
 
+/* realloc of an array, checking n * size for overflow. */
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	return xrealloc(p, n * size);
+}
+
 /* strdup that never returns NULL; NULL in gives NULL out. */
 char *
 xstrdup(const char *s)
@@ -56,7 +72,7 @@ xstrdup(const char *s)
 	return s == NULL ? NULL : xstrndup(s, strlen(s));
 }
 
-/* strndup that never returns NULL. */
+/* strndup that never returns NULL (copies exactly n bytes). */
 char *
 xstrndup(const char *s, size_t n)
 {
@@ -80,11 +96,11 @@ xasprintf(const char *fmt, ...)
 	return p;
 }
 
-/* Start an empty buffer. */
+/* Start an empty buffer (an empty string, never NULL). */
 void
 sbuf_init(struct sbuf *sb)
 {
-	sb->cap = 256;
+	sb->cap = SBUF_FIRST_CAP;
 	sb->len = 0;
 	sb->data = xmalloc(sb->cap);
 	sb->data[0] = '\0';
@@ -99,25 +115,49 @@ sbuf_free(struct sbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
-/* Make room for n more bytes plus the terminator. */
-static void
-sbuf_grow(struct sbuf *sb, size_t n)
+/* Empty the buffer but keep its memory. */
+void
+sbuf_reset(struct sbuf *sb)
 {
-	if (sb->len + n + 1 <= sb->cap)
-		return;
-	while (sb->len + n + 1 > sb->cap)
-		sb->cap *= 2;
-	sb->data = xrealloc(sb->data, sb->cap);
+	sb->len = 0;
+	if (sb->data != NULL)
+		sb->data[0] = '\0';
+}
+
+/* Ensure room for n more bytes plus the terminating NUL; works on a freed
+ * (or zeroed) buffer too. */
+void *
+sbuf_reserve(struct sbuf *sb, size_t n)
+{
+	size_t need, cap;
+
+	if (n > SIZE_MAX - sb->len - 1)
+		oom(SIZE_MAX);
+	need = sb->len + n + 1;
+	if (need > sb->cap) {
+		cap = sb->cap != 0 ? sb->cap : SBUF_FIRST_CAP;
+		while (cap < need)
+			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+		sb->data = xrealloc(sb->data, cap);
+		sb->cap = cap;
+	}
+	return sb->data + sb->len;
+}
+
+/* Account for n bytes written at sbuf_reserve()'s pointer. */
+void
+sbuf_commit(struct sbuf *sb, size_t n)
+{
+	sb->len += n;
+	sb->data[sb->len] = '\0';
 }
 
 /* Append n raw bytes. */
 void
 sbuf_add(struct sbuf *sb, const void *p, size_t n)
 {
-	sbuf_grow(sb, n);
-	memcpy(sb->data + sb->len, p, n);
-	sb->len += n;
-	sb->data[sb->len] = '\0';
+	memcpy(sbuf_reserve(sb, n), p, n);
+	sbuf_commit(sb, n);
 }
 
 /* Append a C string. */
@@ -139,11 +179,27 @@ sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	sbuf_grow(sb, (size_t)n);
 	va_start(ap, fmt);
-	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+	vsnprintf(sbuf_reserve(sb, (size_t)n), (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	sb->len += (size_t)n;
+	sbuf_commit(sb, (size_t)n);
+}
+
+/* Append s with every byte outside RFC 3986's unreserved set as %XX. */
+void
+sbuf_add_pct(struct sbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+			sbuf_add(sb, p, 1);
+		} else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			sbuf_add(sb, e, 3);
+		}
+	}
 }
 
 /* Append text escaped for XML; control bytes that XML 1.0 forbids are dropped. */
@@ -196,7 +252,7 @@ sbuf_add_json(struct sbuf *sb, const char *s)
 char *
 sbuf_steal(struct sbuf *sb, size_t *len)
 {
-	char *p = sb->data;
+	char *p = sb->data != NULL ? sb->data : xstrdup("");
 
 	if (len != NULL)
 		*len = sb->len;
@@ -290,6 +346,40 @@ base64_decode(const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
+/* Standard padded base64 of n bytes. */
+char *
+base64_encode(const void *p, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = p;
+	char *out, *o;
+	size_t i;
+
+	if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
+		oom(SIZE_MAX);
+	out = o = xmalloc((n + 2) / 3 * 4 + 1);
+	for (i = 0; i + 2 < n; i += 3) {
+		*o++ = tab[in[i] >> 2];
+		*o++ = tab[(in[i] & 3) << 4 | in[i + 1] >> 4];
+		*o++ = tab[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
+		*o++ = tab[in[i + 2] & 63];
+	}
+	if (i < n) {
+		*o++ = tab[in[i] >> 2];
+		if (i + 1 < n) {
+			*o++ = tab[(in[i] & 3) << 4 | in[i + 1] >> 4];
+			*o++ = tab[(in[i + 1] & 15) << 2];
+		} else {
+			*o++ = tab[(in[i] & 3) << 4];
+			*o++ = '=';
+		}
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
 /* ASCII case-insensitive equality. */
 int
 str_ieq(const char *a, const char *b)
@@ -304,27 +394,83 @@ str_iprefix(const char *s, const char *prefix)
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* strtol with full-string and range checks. */
+/* Does s end with suffix, ignoring ASCII case? */
+int
+str_isuffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Trim white space at both ends in place. */
+char *
+str_trim(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* strtol over the whole string with a range check. strtol itself would
+ * skip leading white space, so that is refused here, before it can. */
 int
 parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
 
-	if (s == NULL)
-		return -1;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '\0')
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* strtod over the whole string with a range check (no NaN, no inf). */
+int
+parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The usual spellings of a boolean, as Icecast configs write them too. */
+int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	size_t i;
+
+	for (i = 0; s != NULL && i < FLOE_NELEM(yes); i++) {
+		if (str_ieq(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (str_ieq(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Length of the longest prefix of s (at most max bytes) that ends on a UTF-8
@@ -366,6 +512,16 @@ time_mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Nanoseconds on the monotonic clock: never jumps with wall-clock changes. */
+uint64_t
+time_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * FLOE_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* Seconds since the epoch. */

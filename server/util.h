@@ -1,6 +1,8 @@
 /*
- * util.h: small helpers every module uses: allocation that never returns
- * NULL, bounded string building, percent-decoding, base64, clocks.
+ * util.h: small helpers every module of both programs uses (floe and
+ * floe-source link the same util.c): allocation that never returns NULL,
+ * bounded string building, percent-encoding, base64, number parsing with
+ * range checks, and clocks.
  */
 #ifndef FLOE_UTIL_H
 #define FLOE_UTIL_H
@@ -22,16 +24,22 @@
 #define FLOE_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define FLOE_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+#define FLOE_NS_PER_SEC 1000000000ULL
+
 /** malloc/calloc/realloc/strdup that abort the process with a message on OOM. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/** realloc for n elements of size bytes, dying on overflow as on OOM. */
+void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /** asprintf that aborts on OOM. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/** A growable byte string, always NUL-terminated. */
+/** A growable byte string, NUL-terminated whenever data is not NULL (it is
+ *  not NULL after sbuf_init; sbuf_free and sbuf_steal leave it NULL, and the
+ *  next append allocates again). */
 struct sbuf {
 	char	*data;
 	size_t	 len;
@@ -39,9 +47,17 @@ struct sbuf {
 };
 void sbuf_init(struct sbuf *sb);
 void sbuf_free(struct sbuf *sb);
+/** Empty the buffer but keep its memory. */
+void sbuf_reset(struct sbuf *sb);
 void sbuf_add(struct sbuf *sb, const void *p, size_t n);
 void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Make room for n more bytes and return where they go (commit with sbuf_commit). */
+void *sbuf_reserve(struct sbuf *sb, size_t n);
+/** Account for n bytes written at sbuf_reserve()'s pointer. */
+void sbuf_commit(struct sbuf *sb, size_t n);
+/** Append s percent-encoded: every byte but A-Z a-z 0-9 - _ . ~ becomes %XX. */
+void sbuf_add_pct(struct sbuf *sb, const char *s);
 /** Append s escaped for XML text and attribute values. */
 void sbuf_add_xml(struct sbuf *sb, const char *s);
 /** Append s as a JSON string literal, quotes included. */
@@ -56,13 +72,27 @@ char *url_decode(const char *s, size_t n, int plus_is_space, size_t *outlen);
 /** Decode base64 text; returns allocated NUL-terminated bytes or NULL if the
  *  input is not valid base64. */
 char *base64_decode(const char *s, size_t n, size_t *outlen);
+/** Base64 (RFC 4648, padded) of [p, p+n), allocated and NUL-terminated. */
+char *base64_encode(const void *p, size_t n);
 
-/** Case-insensitive ASCII comparison helpers. */
+/** Case-insensitive ASCII equality, prefix and suffix tests. */
 int str_ieq(const char *a, const char *b);
 int str_iprefix(const char *s, const char *prefix);
+int str_isuffix(const char *s, const char *suffix);
+/** Trim ASCII white space at both ends, in place; returns s. */
+char *str_trim(char *s);
 
+/*
+ * The parsers are strict: the whole string must be the number, with no
+ * white space around it. Text formats that allow padding (config values)
+ * trim first with str_trim(); HTTP header values arrive already trimmed.
+ */
 /** Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int parse_long(const char *s, long min, long max, long *out);
+/** Parse a finite decimal number in [min, max]; 0 on success, -1 otherwise. */
+int parse_double(const char *s, double min, double max, double *out);
+/** yes/no, true/false, on/off, 1/0 (any case); 0 on success, -1 otherwise. */
+int parse_bool(const char *s, int *out);
 
 /** Replace every byte that could break a log line or a header (control
  *  characters, and in headers nothing else) with '?' or drop it; returns an
@@ -72,8 +102,9 @@ char *str_sanitize(const char *s, size_t max);
 /** Cut a UTF-8 string to at most max bytes without splitting a character. */
 size_t utf8_cut(const char *s, size_t len, size_t max);
 
-/** Monotonic and wall clocks. */
+/** Monotonic (milliseconds, nanoseconds) and wall clocks. */
 uint64_t time_mono_ms(void);
+uint64_t time_mono_ns(void);
 int64_t time_wall(void);
 /** Format t (UTC) as RFC 1123 ("Sun, 06 Nov 1994 08:49:37 GMT"). */
 void time_http(char *buf, size_t n, int64_t t);

@@ -10,7 +10,7 @@
 #include "encode.h"
 #include "log.h"
 #include "uplink.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -158,9 +158,9 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 	else if (strcmp(key, "log-level") == 0) {
 		static const char *names[] = { "error", "warn", "info", "debug" };
 		size_t i;
-		for (i = 0; i < NELEM(names) && strcmp(v, names[i]) != 0; i++)
+		for (i = 0; i < FLOE_NELEM(names) && strcmp(v, names[i]) != 0; i++)
 			;
-		if (i == NELEM(names)) {
+		if (i == FLOE_NELEM(names)) {
 			snprintf(err, errlen, "log-level must be error, warn, info or debug");
 			return -1;
 		}

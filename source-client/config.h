@@ -6,7 +6,7 @@
 #ifndef FSRC_CONFIG_H
 #define FSRC_CONFIG_H
 
-#include "util.h"
+#include "../server/util.h"
 
 #include <stddef.h>
 

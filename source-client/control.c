@@ -8,7 +8,7 @@
  */
 #include "control.h"
 #include "log.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -81,7 +81,7 @@ control_parse(const char *line, enum control_cmd *cmd, const char **arg)
 	rest = line + n;
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
-	for (i = 0; i < NELEM(commands); i++) {
+	for (i = 0; i < FLOE_NELEM(commands); i++) {
 		if (strlen(commands[i].name) != n || strncasecmp(line, commands[i].name, n) != 0)
 			continue;
 		if (commands[i].has_arg != (*rest != '\0'))
@@ -124,7 +124,7 @@ client_command(struct control_client *cl, const char *line)
 		return;
 	}
 	if (cmd == CONTROL_HELP) {
-		for (i = 0; i < NELEM(commands); i++)
+		for (i = 0; i < FLOE_NELEM(commands); i++)
 			evbuffer_add_printf(out, "%s\n", commands[i].help);
 		evbuffer_add_printf(out, "OK\n");
 	} else if (cl->ctl->handler(cmd, arg, &sb, cl->ctl->arg) == 0) {
@@ -342,7 +342,7 @@ ctl_usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "Usage: floe-source ctl [--socket PATH] COMMAND [ARG]\n\nCommands:\n");
-	for (i = 0; i < NELEM(commands); i++)
+	for (i = 0; i < FLOE_NELEM(commands); i++)
 		fprintf(fp, "  %s\n", commands[i].help);
 	fprintf(fp, "\nThe socket defaults to $XDG_RUNTIME_DIR/floe-source.sock, or\n"
 	    "/tmp/floe-source-UID.sock without XDG_RUNTIME_DIR.\n");

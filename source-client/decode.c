@@ -9,7 +9,7 @@
  */
 #include "decode.h"
 #include "log.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -111,6 +111,27 @@ is_mpeg_name(const char *path)
 {
 	return str_isuffix(path, ".mp3") || str_isuffix(path, ".mp2") ||
 	    str_isuffix(path, ".mp1") || str_isuffix(path, ".mpga");
+}
+
+/* Latin-1 bytes [s, s+n) to a new UTF-8 string, stopping at NUL (ID3v1
+ * fields are Latin-1 by convention and NUL-padded). */
+static char *
+latin1_to_utf8(const char *s, size_t n)
+{
+	char *out = xmalloc(n * 2 + 1), *o = out;
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80)
+			*o++ = (char)c;
+		else {
+			*o++ = (char)(0xC0 | c >> 6);
+			*o++ = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 /* Take ID3v2 (UTF-8 already), then ID3v1 (Latin-1) artist and title. */
@@ -231,7 +252,7 @@ av_tags(struct decode *d)
 	AVDictionaryEntry *e;
 	size_t i;
 
-	for (i = 0; i < NELEM(dicts); i++) {
+	for (i = 0; i < FLOE_NELEM(dicts); i++) {
 		if ((e = av_dict_get(dicts[i], "artist", NULL, 0)) != NULL)
 			set_tag(&d->artist, e->value, strlen(e->value));
 		if ((e = av_dict_get(dicts[i], "title", NULL, 0)) != NULL)

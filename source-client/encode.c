@@ -3,7 +3,7 @@
  * and forwards to it.
  */
 #include "encode.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <stdlib.h>
 

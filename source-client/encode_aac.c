@@ -5,7 +5,7 @@
  * configuration), which is what Icecast listeners expect for audio/aac.
  */
 #include "encode.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/channel_layout.h>
@@ -63,7 +63,7 @@ aac_rate_index(int rate)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(aac_rates); i++)
+	for (i = 0; i < FLOE_NELEM(aac_rates); i++)
 		if (aac_rates[i] == rate)
 			return (int)i;
 	return -1;

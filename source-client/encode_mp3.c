@@ -4,7 +4,7 @@
  * Xing frame mid-stream (after a reconnect) may treat it as audio.
  */
 #include "encode.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <lame/lame.h>
 
@@ -77,7 +77,7 @@ mp3_encode(void *st, const float *pcm, size_t frames, struct sbuf *out)
 	struct mp3_state *s = st;
 
 	while (frames > 0) {
-		size_t n = MIN(frames, (size_t)MP3_CHUNK_FRAMES), cap = mp3_bound(n);
+		size_t n = FLOE_MIN(frames, (size_t)MP3_CHUNK_FRAMES), cap = mp3_bound(n);
 		unsigned char *dst = sbuf_reserve(out, cap);
 		int got;
 

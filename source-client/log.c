@@ -4,7 +4,7 @@
  * terminal or a log file.
  */
 #include "log.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

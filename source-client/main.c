@@ -18,7 +18,7 @@
 #include "player.h"
 #include "playlist.h"
 #include "uplink.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -223,14 +223,14 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 	char err[256];
 	size_t i;
 
-	for (i = 0; i < NELEM(globals); i++) {
+	for (i = 0; i < FLOE_NELEM(globals); i++) {
 		if (globals[i].ch == ch) {
 			if (config_set(c, globals[i].key, arg, NULL, err, sizeof err) != 0)
 				die("--%s: %s", globals[i].key, err);
 			return;
 		}
 	}
-	for (i = 0; i < NELEM(outputs); i++) {
+	for (i = 0; i < FLOE_NELEM(outputs); i++) {
 		if (outputs[i].ch == ch) {
 			struct output_conf *o = flag_output(c, cur, ch);
 			if (config_output_set(o, outputs[i].key, arg, NULL, err, sizeof err) != 0)
@@ -302,8 +302,8 @@ schedule_tick(struct station *st, uint64_t now)
 	struct timeval tv;
 
 	d = at > now ? at - now : 0;
-	tv.tv_sec = (time_t)(d / NS_PER_SEC);
-	tv.tv_usec = (suseconds_t)(d % NS_PER_SEC / 1000);
+	tv.tv_sec = (time_t)(d / FLOE_NS_PER_SEC);
+	tv.tv_usec = (suseconds_t)(d % FLOE_NS_PER_SEC / 1000);
 	evtimer_add(st->tick_ev, &tv);
 }
 
@@ -337,15 +337,15 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (!st->pacer.running || st->ending)
 		return;
-	if ((behind = pacer_behind(&st->pacer, now)) > (uint64_t)MAX_BEHIND_SECONDS * NS_PER_SEC) {
+	if ((behind = pacer_behind(&st->pacer, now)) > (uint64_t)MAX_BEHIND_SECONDS * FLOE_NS_PER_SEC) {
 		log_warn("fell %.1f s behind the real-time schedule (was the machine suspended?); "
-		    "restarting the schedule", (double)behind / NS_PER_SEC);
+		    "restarting the schedule", (double)behind / FLOE_NS_PER_SEC);
 		pacer_start(&st->pacer, now, (unsigned)st->cfg.rate, 0);
 	}
-	due = MIN(pacer_due(&st->pacer, now), (uint64_t)st->cfg.rate * MAX_SECONDS_PER_TICK);
+	due = FLOE_MIN(pacer_due(&st->pacer, now), (uint64_t)st->cfg.rate * MAX_SECONDS_PER_TICK);
 	while (due > 0 && st->pacer.running && !st->ending) {
 		const struct player_track *started;
-		long n = player_read(st->player, st->buf, (size_t)MIN(due, CHUNK_FRAMES), &started);
+		long n = player_read(st->player, st->buf, (size_t)FLOE_MIN(due, CHUNK_FRAMES), &started);
 
 		if (n < 0) {
 			log_error("%s", player_error(st->player));
@@ -408,7 +408,7 @@ update_running(struct station *st)
 		return;
 	st->paused = 0;
 	pacer_start(&st->pacer, time_mono_ns(), (unsigned)st->cfg.rate,
-	    (uint64_t)(st->cfg.burst * NS_PER_SEC));
+	    (uint64_t)(st->cfg.burst * FLOE_NS_PER_SEC));
 	schedule_tick(st, time_mono_ns());
 }
 
@@ -472,7 +472,7 @@ start_ending(struct station *st, int code)
 	evtimer_del(st->tick_ev);
 	for (i = 0; i < st->nouts; i++)
 		output_finish(st->outs[i]);
-	st->drain_deadline = time_mono_ns() + (uint64_t)DRAIN_SECONDS * NS_PER_SEC;
+	st->drain_deadline = time_mono_ns() + (uint64_t)DRAIN_SECONDS * FLOE_NS_PER_SEC;
 	drain_cb(-1, 0, st);
 }
 
@@ -655,7 +655,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		}
 		log_info("stopping (signal %d)", (int)sig);
 		start_ending(st, 0);
-		st->drain_deadline = time_mono_ns() + NS_PER_SEC;	/* be quick */
+		st->drain_deadline = time_mono_ns() + FLOE_NS_PER_SEC;	/* be quick */
 		break;
 	}
 }
@@ -771,7 +771,7 @@ main(int argc, char **argv)
 	st.change_ev = evtimer_new(st.base, change_cb, &st);
 	st.drain_ev = evtimer_new(st.base, drain_cb, &st);
 	st.watch_ev = event_new(st.base, -1, EV_PERSIST, watch_cb, &st);
-	for (i = 0; i < NELEM(sigs); i++) {
+	for (i = 0; i < FLOE_NELEM(sigs); i++) {
 		st.sig_ev[i] = evsignal_new(st.base, sigs[i], signal_cb, &st);
 		evsignal_add(st.sig_ev[i], NULL);
 	}
@@ -825,7 +825,7 @@ main(int argc, char **argv)
 	control_free(st.ctl);
 	player_free(st.player);
 	playlist_free(&st.pl);
-	for (i = 0; i < NELEM(sigs); i++)
+	for (i = 0; i < FLOE_NELEM(sigs); i++)
 		event_free(st.sig_ev[i]);
 	event_free(st.tick_ev);
 	event_free(st.grace_ev);

@@ -13,7 +13,7 @@
 #include "meta.h"
 #include "log.h"
 #include "uplink.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -121,7 +121,7 @@ meta_answer(struct meta *m, int final)
 	}
 	if (!final && status == 400)
 		return;		/* read the body: it says why */
-	snprintf(body, sizeof body, "%.*s", (int)MIN(len - head, sizeof body - 1), data + head);
+	snprintf(body, sizeof body, "%.*s", (int)FLOE_MIN(len - head, sizeof body - 1), data + head);
 	str_trim(body);
 	if (status == 400 && strstr(body, "Source does not exist") != NULL &&
 	    m->tries < META_RETRIES && m->pending == NULL) {

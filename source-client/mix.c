@@ -7,7 +7,7 @@
  * hence mix_clamp() before encoding.
  */
 #include "mix.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,7 +72,7 @@ mix_fifo_data(const struct mix_fifo *f)
 void
 mix_fifo_drop(struct mix_fifo *f, size_t n)
 {
-	n = MIN(n, f->len);
+	n = FLOE_MIN(n, f->len);
 	f->start += n;
 	f->len -= n;
 	if (f->len == 0)
@@ -83,7 +83,7 @@ mix_fifo_drop(struct mix_fifo *f, size_t n)
 void
 mix_fifo_drop_back(struct mix_fifo *f, size_t n)
 {
-	f->len -= MIN(n, f->len);
+	f->len -= FLOE_MIN(n, f->len);
 	if (f->len == 0)
 		f->start = 0;
 }

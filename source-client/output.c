@@ -15,7 +15,7 @@
 #include "log.h"
 #include "meta.h"
 #include "uplink.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -112,7 +112,7 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 	}
 	if (oc->url != NULL) {
 		struct uplink_info info;
-		size_t maxq = MAX((size_t)SEND_QUEUE_MIN_BYTES,
+		size_t maxq = FLOE_MAX((size_t)SEND_QUEUE_MIN_BYTES,
 		    (size_t)SEND_QUEUE_SECONDS * (size_t)(oc->vbr ? 320 : oc->bitrate) * 1000 / 8);
 		if (uplink_url_parse(oc->url, &o->url, msg, sizeof msg) != 0) {
 			snprintf(err, errlen, "output %s: %s", oc->name, msg);

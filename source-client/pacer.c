@@ -8,7 +8,7 @@
  * station runs.
  */
 #include "pacer.h"
-#include "util.h"
+#include "../server/util.h"
 
 /* Frames due between t0 - lead and now. */
 static uint64_t
@@ -19,7 +19,7 @@ frames_by(const struct pacer *p, uint64_t now_ns)
 	if (now_ns + p->lead < p->t0)
 		return 0;
 	since = now_ns + p->lead - p->t0;
-	return since / NS_PER_SEC * p->rate + since % NS_PER_SEC * p->rate / NS_PER_SEC;
+	return since / FLOE_NS_PER_SEC * p->rate + since % FLOE_NS_PER_SEC * p->rate / FLOE_NS_PER_SEC;
 }
 
 /* Begin a new schedule. */
@@ -64,7 +64,7 @@ uint64_t
 pacer_when(const struct pacer *p, uint64_t more)
 {
 	uint64_t k = p->frames + more, secs = k / p->rate, rem = k % p->rate;
-	uint64_t at = p->t0 + secs * NS_PER_SEC + (rem * NS_PER_SEC + p->rate - 1) / p->rate;
+	uint64_t at = p->t0 + secs * FLOE_NS_PER_SEC + (rem * FLOE_NS_PER_SEC + p->rate - 1) / p->rate;
 
 	return at > p->lead ? at - p->lead : 0;
 }

@@ -27,7 +27,7 @@
 #include "mix.h"
 #include "playlist.h"
 #include "resample.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,7 +348,7 @@ track_hold(const struct player *p, const struct player_track *t)
 	if (t->eof)
 		return 0;
 	if (p->o.trim)
-		hold += MIN(t->silent_run, (size_t)p->o.rate * TRAIL_HOLD_MAX_SECONDS);
+		hold += FLOE_MIN(t->silent_run, (size_t)p->o.rate * TRAIL_HOLD_MAX_SECONDS);
 	return hold;
 }
 
@@ -379,7 +379,7 @@ player_read(struct player *p, float *out, size_t want, const struct player_track
 			if (p->ended) {
 				if (p->tail.len == 0)
 					break;
-				n = MIN(want - done, p->tail.len);
+				n = FLOE_MIN(want - done, p->tail.len);
 				emit_tail_alone(p, out + done * ch, n);
 				done += n;
 				continue;
@@ -437,10 +437,10 @@ player_read(struct player *p, float *out, size_t want, const struct player_track
 		if (avail == 0)
 			continue;	/* cannot happen: the fill loop ran to eof */
 
-		n = MIN(want - done, avail);
+		n = FLOE_MIN(want - done, avail);
 		memcpy(out + done * ch, mix_fifo_data(&t->fifo), n * ch * sizeof *out);
 		if (p->tail.len > 0) {
-			size_t m = MIN(n, p->tail.len);
+			size_t m = FLOE_MIN(n, p->tail.len);
 			mix_crossfade(out + done * ch, mix_fifo_data(&p->tail), m, p->o.channels,
 			    p->tail_pos, p->tail_fade);
 			mix_fifo_drop(&p->tail, m);

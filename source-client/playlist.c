@@ -10,7 +10,7 @@
  * floe-source plays local files, and a remote read would stall the pacer.
  */
 #include "playlist.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -101,7 +101,7 @@ add_line_path(struct playlist *pl, const char *path, const char *title, const ch
 		char *dec;
 		if (strncasecmp(p, "localhost/", 10) == 0)
 			p += 9;
-		dec = pct_decode(p, strlen(p));
+		dec = url_decode(p, strlen(p), 0, NULL);
 		playlist_add(pl, dec, title, base_dir);
 		free(dec);
 		return 1;
@@ -272,7 +272,7 @@ playlist_is_audio_name(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(audio_exts); i++)
+	for (i = 0; i < FLOE_NELEM(audio_exts); i++)
 		if (str_isuffix(name, audio_exts[i]))
 			return 1;
 	return 0;
@@ -530,7 +530,7 @@ playlist_replace(struct playlist *pl, struct playlist *fresh, const char *curren
 		}
 		pl->pos = found + 1;
 	} else
-		pl->pos = shuffle ? 0 : MIN(oldpos, pl->n);
+		pl->pos = shuffle ? 0 : FLOE_MIN(oldpos, pl->n);
 	if (pl->pos >= pl->n && pl->loop)
 		build_order(pl, found != SIZE_MAX ? pl->order[found] : SIZE_MAX);
 }

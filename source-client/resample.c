@@ -9,7 +9,7 @@
  * untouched, so WAV/FLAC at the output rate stay bit-exact and gapless.
  */
 #include "resample.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <libavutil/channel_layout.h>
 #include <libavutil/error.h>

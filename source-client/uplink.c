@@ -17,7 +17,7 @@
  */
 #include "uplink.h"
 #include "log.h"
-#include "util.h"
+#include "../server/util.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -106,10 +106,10 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 	if (at != NULL) {
 		colon = memchr(p, ':', (size_t)(at - p));
 		if (colon != NULL) {
-			u->user = pct_decode(p, (size_t)(colon - p));
-			u->pass = pct_decode(colon + 1, (size_t)(at - colon - 1));
+			u->user = url_decode(p, (size_t)(colon - p), 0, NULL);
+			u->pass = url_decode(colon + 1, (size_t)(at - colon - 1), 0, NULL);
 		} else {
-			u->user = pct_decode(p, (size_t)(at - p));
+			u->user = url_decode(p, (size_t)(at - p), 0, NULL);
 			u->pass = xstrdup("");
 		}
 		p = at + 1;
@@ -147,7 +147,7 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 	} else if (p != slash)
 		goto bad_host;
 	u->port = (int)port;
-	u->mount = pct_decode(slash, strlen(slash));
+	u->mount = url_decode(slash, strlen(slash), 0, NULL);
 	return 0;
 bad_host:
 	snprintf(err, errlen, "URL has a bad host");
@@ -215,7 +215,7 @@ uplink_parse_response(const char *buf, size_t len, int *status, char *reason, si
 	while (rl > 0 && (p[rl - 1] == '\r' || p[rl - 1] == ' '))
 		rl--;
 	if (reasonlen > 0) {
-		rl = MIN(rl, reasonlen - 1);
+		rl = FLOE_MIN(rl, reasonlen - 1);
 		memcpy(reason, p, rl);
 		reason[rl] = '\0';
 	}
@@ -342,16 +342,16 @@ fail(struct uplink *ul, const char *why)
 		return;
 	}
 	if (ul->state == UPLINK_STREAMING &&
-	    time_mono_ns() - ul->up_since >= (uint64_t)STABLE_SECONDS * NS_PER_SEC)
+	    time_mono_ns() - ul->up_since >= (uint64_t)STABLE_SECONDS * FLOE_NS_PER_SEC)
 		ul->backoff = BACKOFF_MIN_SECONDS;
 	uplink_url_hostport(&ul->url, where, sizeof where);
 	snprintf(ul->why, sizeof ul->why, "%s", why);
 	log_warn("output %s: %s %s%s: %s; retrying in %d s", ul->label,
 	    ul->state == UPLINK_STREAMING ? "lost" : "cannot stream to", where, ul->url.mount,
 	    why, ul->backoff);
-	ul->retry_at = time_mono_ns() + (uint64_t)ul->backoff * NS_PER_SEC;
+	ul->retry_at = time_mono_ns() + (uint64_t)ul->backoff * FLOE_NS_PER_SEC;
 	arm_timer(ul, ul->backoff);
-	ul->backoff = MIN(ul->backoff * 2, BACKOFF_MAX_SECONDS);
+	ul->backoff = FLOE_MIN(ul->backoff * 2, BACKOFF_MAX_SECONDS);
 	set_state(ul, UPLINK_BACKOFF);
 }
 
@@ -384,7 +384,7 @@ refusal_done(struct uplink *ul)
 {
 	struct evbuffer *in = bufferevent_get_input(ul->bev);
 	char body[REFUSAL_BODY_MAX + 1];
-	size_t n = MIN(evbuffer_get_length(in), (size_t)REFUSAL_BODY_MAX), i, o = 0;
+	size_t n = FLOE_MIN(evbuffer_get_length(in), (size_t)REFUSAL_BODY_MAX), i, o = 0;
 
 	evbuffer_remove(in, body, n);
 	for (i = 0; i < n; i++)
@@ -421,8 +421,8 @@ handle_response(struct uplink *ul)
 
 	if (len == 0)
 		return 0;
-	data = (const char *)evbuffer_pullup(in, (ssize_t)MIN(len, (size_t)RESPONSE_HEAD_MAX + 1));
-	rc = uplink_parse_response(data, MIN(len, (size_t)RESPONSE_HEAD_MAX + 1), &status,
+	data = (const char *)evbuffer_pullup(in, (ssize_t)FLOE_MIN(len, (size_t)RESPONSE_HEAD_MAX + 1));
+	rc = uplink_parse_response(data, FLOE_MIN(len, (size_t)RESPONSE_HEAD_MAX + 1), &status,
 	    ul->reason, sizeof ul->reason, &head);
 	if (rc == UPLINK_PARSE_AGAIN)
 		return 0;
@@ -657,7 +657,7 @@ uplink_describe(const struct uplink *ul, char *buf, size_t n)
 
 	switch (ul->state) {
 	case UPLINK_STREAMING:
-		secs = (now - ul->up_since) / NS_PER_SEC;
+		secs = (now - ul->up_since) / FLOE_NS_PER_SEC;
 		snprintf(buf, n, "up %llu:%02llu:%02llu", (unsigned long long)(secs / 3600),
 		    (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
 		break;
@@ -668,7 +668,7 @@ uplink_describe(const struct uplink *ul, char *buf, size_t n)
 			snprintf(buf, n, "connecting");
 		break;
 	case UPLINK_BACKOFF:
-		secs = ul->retry_at > now ? (ul->retry_at - now + NS_PER_SEC - 1) / NS_PER_SEC : 0;
+		secs = ul->retry_at > now ? (ul->retry_at - now + FLOE_NS_PER_SEC - 1) / FLOE_NS_PER_SEC : 0;
 		snprintf(buf, n, "DOWN (%s), retry in %llu s", ul->why[0] ? ul->why : "not connected",
 		    (unsigned long long)secs);
 		break;

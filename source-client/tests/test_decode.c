@@ -1,7 +1,8 @@
 /*
  * test_decode.c: decoding and tags on files written here (an MP3 from LAME
- * with ID3v2 or ID3v1 tags, a WAV with RIFF INFO), files that must be
- * refused with a reason, and the resampler's rate and channel conversion.
+ * with ID3v2 or ID3v1 tags, a WAV with RIFF INFO), ID3v1's Latin-1 text,
+ * files that must be refused with a reason, and the resampler's rate and
+ * channel conversion.
  */
 #include "../../tests/unit/tap.h"
 #include "../decode.c"
@@ -183,6 +184,12 @@ main(void)
 	    "MP3 without an .mp3 name is still decoded by mpg123");
 	decode_close(d);
 	free(path);
+
+	{
+		char *t = latin1_to_utf8("Caf\xe9\0junk", 10);
+		is_str(t, "Caf\xc3\xa9", "ID3v1 Latin-1 to UTF-8 stops at NUL");
+		free(t);
+	}
 
 	/* The resampler. */
 	{

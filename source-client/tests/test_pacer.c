@@ -13,17 +13,18 @@ main(void)
 	uint64_t now, produced = 0, t;
 	int i;
 
-	pacer_start(&p, 1000 * NS_PER_SEC, 44100, 0);
-	is_int(pacer_due(&p, 1000 * NS_PER_SEC), 0, "nothing due at the start without lead");
-	is_int(pacer_due(&p, 1001 * NS_PER_SEC), 44100, "one second later: 44100 frames due");
+	pacer_start(&p, 1000 * FLOE_NS_PER_SEC, 44100, 0);
+	is_int(pacer_due(&p, 1000 * FLOE_NS_PER_SEC), 0, "nothing due at the start without lead");
+	is_int(pacer_due(&p, 1001 * FLOE_NS_PER_SEC), 44100, "one second later: 44100 frames due");
 	pacer_advance(&p, 44100);
-	is_int(pacer_due(&p, 1001 * NS_PER_SEC), 0, "after producing them, nothing");
-	is_int(pacer_when(&p, 441), 1001 * NS_PER_SEC + 10 * 1000000, "next 441 frames due 10 ms later");
+	is_int(pacer_due(&p, 1001 * FLOE_NS_PER_SEC), 0, "after producing them, nothing");
+	is_int(pacer_when(&p, 441), 1001 * FLOE_NS_PER_SEC + 10 * 1000000,
+	    "next 441 frames due 10 ms later");
 
-	pacer_start(&p, 50 * NS_PER_SEC, 48000, NS_PER_SEC / 2);
-	is_int(pacer_due(&p, 50 * NS_PER_SEC), 24000, "lead: half a second due at once");
+	pacer_start(&p, 50 * FLOE_NS_PER_SEC, 48000, FLOE_NS_PER_SEC / 2);
+	is_int(pacer_due(&p, 50 * FLOE_NS_PER_SEC), 24000, "lead: half a second due at once");
 	pacer_advance(&p, 24000);
-	is_int(pacer_when(&p, 0), 50 * NS_PER_SEC, "lead: the next frame is due now");
+	is_int(pacer_when(&p, 0), 50 * FLOE_NS_PER_SEC, "lead: the next frame is due now");
 
 	/* A long run with irregular wake-ups never drifts: whatever the tick
 	 * jitter, frames produced == rate * elapsed (+ lead) at every tick. */
@@ -34,20 +35,20 @@ main(void)
 		produced += pacer_due(&p, now);
 		pacer_advance(&p, pacer_due(&p, now));
 	}
-	t = now / NS_PER_SEC * 44100 + now % NS_PER_SEC * 44100 / NS_PER_SEC;
+	t = now / FLOE_NS_PER_SEC * 44100 + now % FLOE_NS_PER_SEC * 44100 / FLOE_NS_PER_SEC;
 	is_int(produced, t, "after ~20 minutes of jittery ticks, exactly on schedule");
-	ok(pacer_when(&p, 1) > now && pacer_when(&p, 1) <= now + NS_PER_SEC / 44100 + 1,
+	ok(pacer_when(&p, 1) > now && pacer_when(&p, 1) <= now + FLOE_NS_PER_SEC / 44100 + 1,
 	    "the next frame is due within one frame period");
 
 	/* Days of uptime: no overflow. */
 	pacer_start(&p, 0, 96000, 0);
-	now = 30ULL * 24 * 3600 * NS_PER_SEC;
+	now = 30ULL * 24 * 3600 * FLOE_NS_PER_SEC;
 	is_int(pacer_due(&p, now), 30ULL * 24 * 3600 * 96000, "30 days at 96 kHz: exact");
 
 	pacer_stop(&p);
-	is_int(pacer_due(&p, now + NS_PER_SEC), 0, "stopped: nothing due");
-	pacer_start(&p, 10 * NS_PER_SEC, 44100, 0);
-	is_int(pacer_behind(&p, 10 * NS_PER_SEC), 0, "not behind at the start");
-	is_int(pacer_behind(&p, 16 * NS_PER_SEC), 6 * NS_PER_SEC, "6 s behind after 6 s idle");
+	is_int(pacer_due(&p, now + FLOE_NS_PER_SEC), 0, "stopped: nothing due");
+	pacer_start(&p, 10 * FLOE_NS_PER_SEC, 44100, 0);
+	is_int(pacer_behind(&p, 10 * FLOE_NS_PER_SEC), 0, "not behind at the start");
+	is_int(pacer_behind(&p, 16 * FLOE_NS_PER_SEC), 6 * FLOE_NS_PER_SEC, "6 s behind after 6 s idle");
 	return tap_done();
 }

@@ -1,22 +1,17 @@
 """floe_source_lib: helpers for floe-source's integration tests.
 
 floe-source runs as the real binary against the real floe (floelib.Floe)
-and Debian's icecast2 (Icecast below, run as nobody on a free port). Test
+and Debian's icecast2 (floelib.Icecast2, started by icecast2() below). Test
 audio is generated with ffmpeg: tones of distinct frequencies, so that which
 track is heard at a given moment of a capture can be told from the decoded
 audio (zero crossings), and tags, so that titles can be checked.
 """
 import array
-import base64
 import os
-import shutil
-import signal
-import socket
 import subprocess
-import time
 
-from floelib import (FLOE, TOP_SRCDIR, capture_errors, free_port, have, icy_split, spawn,
-                     stream_title, tap, tmpdir, wait_for)
+from floelib import (FLOE, TOP_SRCDIR, Icecast2, capture_errors, icy_split, spawn,
+                     stream_title, tmpdir, wait_for)
 
 FLOE_SOURCE = os.environ.get("FLOE_SOURCE") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(FLOE))), "source-client", "floe-source")
@@ -139,9 +134,9 @@ ICECAST_CONFIG = """<icecast>
     <admin-password>hackme</admin-password></authentication>
   <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
   <fileserve>1</fileserve>
-  <paths><basedir>/usr/share/icecast2</basedir><logdir>{dir}</logdir>
+  <paths><basedir>/usr/share/icecast2</basedir><logdir>{logdir}</logdir>
     <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
-    <pidfile>{dir}/icecast.pid</pidfile></paths>
+    <pidfile>{logdir}/icecast.pid</pidfile></paths>
   <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog>
     <loglevel>3</loglevel></logging>
   <security><chroot>0</chroot></security>
@@ -149,78 +144,10 @@ ICECAST_CONFIG = """<icecast>
 """
 
 
-class Icecast:
-    """Debian's icecast2 on a free loopback port. It refuses to run as root,
-    so it runs as nobody, with its config and logs in a temp dir nobody owns."""
-
-    def __init__(self):
-        self.dir = tmpdir()
-        os.chmod(self.dir, 0o755)
-        self.port = free_port()
-        self.config = os.path.join(self.dir, "icecast.xml")
-        write(self.config, ICECAST_CONFIG.format(port=self.port, dir=self.dir))
-        subprocess.run(["chown", "-R", "nobody", self.dir], check=True)
-        self.start()
-
-    def start(self):
-        self.out = open(os.path.join(self.dir, "stdout.txt"), "a")
-        argv = ["icecast2", "-c", self.config]
-        if os.getuid() == 0:
-            argv = ["runuser", "-u", "nobody", "--"] + argv
-        self.proc = spawn(argv, stdout=self.out, stderr=subprocess.STDOUT)
-        if not wait_for(self._accepting, 10):
-            tap.bail("icecast2 did not start: " + self.read_log())
-
-    def _accepting(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-            return True
-        except OSError:
-            return False
-
-    def url(self, path=""):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def read_log(self):
-        try:
-            with open(os.path.join(self.dir, "error.log"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        # runuser may leave icecast2 itself behind if it was killed hard.
-        wait_for(lambda: not self._accepting(), 5)
-
-    def live(self, mount):
-        """Is the mount up (listed in /admin/listmounts)?"""
-        try:
-            s = socket.create_connection(("127.0.0.1", self.port), 2)
-            auth = base64.b64encode(b"admin:hackme").decode()
-            s.sendall(("GET /admin/listmounts HTTP/1.0\r\nAuthorization: Basic %s\r\n\r\n"
-                       % auth).encode())
-            s.settimeout(3)
-            data = b""
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                data += d
-            s.close()
-            return ('mount="%s"' % mount).encode() in data
-        except OSError:
-            return False
-
-
-def icecast_available():
-    return have("icecast2") and have("runuser")
+def icecast2():
+    """Debian's icecast2 on a free port with ICECAST_CONFIG (floelib.Icecast2:
+    .up, or .skip_reason saying why not; restart() to bring it back)."""
+    return Icecast2(ICECAST_CONFIG)
 
 
 # ---------------------------------------------------------------- audio checks

@@ -236,16 +236,28 @@ class Server:
             f.write(config_text.format(port=self.port, dir=self.dir, logdir=self.logdir, **fmt))
 
     def _start(self, args):
-        """Spawn args (output to stderr.txt); .up: it accepts connections
-        (polled for at most start_timeout seconds)."""
-        self.out = open(os.path.join(self.dir, "stderr.txt"), "w")
+        """Spawn args (output appended to stderr.txt); .up: it accepts
+        connections (polled for at most start_timeout seconds)."""
+        self.args = args
+        if getattr(self, "out", None) is not None:
+            self.out.close()
+        self.out = open(os.path.join(self.dir, "stderr.txt"), "a")
         self.proc = spawn(args, stdout=self.out, stderr=subprocess.STDOUT)
         self.up = bool(wait_for(self._accepting, self.start_timeout))
         return self.up
 
+    def restart(self):
+        """Stop it if it still runs, then start it again on the same port
+        with the same config and logs (for tests of a server going away and
+        coming back); returns .up."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.stop()
+        return self._start(self.args)
+
     def _accepting(self):
-        if self.proc.poll() is not None:
-            return False
+        return self.proc.poll() is None and self._port_open()
+
+    def _port_open(self):
         try:
             socket.create_connection(("127.0.0.1", self.port), 0.5).close()
             return True
@@ -352,10 +364,11 @@ ICECAST2 = "/usr/bin/icecast2"
 class Icecast2(Server):
     """Debian's icecast2 on a free port, started from config_text ({port},
     {dir}, {logdir} and fmt's names are filled in; logdir is {dir}/log). It
-    refuses to run as root, so it runs as nobody: the config is readable by
-    all and the log directory writable by all. .up says whether it accepts
-    connections; if not, .skip_reason says why (not installed, or did not
-    start) and the test is expected to skip what needs it."""
+    refuses to run as root, so as root it runs as nobody: the config is
+    readable by all and the log directory writable by all. .up says whether
+    it accepts connections; if not, .skip_reason says why (not installed, or
+    did not start) and the test is expected to skip what needs it.
+    restart() brings it back on the same port."""
 
     name = "icecast2"
 
@@ -374,8 +387,21 @@ class Icecast2(Server):
         os.chmod(self.dir, 0o755)
         os.chmod(self.logdir, 0o777)
         os.chmod(self.config, 0o644)
-        if not self._start(["runuser", "-u", "nobody", "--", ICECAST2, "-c", self.config]):
+        argv = [ICECAST2, "-c", self.config]
+        if os.getuid() == 0:
+            argv = ["runuser", "-u", "nobody", "--"] + argv
+        if not self._start(argv):
             self.skip_reason = "icecast2 did not start (exit %s)" % self.proc.poll()
+
+    def stop(self):
+        """As Server.stop, and then wait (briefly) for the port to be free:
+        runuser, if killed hard, may leave icecast2 itself behind a moment,
+        and a restart() needs the port."""
+        if self.proc is None:
+            return None
+        rc = super().stop()
+        wait_for(lambda: not self._port_open(), 5)
+        return rc
 
 
 def parse_response(raw):

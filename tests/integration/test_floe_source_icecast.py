@@ -10,12 +10,13 @@ Skipped when icecast2 is not installed.
 import os
 import time
 
-from floe_source_lib import (Icecast, Source, adts_whole, decode_errors, icecast_available,
-                             icy_changes, probe, run_source, tone, write)
-from floelib import Floe, Listener, tap, tmpdir, wait_for, wait_mount
+from floe_source_lib import (Source, adts_whole, decode_errors, icecast2, icy_changes, probe,
+                             run_source, tone, write)
+from floelib import Floe, Listener, tap, tmpdir, wait_mount
 
-if not icecast_available():
-    tap.skip("floe-source streams to icecast2", "icecast2 is not installed")
+ice = icecast2()
+if not ice.up:
+    tap.skip("floe-source streams to icecast2", ice.skip_reason)
     raise SystemExit(0)
 
 d = tmpdir()
@@ -26,7 +27,6 @@ for i, (f, t) in enumerate(zip((500, 750, 1000), TITLES)):
     names.append(os.path.basename(tone(os.path.join(d, "t%d.mp3" % i), f, 4, artist, title)))
 write(os.path.join(d, "list.m3u"), "\n".join(names) + "\n")
 
-ice = Icecast()
 floe = Floe()
 conf = write(os.path.join(d, "station.conf"), """# acceptance: icecast2 and floe, MP3 and AAC
 playlist = list.m3u
@@ -57,7 +57,7 @@ bitrate = 64
 
 src = Source(["-c", conf])
 src.sock = os.path.join(d, "ctl.sock")
-tap.ok(wait_for(lambda: ice.live("/live.mp3") and ice.live("/live.aac"), 15),
+tap.ok(wait_mount(ice, "/live.mp3", 15) and wait_mount(ice, "/live.aac", 15),
        "icecast2 accepts floe-source's PUT (MP3) and SOURCE (AAC) streams",
        src.log() + ice.read_log()[-2000:])
 tap.ok(wait_mount(floe, "/live.mp3") and wait_mount(floe, "/live.aac"),
