@@ -19,6 +19,7 @@
 #include "source.h"
 #include "stats.h"
 #include "util.h"
+#include "worker.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -133,30 +134,43 @@ cmd_listmounts(struct admin_req *a, struct mount *m)
 	send_doc(a, &d);
 }
 
+/* What a listener walk writes into. */
+struct listener_doc {
+	struct doc	*d;
+	int64_t		 now;
+};
+
+/* One <listener> of listclients (fields fixed since the listener started). */
+static void
+listclients_one(struct listener *l, void *arg)
+{
+	struct listener_doc *ld = arg;
+	struct doc *d = ld->d;
+	char id[32];
+
+	snprintf(id, sizeof id, "%" PRIu64, l->conn->id);
+	doc_item(d, "listener", "id", id);
+	doc_value(d, "IP", l->conn->ip, 0);
+	doc_value(d, "UserAgent", l->conn->user_agent != NULL ? l->conn->user_agent : "", 0);
+	doc_value(d, "Referer", l->conn->referer, 0);
+	doc_number(d, "Connected", (unsigned long long)(ld->now - l->conn->connected_at));
+	doc_value(d, "ID", id, 1);
+	doc_close(d);
+}
+
 /* /admin/listclients?mount=: every listener with address, agent and time. */
 static void
 cmd_listclients(struct admin_req *a, struct mount *m)
 {
-	struct listener *l;
 	struct doc d;
-	char id[32];
-	int64_t now = time_wall();
+	struct listener_doc ld = { &d, time_wall() };
 
 	doc_init(&d, a->json, "icestats");
 	doc_list(&d, "source");
 	doc_item(&d, "source", "mount", m->name);
-	doc_number(&d, "Listeners", m->nlisteners);
+	doc_number(&d, "Listeners", STAT_GET(m->nlisteners));
 	doc_list(&d, "listener");
-	TAILQ_FOREACH(l, &m->listeners, entry) {
-		snprintf(id, sizeof id, "%" PRIu64, l->conn->id);
-		doc_item(&d, "listener", "id", id);
-		doc_value(&d, "IP", l->conn->ip, 0);
-		doc_value(&d, "UserAgent", l->conn->user_agent != NULL ? l->conn->user_agent : "", 0);
-		doc_value(&d, "Referer", l->conn->referer, 0);
-		doc_number(&d, "Connected", (unsigned long long)(now - l->conn->connected_at));
-		doc_value(&d, "ID", id, 1);
-		doc_close(&d);
-	}
+	mount_each_listener(m, listclients_one, &ld);
 	send_doc(a, &d);
 }
 
@@ -166,8 +180,7 @@ cmd_moveclients(struct admin_req *a, struct mount *m)
 {
 	char *dest = http_query_get(a->r->query, "destination");
 	struct mount *to = dest != NULL ? mount_find(dest) : NULL;
-	struct listener *l, *next;
-	unsigned n = 0;
+	unsigned n;
 
 	if (dest == NULL)
 		fail(a, 400, "Missing parameter");
@@ -176,12 +189,7 @@ cmd_moveclients(struct admin_req *a, struct mount *m)
 	else if (to == m)
 		fail(a, 400, "Destination is the same as the source");
 	else {
-		TAILQ_FOREACH_SAFE(l, &m->listeners, entry, next) {
-			free(l->origin);
-			l->origin = NULL;
-			listener_move(l, to);
-			n++;
-		}
+		n = mount_move_listeners(m, to, NULL);
 		log_info("admin %s: moved %u listeners from %s to %s", a->c->ip, n, m->name, to->name);
 		answer(a, 1, "Clients moved from %s to %s", m->name, to->name);
 	}
@@ -193,19 +201,14 @@ static void
 cmd_killclient(struct admin_req *a, struct mount *m)
 {
 	char *ids = http_query_get(a->r->query, "id");
-	struct listener *l = NULL;
 	long id;
 
-	if (ids == NULL || parse_long(ids, 0, LONG_MAX, &id) < 0) {
+	if (ids == NULL || parse_long(ids, 0, LONG_MAX, &id) < 0)
 		fail(a, 400, "Missing parameter");
-	} else if ((l = mount_find_listener(m, (uint64_t)id)) == NULL) {
+	else if (mount_kill_listener(m, (uint64_t)id, a->c->ip) < 0)
 		answer(a, 0, "Client %ld not found", id);
-	} else {
-		log_info("admin %s: kicking listener %ld (%s) from %s", a->c->ip, id, l->conn->ip,
-		    m->name);
-		conn_close(l->conn);
+	else
 		answer(a, 1, "Client %ld removed", id);
-	}
 	free(ids);
 }
 
@@ -468,6 +471,19 @@ api_mounts(struct admin_req *a, int public_only)
 		stats_list_free(&sl);
 		doc_close(&d);
 	}
+	doc_close(&d);		/* mounts */
+	if (!public_only) {
+		/* How the listeners and the CPU spread over the event loops. */
+		unsigned i;
+		doc_list(&d, "workers");
+		for (i = 0; i < srv.nworkers; i++) {
+			doc_item(&d, "worker", NULL, NULL);
+			doc_number(&d, "id", i);
+			doc_number(&d, "listeners", STAT_GET(srv.workers[i]->listeners));
+			doc_number(&d, "cpu_ms", worker_cpu_ms(srv.workers[i]));
+			doc_close(&d);
+		}
+	}
 	send_doc(a, &d);
 }
 
@@ -485,29 +501,37 @@ api_all_mounts(struct admin_req *a, struct mount *m)
 	api_mounts(a, 0);
 }
 
+/* One listener of /api/v1/listeners. sent is the worker's running count. */
+static void
+api_listener_one(struct listener *l, void *arg)
+{
+	struct listener_doc *ld = arg;
+	struct doc *d = ld->d;
+
+	doc_item(d, "listener", NULL, NULL);
+	doc_number(d, "id", l->conn->id);
+	doc_value(d, "ip", l->conn->ip, 0);
+	doc_value(d, "user_agent", l->conn->user_agent, 0);
+	doc_value(d, "referer", l->conn->referer, 0);
+	doc_number(d, "connected", (unsigned long long)(ld->now - l->conn->connected_at));
+	doc_number(d, "bytes_sent", STAT_GET(l->sent));
+	doc_number(d, "worker", l->conn->w->id);
+	doc_value(d, "metadata", l->metaint ? "true" : "false", 1);
+	doc_close(d);
+}
+
 /* GET /api/v1/listeners?mount=. */
 static void
 api_listeners(struct admin_req *a, struct mount *m)
 {
-	struct listener *l;
 	struct doc d;
-	int64_t now = time_wall();
+	struct listener_doc ld = { &d, time_wall() };
 
 	doc_init(&d, 1, "mount");
 	doc_value(&d, "name", m->name, 0);
 	doc_close(&d);
 	doc_list(&d, "listeners");
-	TAILQ_FOREACH(l, &m->listeners, entry) {
-		doc_item(&d, "listener", NULL, NULL);
-		doc_number(&d, "id", l->conn->id);
-		doc_value(&d, "ip", l->conn->ip, 0);
-		doc_value(&d, "user_agent", l->conn->user_agent, 0);
-		doc_value(&d, "referer", l->conn->referer, 0);
-		doc_number(&d, "connected", (unsigned long long)(now - l->conn->connected_at));
-		doc_number(&d, "bytes_sent", l->sent);
-		doc_value(&d, "metadata", l->metaint ? "true" : "false", 1);
-		doc_close(&d);
-	}
+	mount_each_listener(m, api_listener_one, &ld);
 	send_doc(a, &d);
 }
 

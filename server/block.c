@@ -127,11 +127,12 @@ queue_append(struct queue *q, struct block *b)
 	b->pos = q->tail_pos;
 	if (q->tail == NULL) {
 		q->head = b;			/* the block's reference becomes the queue's */
-		q->head_pos = b->pos;
+		__atomic_store_n(&q->head_pos, b->pos, __ATOMIC_RELAXED);
 	} else
 		__atomic_store_n(&q->tail->next, b, __ATOMIC_RELEASE);	/* and here the predecessor's */
 	q->tail = b;
-	q->tail_pos += b->len;
+	/* Workers read tail_pos without the lock: publish after next. */
+	__atomic_store_n(&q->tail_pos, q->tail_pos + b->len, __ATOMIC_RELEASE);
 	q->nblocks++;
 	if (block_is_start(b))
 		q->live = b;
@@ -147,7 +148,7 @@ queue_append(struct queue *q, struct block *b)
 		if (old == q->live)
 			q->live = NULL;
 		q->head = old->next;
-		q->head_pos = q->head->pos;
+		__atomic_store_n(&q->head_pos, q->head->pos, __ATOMIC_RELAXED);
 		block_ref(q->head);
 		block_unref(old);
 	}
@@ -162,6 +163,6 @@ queue_clear(struct queue *q)
 	struct block *h = q->head;
 
 	q->head = q->tail = q->burst = q->live = NULL;
-	q->head_pos = q->tail_pos;
+	__atomic_store_n(&q->head_pos, q->tail_pos, __ATOMIC_RELAXED);
 	block_unref(h);
 }

@@ -119,10 +119,11 @@ static const struct field limits_fields[] = {
 	FLONG("burst-size", struct config, burst_size, 0, MAX_BYTES),
 	FLONG("write-interval", struct config, write_interval, 0, MAX_WRITE_INTERVAL),
 	FENUM("lag-policy", struct config, lag_policy, LAG_POLICY_NAMES),
+	FLONG("workers", struct config, workers, 0, FLOE_MAX_WORKERS),
 	FIGN("burst-on-connect", "Floe always bursts <burst-size> bytes to a "
 	    "new listener; set <burst-size>0</burst-size> to turn bursts off"),
-	FIGN("threadpool", "Floe is event-driven and has no thread pool; "
-	    "remove it"),
+	FIGN("threadpool", "Floe has no thread pool; its <workers> (event "
+	    "loops serving listeners, default one per CPU) replaces it"),
 	FEND
 };
 

@@ -18,6 +18,9 @@
  */
 #define DEFAULT_WRITE_INTERVAL 250
 
+/* Event loops serving listeners: more than cores only adds switching. */
+#define FLOE_MAX_WORKERS 64L
+
 /*
  * What happens to a listener that falls more than queue-size behind:
  * dropped (icecast2's way), or resynchronised to the live edge on a frame
@@ -85,6 +88,7 @@ struct config {
 	long	 burst_size;		/* bytes, default 65535 */
 	long	 write_interval;	/* ms; Floe's own <write-interval>, see docs/performance.md */
 	int	 lag_policy;		/* enum lag_policy, default LAG_DROP */
+	long	 workers;		/* event loops serving listeners; 0: one per CPU */
 
 	/* <authentication> */
 	char	*source_password;

@@ -12,6 +12,7 @@
 #include "source.h"
 #include "tls.h"
 #include "util.h"
+#include "worker.h"
 
 #include <event2/bufferevent_ssl.h>
 #include <openssl/ssl.h>
@@ -37,6 +38,8 @@
 #define LINGER_SECONDS 2
 
 static void conn_read_request(struct bufferevent *bev, void *arg);
+static void conn_handoff(struct conn *c);
+static void conn_adopt(void *arg);
 static void conn_head_timeout(evutil_socket_t fd, short what, void *arg);
 
 /*
@@ -47,17 +50,17 @@ static void conn_head_timeout(evutil_socket_t fd, short what, void *arg);
 const struct timeval *
 conn_client_timeout(void)
 {
-	static const struct timeval *common;
-	static long secs;
+	struct worker *w = worker_self();
+	long secs = STAT_GET(srv.client_timeout);
 	struct timeval tv;
 
-	if (common == NULL || secs != srv.config->client_timeout) {
-		secs = srv.config->client_timeout;
+	if (w->timeout == NULL || w->timeout_secs != secs) {
+		w->timeout_secs = secs;
 		tv.tv_sec = secs;
 		tv.tv_usec = 0;
-		common = event_base_init_common_timeout(srv.base, &tv);
+		w->timeout = event_base_init_common_timeout(w->base, &tv);
 	}
-	return common;
+	return w->timeout;
 }
 
 /* Output buffer of a connection. */
@@ -77,6 +80,7 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 	int one = 1;
 
 	c = xcalloc(1, sizeof *c);
+	c->w = srv.workers[0];
 	c->id = ++srv.next_conn_id;
 	c->role = CONN_REQUEST;
 	c->connected_at = time_wall();
@@ -124,7 +128,7 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 	c->head_timer = evtimer_new(srv.base, conn_head_timeout, c);
 	evtimer_add(c->head_timer, &tv);
 	bufferevent_enable(c->bev, EV_READ);
-	TAILQ_INSERT_TAIL(&srv.conns, c, entry);
+	TAILQ_INSERT_TAIL(&c->w->conns, c, entry);
 	srv.stats.connections++;
 }
 
@@ -205,6 +209,62 @@ conn_read_request(struct bufferevent *bev, void *arg)
 		free(c->req);
 		c->req = NULL;
 	}
+	if (c->handoff != NULL && !c->closing)
+		conn_handoff(c);
+}
+
+/*
+ * A listener placed on another worker changes threads. It has read its
+ * request; its response head waits in c->head (listener_start). The
+ * socket leaves this loop's bufferevent and the head travels with it. From
+ * here on only the new worker touches c.
+ */
+static void
+conn_handoff(struct conn *c)
+{
+	struct worker *to = c->handoff;
+	int fd;
+
+	/* Our bufferevent closes its descriptor when freed (which libevent
+	 * may do later, from its own callbacks): the new worker gets a copy. */
+	if ((fd = dup(bufferevent_getfd(c->bev))) < 0) {
+		log_error("cannot hand listener %s to worker %u: %s", c->ip, to->id,
+		    strerror(errno));
+		conn_close(c);
+		return;
+	}
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	c->fd = fd;
+	TAILQ_REMOVE(&c->w->conns, c, entry);
+	c->w = to;
+	worker_post(to, conn_adopt, c);
+}
+
+/* On the new worker: a bufferevent on this loop, then serve the listener. */
+static void
+conn_adopt(void *arg)
+{
+	struct conn *c = arg;
+	struct worker *w = worker_self();
+
+	c->handoff = NULL;
+	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	c->bev = bufferevent_socket_new(w->base, c->fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_error("cannot set up connection from %s on worker %u", c->ip, w->id);
+		close(c->fd);
+		c->bev = bufferevent_socket_new(w->base, -1, 0);	/* for conn_reap */
+		evbuffer_free(c->head);
+		c->head = NULL;
+		conn_close(c);
+		return;
+	}
+	evbuffer_add_buffer(bufferevent_get_output(c->bev), c->head);
+	evbuffer_free(c->head);
+	c->head = NULL;
+	listener_attach(c->listener);
 }
 
 /* Count the connection as a client, or refuse it at the <clients> limit. */
@@ -213,9 +273,9 @@ conn_count_client(struct conn *c)
 {
 	if (c->counted)
 		return 0;
-	if (srv.stats.clients >= (unsigned)srv.config->clients)
+	if (STAT_GET(srv.stats.clients) >= (unsigned)srv.config->clients)
 		return -1;
-	srv.stats.clients++;
+	STAT_ADD(srv.stats.clients, 1);
 	c->counted = 1;
 	return 0;
 }
@@ -233,7 +293,7 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 			source_timeout(c->source);
 		else if (c->role == CONN_LISTENER)
 			log_info("listener %s on %s: nothing could be sent for %lds, closing",
-			    c->ip, listener_mount_name(c->listener), srv.config->client_timeout);
+			    c->ip, listener_mount_name(c->listener), STAT_GET(srv.client_timeout));
 	}
 	conn_close(c);
 }
@@ -290,24 +350,24 @@ conn_close(struct conn *c)
 	if (c->listener != NULL)
 		listener_detach(c->listener, 1);
 	if (c->counted) {
-		srv.stats.clients--;
+		STAT_SUB(srv.stats.clients, 1);
 		c->counted = 0;
 	}
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	TAILQ_REMOVE(&srv.conns, c, entry);
-	TAILQ_INSERT_TAIL(&srv.closing, c, entry);
-	event_active(srv.reaper, EV_TIMEOUT, 0);
+	TAILQ_REMOVE(&c->w->conns, c, entry);
+	TAILQ_INSERT_TAIL(&c->w->closing, c, entry);
+	event_active(c->w->reaper, EV_TIMEOUT, 0);
 }
 
 /* Free every closed connection; no callback of theirs is on the stack now. */
 void
-conn_reap(void)
+conn_reap(struct worker *w)
 {
 	struct conn *c;
 
-	while ((c = TAILQ_FIRST(&srv.closing)) != NULL) {
-		TAILQ_REMOVE(&srv.closing, c, entry);
+	while ((c = TAILQ_FIRST(&w->closing)) != NULL) {
+		TAILQ_REMOVE(&w->closing, c, entry);
 		bufferevent_free(c->bev);
 		if (c->req != NULL) {
 			http_request_free(c->req);

@@ -19,6 +19,7 @@ struct evbuffer;
 struct http_request;
 struct source;
 struct listener;
+struct worker;
 
 enum conn_role {
 	CONN_REQUEST,		/* reading the request head */
@@ -28,6 +29,10 @@ enum conn_role {
 };
 
 struct conn {
+	struct worker	*w;		/* the loop serving it; only its thread touches c */
+	struct worker	*handoff;	/* set by listener_start: move there once dispatched */
+	struct evbuffer	*head;		/* the response head, while changing threads */
+	int		 fd;		/* the socket, while changing threads */
 	uint64_t	 id;
 	enum conn_role	 role;
 	int		 closing;
@@ -64,7 +69,7 @@ int conn_count_client(struct conn *c);
 const struct timeval *conn_client_timeout(void);
 /** The bufferevent event callback every role shares (EOF, error, timeout). */
 void conn_on_event(struct bufferevent *bev, short what, void *arg);
-/** Free every closed connection; called from the reaper event. */
-void conn_reap(void);
+/** Free every closed connection of worker w; called from its reaper event. */
+void conn_reap(struct worker *w);
 
 #endif

@@ -24,6 +24,7 @@
 #include "mount.h"
 #include "server.h"
 #include "util.h"
+#include "worker.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -72,17 +73,18 @@ listener_mount_name(const struct listener *l)
 	return l->mount != NULL ? l->mount->name : "-";
 }
 
-/* Further behind than the queue keeps? */
+/* Further behind than the queue keeps? (No lock: positions are atomic.) */
 int
 listener_lagging(const struct listener *l)
 {
-	const struct queue *q = &l->mount->q;
+	struct queue *q = &l->mount->q;
 
 	/* A waiting listener has had all it was offered: the write interval,
 	 * not the listener, holds back the rest. */
 	if (l->cur == NULL || l->waiting)
 		return 0;
-	return l->pos < q->head_pos || q->tail_pos - l->pos > q->limit;
+	return l->pos < STAT_GET(q->head_pos) ||
+	    STAT_GET(q->tail_pos) - l->pos > STAT_GET(q->limit);
 }
 
 /*
@@ -94,22 +96,30 @@ void
 listener_lagged(struct listener *l)
 {
 	struct mount *m = l->mount;
-	struct block *live = m->q.live;
-	unsigned long long behind = m->q.tail_pos - l->pos;
+	struct block *live = NULL;
+	unsigned long long behind;
+	size_t limit;
 
-	m->slow++;
-	if (mount_lag_policy(m) == LAG_RESYNC && m->fmt != &format_ogg &&
-	    live != NULL && live->pos > l->pos) {
-		log_info("listener %s on %s is %llu bytes behind (queue-size %zu): resynced to "
-		    "the live edge", l->conn->ip, m->name, behind, m->q.limit);
+	STAT_ADD(l->shard->slow, 1);
+	pthread_mutex_lock(&m->lock);
+	behind = m->q.tail_pos - l->pos;
+	limit = m->q.limit;
+	if (STAT_GET(m->lag_policy) == LAG_RESYNC && m->fmt != &format_ogg &&
+	    m->q.live != NULL && m->q.live->pos > l->pos) {
+		live = m->q.live;
 		block_ref(live);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (live != NULL) {
+		log_info("listener %s on %s is %llu bytes behind (queue-size %zu): resynced to "
+		    "the live edge", l->conn->ip, m->name, behind, limit);
 		block_unref(l->cur);
 		l->cur = live;
 		l->pos = live->pos;
 		return;
 	}
 	log_info("listener %s on %s is %llu bytes behind (queue-size %zu): dropped as too slow",
-	    l->conn->ip, m->name, behind, m->q.limit);
+	    l->conn->ip, m->name, behind, limit);
 	conn_close(l->conn);
 }
 
@@ -118,7 +128,7 @@ static void
 listener_park(struct listener *l)
 {
 	if (!l->waiting) {
-		TAILQ_INSERT_TAIL(&l->mount->waiting, l, wentry);
+		TAILQ_INSERT_TAIL(&l->shard->waiting, l, wentry);
 		l->waiting = 1;
 	}
 }
@@ -142,7 +152,7 @@ listener_add_meta(struct listener *l, struct evbuffer *out, struct icy_meta *met
 
 /* The first block at or after absolute position pos (or the head, if the
  * queue has moved past it). Walks the queue: done once per listener that
- * arrived before any audio, never on the per-block path. */
+ * arrived before any audio, never on the per-block path. Under the lock. */
 static struct block *
 queue_block_at(const struct queue *q, uint64_t pos)
 {
@@ -161,10 +171,13 @@ queue_block_at(const struct queue *q, uint64_t pos)
 static int
 listener_begin(struct listener *l)
 {
-	struct queue *q = &l->mount->q;
+	struct mount *m = l->mount;
+	struct queue *q = &m->q;
 	struct block *b;
 	struct evbuffer *out = conn_output(l->conn);
 
+	/* The source's thread moves these start points and trims the head. */
+	pthread_mutex_lock(&m->lock);
 	if (l->join_next)
 		b = queue_block_at(q, l->join_pos);
 	else {
@@ -178,9 +191,11 @@ listener_begin(struct listener *l)
 		/* Nothing yet: remember where the stream is, start there. */
 		l->join_next = 1;
 		l->join_pos = q->tail_pos;
+		pthread_mutex_unlock(&m->lock);
 		return -1;
 	}
 	block_ref(b);
+	pthread_mutex_unlock(&m->lock);
 	l->cur = b;
 	l->pos = FLOE_MAX(b->pos, l->join_next ? l->join_pos : b->pos);
 	/* Ogg joined mid-chain: the codec headers go first. */
@@ -206,11 +221,7 @@ listener_begin(struct listener *l)
 static struct evbuffer *
 listener_stage(void)
 {
-	static struct evbuffer *stage;
-
-	if (stage == NULL)
-		stage = evbuffer_new();
-	return stage;
+	return worker_self()->stage;
 }
 
 /* Write the staged data now; queue what the socket did not take. */
@@ -274,7 +285,7 @@ listener_fill_from(struct listener *l, int woken)
 {
 	struct conn *c = l->conn;	/* outlives l: connections are freed deferred */
 	struct evbuffer *out = conn_output(c), *queued = out;
-	struct mount *m = l->mount;
+	struct shard *sh = l->shard;
 	struct block *b, *nb;
 	uint64_t before = l->sent;
 
@@ -304,7 +315,7 @@ listener_fill_from(struct listener *l, int woken)
 		}
 		listener_take_block(l, out);
 	}
-	m->bytes_sent += l->sent - before;
+	STAT_ADD(sh->bytes_sent, l->sent - before);
 	if (out == queued)
 		return;
 	/* Caught up (parked): send now. Stopped at the high-water mark with
@@ -382,18 +393,38 @@ listener_head(struct sbuf *sb, const struct mount *m, size_t metaint)
 	    "icy-metaint, icy-name, icy-pub, icy-url, ice-audio-info\r\n\r\n");
 }
 
-/* Serve a mount: limits, head, burst. */
+/* Raise a peak counter that other threads may raise too. */
+static void
+peak_raise(unsigned *peak, unsigned n)
+{
+	unsigned old = STAT_GET(*peak);
+
+	while (n > old && !__atomic_compare_exchange_n(peak, &old, n, 1,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* Count a listener in on m (any thread). */
+static void
+listener_count_in(struct mount *m)
+{
+	peak_raise(&m->peak, STAT_ADD(m->nlisteners, 1));
+	STAT_ADD(srv.stats.listeners, 1);
+}
+
+/* Serve a mount: limits, head; the burst follows on the listener's worker. */
 void
 listener_start(struct conn *c, const struct http_request *r, struct mount *m,
     const char *requested)
 {
 	struct listener *l;
+	struct worker *w;
 	struct sbuf sb;
 	const char *icy = http_header_get(r, "Icy-MetaData");
 	long max = mount_max_listeners(m);
 	size_t metaint = 0;
 
-	if (max >= 0 && m->nlisteners >= (unsigned long)max) {
+	if (max >= 0 && STAT_GET(m->nlisteners) >= (unsigned long)max) {
 		log_info("listener %s refused on %s: max-listeners %ld reached", c->ip, m->name, max);
 		resp_plain_error(c, 403, "max listeners reached");
 		return;
@@ -403,10 +434,10 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 
 	sbuf_init(&sb);
 	listener_head(&sb, m, metaint);
-	evbuffer_add(conn_output(c), sb.data, sb.len);
-	sbuf_free(&sb);
 	c->status = 200;
 	if (strcmp(r->method, "HEAD") == 0) {
+		evbuffer_add(conn_output(c), sb.data, sb.len);
+		sbuf_free(&sb);
 		conn_close_after_write(c);
 		return;
 	}
@@ -420,14 +451,48 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 		l->origin = xstrdup(requested);
 	c->listener = l;
 	c->role = CONN_LISTENER;
-	TAILQ_INSERT_TAIL(&m->listeners, l, entry);
-	m->nlisteners++;
-	if (m->nlisteners > m->peak)
-		m->peak = m->nlisteners;
-	srv.stats.listeners++;
+	/* Counted now, on this thread, so max-listeners holds exactly and the
+	 * mount stays while the listener changes threads. */
+	listener_count_in(m);
 	srv.stats.listener_connections++;
-	log_debug("listener %s on %s%s", c->ip, m->name, metaint ? " (ICY metadata)" : "");
+	/* TLS sessions stay on the main loop, which made them. */
+	w = c->tls ? srv.workers[0] : worker_pick();
+	STAT_ADD(w->listeners, 1);
+	log_debug("listener %s on %s%s, worker %u", c->ip, m->name,
+	    metaint ? " (ICY metadata)" : "", w->id);
+	if (w == c->w) {
+		evbuffer_add(conn_output(c), sb.data, sb.len);
+		listener_attach(l);
+	} else {
+		/* conn.c moves it once the request is done; the head goes along */
+		c->head = evbuffer_new();
+		evbuffer_add(c->head, sb.data, sb.len);
+		c->handoff = w;
+	}
+	sbuf_free(&sb);
+}
 
+/* Join m's shard on this worker (under the mount's lock: main walks it). */
+static void
+listener_link(struct listener *l, struct mount *m)
+{
+	struct shard *sh = mount_shard(m, l->conn->w);
+
+	l->mount = m;
+	l->shard = sh;
+	pthread_mutex_lock(&m->lock);
+	TAILQ_INSERT_TAIL(&sh->listeners, l, entry);
+	pthread_mutex_unlock(&m->lock);
+	STAT_ADD(sh->n, 1);
+}
+
+/* On the listener's worker: start serving (burst first). */
+void
+listener_attach(struct listener *l)
+{
+	struct conn *c = l->conn;
+
+	listener_link(l, l->mount);
 	bufferevent_setcb(c->bev, listener_readable, listener_writable, conn_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, LISTENER_LOW, 0);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, LISTENER_DISCARD);
@@ -436,21 +501,32 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	listener_fill(l);
 }
 
-/* Leave the mount's lists and counters (the listener object stays). */
+/*
+ * Leave the mount's lists and counters (the listener object stays). The
+ * mount may then go, but only the main thread may free it: a reference
+ * taken before the count drops keeps it until the main thread has looked.
+ */
 static void
 listener_unlink(struct listener *l)
 {
 	struct mount *m = l->mount;
+	struct shard *sh = l->shard;
 
 	if (l->waiting)
-		TAILQ_REMOVE(&m->waiting, l, wentry);
+		TAILQ_REMOVE(&sh->waiting, l, wentry);
 	l->waiting = 0;
-	TAILQ_REMOVE(&m->listeners, l, entry);
-	m->nlisteners--;
-	srv.stats.listeners--;
+	pthread_mutex_lock(&m->lock);
+	TAILQ_REMOVE(&sh->listeners, l, entry);
+	pthread_mutex_unlock(&m->lock);
+	STAT_SUB(sh->n, 1);
 	if (l->cur != NULL)
 		block_unref(l->cur);
 	l->cur = NULL;
+	l->shard = NULL;
+	mount_ref(m);
+	STAT_SUB(m->nlisteners, 1);
+	STAT_SUB(srv.stats.listeners, 1);
+	mount_release_later(m);
 }
 
 /* The connection is closing: leave the mount, log, free. */
@@ -458,11 +534,11 @@ void
 listener_detach(struct listener *l, int log)
 {
 	struct conn *c = l->conn;
-	struct mount *m = l->mount;
 	int64_t now = time_wall();
 
-	if (m != NULL)
+	if (l->mount != NULL)
 		listener_unlink(l);
+	STAT_SUB(c->w->listeners, 1);
 	if (log)
 		log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
 		    l->sent, c->referer, c->user_agent, now - c->connected_at);
@@ -470,8 +546,6 @@ listener_detach(struct listener *l, int log)
 	free(l->origin);
 	free(l);
 	c->listener = NULL;
-	if (m != NULL)
-		mount_release(m);
 }
 
 /*
@@ -483,7 +557,6 @@ void
 listener_finish(struct listener *l)
 {
 	struct evbuffer *out = conn_output(l->conn);
-	struct mount *m = l->mount;
 	struct block *b, *nb;
 	uint64_t before = l->sent;
 
@@ -497,25 +570,21 @@ listener_finish(struct listener *l)
 		block_unref(b);
 		l->cur = nb;
 	}
-	m->bytes_sent += l->sent - before;
+	STAT_ADD(l->shard->bytes_sent, l->sent - before);
 	listener_unlink(l);
 	l->mount = NULL;
-	mount_release(m);
 	conn_close_after_write(l->conn);
 }
 
-/* Join another mount at its live edge, keeping the ICY framing going. */
+/* Join another mount at its live edge, keeping the ICY framing going
+ * (on the listener's worker, which stays the same). */
 void
 listener_move(struct listener *l, struct mount *to)
 {
 	listener_unlink(l);
-	l->mount = to;
+	listener_count_in(to);
+	listener_link(l, to);
 	l->join_live = 1;	/* join at the live edge */
 	l->join_next = 0;
-	TAILQ_INSERT_TAIL(&to->listeners, l, entry);
-	to->nlisteners++;
-	if (to->nlisteners > to->peak)
-		to->peak = to->nlisteners;
-	srv.stats.listeners++;
 	listener_fill(l);
 }

@@ -15,16 +15,18 @@ struct http_request;
 struct mount;
 struct block;
 struct icy_meta;
+struct shard;
 
 struct listener {
 	struct conn	*conn;
 	struct mount	*mount;
+	struct shard	*shard;		/* the mount's part on this listener's worker */
 	struct block	*cur;		/* block holding pos (reference held), NULL before start */
 	uint64_t	 pos;		/* absolute position of the next byte to hand over */
 	size_t		 metaint;	/* 0: no ICY metadata */
 	size_t		 icy_left;	/* audio bytes before the next metadata block */
 	struct icy_meta	*last_meta;	/* last metadata sent (reference held) */
-	int		 waiting;	/* on mount->waiting */
+	int		 waiting;	/* on shard->waiting */
 	int		 join_live;	/* moved here: start at the live edge, not the burst */
 	int		 join_next;	/* joined an empty mount: start at the next byte, join_pos */
 	uint64_t	 join_pos;
@@ -34,9 +36,12 @@ struct listener {
 	TAILQ_ENTRY(listener) wentry;
 };
 
-/** Serve mount m (resolved from the requested name) to this connection. */
+/** Serve mount m (resolved from the requested name) to this connection:
+ *  main thread; picks the worker that will serve it. */
 void listener_start(struct conn *c, const struct http_request *r, struct mount *m,
     const char *requested);
+/** On the listener's worker: start serving (link, bufferevent, burst). */
+void listener_attach(struct listener *l);
 /** Hand over whatever is available now, up to the high-water mark. */
 void listener_fill(struct listener *l);
 /** Take a listener off the waiting list and fill it: the write interval held

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,11 @@ static char	*log_err_path;
 static char	*log_acc_path;
 static int	 log_level = LOG_INFO;
 static int	 log_starting;
+
+/* Worker threads log too: one lock keeps each line whole and the files in
+ * place while SIGHUP reopens them. Recursive: log_open reports its own
+ * failures through log_error. */
+static pthread_mutex_t log_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 static const char *level_names[] = { "", "EROR", "WARN", "INFO", "DBUG" };
 
@@ -45,10 +51,12 @@ log_open(const char *errorlog, const char *accesslog, int level)
 	int err;
 	FILE *e, *a;
 
+	pthread_mutex_lock(&log_lock);
 	log_level = level;
 	e = log_open_one(errorlog, &err);
 	if (err != 0) {
 		log_error("cannot open error log %s: %s", errorlog, strerror(err));
+		pthread_mutex_unlock(&log_lock);
 		return -1;
 	}
 	a = log_open_one(accesslog, &err);
@@ -56,6 +64,7 @@ log_open(const char *errorlog, const char *accesslog, int level)
 		if (e != NULL)
 			fclose(e);
 		log_error("cannot open access log %s: %s", accesslog, strerror(err));
+		pthread_mutex_unlock(&log_lock);
 		return -1;
 	}
 	log_close();
@@ -63,6 +72,7 @@ log_open(const char *errorlog, const char *accesslog, int level)
 	log_acc = a;
 	log_err_path = xstrdup(errorlog);
 	log_acc_path = xstrdup(accesslog);
+	pthread_mutex_unlock(&log_lock);
 	return 0;
 }
 
@@ -70,8 +80,12 @@ log_open(const char *errorlog, const char *accesslog, int level)
 void
 log_reopen(void)
 {
-	char *e = xstrdup(log_err_path), *a = xstrdup(log_acc_path);
+	char *e, *a;
 
+	pthread_mutex_lock(&log_lock);
+	e = xstrdup(log_err_path);
+	a = xstrdup(log_acc_path);
+	pthread_mutex_unlock(&log_lock);
 	if (log_open(e, a, log_level) == 0)
 		log_info("logs reopened");
 	free(e);
@@ -96,6 +110,7 @@ log_set_starting(int starting)
 void
 log_close(void)
 {
+	pthread_mutex_lock(&log_lock);
 	if (log_err != NULL)
 		fclose(log_err);
 	if (log_acc != NULL)
@@ -104,6 +119,7 @@ log_close(void)
 	free(log_err_path);
 	free(log_acc_path);
 	log_err_path = log_acc_path = NULL;
+	pthread_mutex_unlock(&log_lock);
 }
 
 /* Write s to f with control characters shown as \xNN. */
@@ -123,7 +139,7 @@ log_escaped(FILE *f, const char *s)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	FILE *f = log_err != NULL ? log_err : stderr;
+	FILE *f;
 	char when[32], *text;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -137,6 +153,8 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	localtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	pthread_mutex_lock(&log_lock);
+	f = log_err != NULL ? log_err : stderr;
 	fprintf(f, "[%s] %s ", when, level_names[level]);
 	log_escaped(f, text != NULL ? text : fmt);
 	fputc('\n', f);
@@ -146,6 +164,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 		log_escaped(stderr, text != NULL ? text : fmt);
 		fputc('\n', stderr);
 	}
+	pthread_mutex_unlock(&log_lock);
 	free(text);
 }
 
@@ -171,13 +190,15 @@ void
 log_access(const char *ip, const char *user, int64_t when, const char *request,
     int status, uint64_t bytes, const char *referer, const char *agent, int64_t seconds)
 {
-	FILE *f = log_acc != NULL ? log_acc : stderr;
+	FILE *f;
 	char date[64];
 	time_t t = (time_t)when;
 	struct tm tm;
 
 	localtime_r(&t, &tm);
 	strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S %z", &tm);
+	pthread_mutex_lock(&log_lock);
+	f = log_acc != NULL ? log_acc : stderr;
 	fprintf(f, "%s - ", ip);
 	log_escaped(f, user != NULL && *user != '\0' ? user : "-");
 	fprintf(f, " [%s] ", date);
@@ -188,4 +209,5 @@ log_access(const char *ip, const char *user, int64_t when, const char *request,
 	log_quoted(f, agent);
 	fprintf(f, " %lld\n", (long long)seconds);
 	fflush(f);
+	pthread_mutex_unlock(&log_lock);
 }

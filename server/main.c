@@ -10,8 +10,10 @@
 #include "server.h"
 #include "tls.h"
 #include "util.h"
+#include "worker.h"
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -162,9 +164,12 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	srv.config = c;
+	STAT_SET(srv.client_timeout, c->client_timeout);
 	mount_config_changed();
 	if (open_logs(c) < 0)
 		log_reopen();
+	if (c->workers != old->workers)
+		log_warn("<workers> changes take effect at restart");
 	log_info("config reloaded (changes to listen-sockets take effect at restart)");
 	config_free(old);
 }
@@ -173,24 +178,21 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 static void
 on_sigterm(evutil_socket_t sig, short what, void *arg)
 {
+	struct worker *w0 = srv.workers[0];
+
 	if (srv.shutting_down)
 		return;
 	srv.shutting_down = 1;
 	log_info("signal %d: shutting down", (int)sig);
 	listen_close();
-	/* Sources first: their listeners go with them (or to a fallback). */
-	mount_free_all();
-	while (!TAILQ_EMPTY(&srv.conns))
-		conn_close(TAILQ_FIRST(&srv.conns));
-	conn_reap();
+	/* The worker threads close their listeners and stop; then this loop
+	 * closes everything it serves: sources, its listeners, requests. */
+	worker_stop();
+	while (!TAILQ_EMPTY(&w0->conns))
+		conn_close(TAILQ_FIRST(&w0->conns));
+	conn_reap(w0);
+	worker_run_inbox(w0);		/* mounts the workers released */
 	event_base_loopexit(srv.base, NULL);
-}
-
-/* Deferred frees of closed connections. */
-static void
-on_reap(evutil_socket_t fd, short what, void *arg)
-{
-	conn_reap();
 }
 
 /* Write the pid file, if configured. */
@@ -222,6 +224,7 @@ main(int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct event *ev_hup, *ev_term, *ev_int;
+	unsigned nworkers;
 	int ch, errors;
 
 	while ((ch = getopt_long(argc, argv, "c:bfvh", longopts, NULL)) != -1) {
@@ -268,18 +271,27 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	srv.started = time_wall();
-	TAILQ_INIT(&srv.conns);
-	TAILQ_INIT(&srv.closing);
+	srv.client_timeout = srv.config->client_timeout;
 	TAILQ_INIT(&srv.mounts);
+	nworkers = srv.config->workers > 0 ? (unsigned)srv.config->workers : worker_cpus();
+	/* Loops shared between threads need libevent's locks; one loop alone
+	 * runs without them. */
+	if (nworkers > 1 && evthread_use_pthreads() < 0) {
+		log_error("libevent has no thread support: running one worker");
+		nworkers = 1;
+	}
 	if ((srv.base = event_base_new()) == NULL) {
 		log_error("cannot create the event loop");
 		return 1;
 	}
-	log_info("floe %s starting with %s", PACKAGE_VERSION, path);
+	worker_init(nworkers, srv.base);
+	log_info("floe %s starting with %s, %u worker%s", PACKAGE_VERSION, path, nworkers,
+	    nworkers == 1 ? "" : "s");
 	raise_fd_limit();
 	if (tls_init(srv.config) < 0 || listen_open(srv.config) < 0)
 		return 1;
-	srv.reaper = event_new(srv.base, -1, 0, on_reap, NULL);
+	if (worker_start() < 0)
+		return 1;
 	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, NULL);
 	ev_term = evsignal_new(srv.base, SIGTERM, on_sigterm, NULL);
 	ev_int = evsignal_new(srv.base, SIGINT, on_sigterm, NULL);
@@ -291,13 +303,13 @@ main(int argc, char **argv)
 
 	event_base_dispatch(srv.base);
 
-	conn_reap();
+	conn_reap(srv.workers[0]);
 	if (srv.config->pidfile != NULL)
 		unlink(srv.config->pidfile);
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
-	event_free(srv.reaper);
+	worker_free();
 	event_base_free(srv.base);
 	tls_free();
 	log_info("floe stopped");

@@ -12,6 +12,7 @@
 #include "server.h"
 #include "source.h"
 #include "util.h"
+#include "worker.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -26,9 +27,10 @@
 /* Why 4: fallback chains longer than this are configuration loops. */
 #define FALLBACK_DEPTH 4
 
-static void mount_sweep(evutil_socket_t fd, short what, void *arg);
-static void mount_tick(evutil_socket_t fd, short what, void *arg);
+static void shard_sweep(evutil_socket_t fd, short what, void *arg);
+static void shard_tick(evutil_socket_t fd, short what, void *arg);
 static void mount_set_interval(struct mount *m);
+static void mount_unref(struct mount *m);
 
 /* Find by exact name. */
 struct mount *
@@ -47,7 +49,9 @@ struct mount *
 mount_get(const char *name)
 {
 	struct mount *m;
+	struct shard *sh;
 	struct timeval tv = { SWEEP_INTERVAL_MS / 1000, (SWEEP_INTERVAL_MS % 1000) * 1000 };
+	unsigned i;
 
 	if ((m = mount_find(name)) != NULL)
 		return m;
@@ -55,15 +59,59 @@ mount_get(const char *name)
 	m->name = xstrdup(name);
 	m->conf = config_find_mount(srv.config, name);
 	m->fmt = &format_generic;
-	TAILQ_INIT(&m->listeners);
-	TAILQ_INIT(&m->waiting);
+	m->lag_policy = mount_lag_policy(m);
+	pthread_mutex_init(&m->lock, NULL);
+	m->refs = 1;		/* the registry's */
+	m->registered = 1;
 	queue_init(&m->q, mount_queue_size(m), mount_burst_size(m));
-	m->sweep = event_new(srv.base, -1, EV_PERSIST, mount_sweep, m);
-	event_add(m->sweep, &tv);
-	m->tick = event_new(srv.base, -1, EV_PERSIST, mount_tick, m);
+	m->shards = xcalloc(srv.nworkers, sizeof *m->shards);
+	for (i = 0; i < srv.nworkers; i++) {
+		sh = &m->shards[i];
+		sh->mount = m;
+		sh->w = srv.workers[i];
+		TAILQ_INIT(&sh->listeners);
+		TAILQ_INIT(&sh->waiting);
+		/* Timers on the worker's own loop (libevent locks that loop
+		 * while another thread adds them). */
+		sh->sweep = event_new(sh->w->base, -1, EV_PERSIST, shard_sweep, sh);
+		event_add(sh->sweep, &tv);
+		sh->tick = event_new(sh->w->base, -1, EV_PERSIST, shard_tick, sh);
+	}
+	m->interval = -1;
 	mount_set_interval(m);
 	TAILQ_INSERT_TAIL(&srv.mounts, m, entry);
 	return m;
+}
+
+/* This worker's part of m. */
+struct shard *
+mount_shard(struct mount *m, struct worker *w)
+{
+	return &m->shards[w->id];
+}
+
+/* Bytes sent to listeners, over all workers. */
+uint64_t
+mount_bytes_sent(const struct mount *m)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < srv.nworkers; i++)
+		n += STAT_GET(m->shards[i].bytes_sent);
+	return n;
+}
+
+/* Listeners dropped or resynced for lag, over all workers. */
+uint64_t
+mount_slow(const struct mount *m)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < srv.nworkers; i++)
+		n += STAT_GET(m->shards[i].slow);
+	return n;
 }
 
 /* Release the source's stream description. */
@@ -82,15 +130,64 @@ stream_info_clear(struct stream_info *si)
 	memset(si, 0, sizeof *si);
 }
 
-/* Free an idle mount. */
+/* An idle mount leaves the registry; freed once no work holds it. */
 void
 mount_release(struct mount *m)
 {
-	if (m->source != NULL || !TAILQ_EMPTY(&m->listeners))
+	if (!m->registered || m->source != NULL || STAT_GET(m->nlisteners) > 0)
 		return;
 	TAILQ_REMOVE(&srv.mounts, m, entry);
-	event_free(m->sweep);
-	event_free(m->tick);
+	m->registered = 0;
+	mount_unref(m);
+}
+
+/* Main thread: the release a worker asked for, then its reference. */
+static void
+mount_release_cb(void *arg)
+{
+	struct mount *m = arg;
+
+	mount_release(m);
+	mount_unref(m);
+}
+
+/*
+ * A worker's last listener of m left. The caller took a reference before
+ * it dropped its count (so the main thread cannot free m in between); it
+ * goes with the request to the main thread, which owns the registry.
+ */
+void
+mount_release_later(struct mount *m)
+{
+	if (worker_self()->id == 0)
+		mount_release_cb(m);
+	else
+		worker_post(srv.workers[0], mount_release_cb, m);
+}
+
+/* Take a reference (any thread). */
+void
+mount_ref(struct mount *m)
+{
+	__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* Drop a reference; the last frees (main thread only: see mount_release_later). */
+static void
+mount_unref(struct mount *m)
+{
+	unsigned i;
+
+	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (i = 0; i < srv.nworkers; i++) {
+		/* If the worker is running this timer's callback right now,
+		 * libevent waits for it to return. */
+		event_free(m->shards[i].sweep);
+		event_free(m->shards[i].tick);
+	}
+	free(m->shards);
+	pthread_mutex_destroy(&m->lock);
 	queue_clear(&m->q);
 	icy_meta_unref(m->meta);
 	ogg_headers_unref(m->hdrs);
@@ -109,8 +206,11 @@ mount_config_changed(void)
 
 	TAILQ_FOREACH(m, &srv.mounts, entry) {
 		m->conf = config_find_mount(srv.config, m->name);
-		m->q.limit = mount_queue_size(m);
+		pthread_mutex_lock(&m->lock);
+		STAT_SET(m->q.limit, mount_queue_size(m));
 		m->q.burst_size = mount_burst_size(m);
+		pthread_mutex_unlock(&m->lock);
+		STAT_SET(m->lag_policy, mount_lag_policy(m));
 		mount_set_interval(m);
 	}
 }
@@ -121,15 +221,17 @@ mount_set_interval(struct mount *m)
 {
 	struct timeval tv;
 	long ms = mount_write_interval(m);
+	unsigned i;
 
-	if (ms == m->interval && event_pending(m->tick, EV_TIMEOUT, NULL))
+	if (ms == m->interval)
 		return;
 	m->interval = ms;
-	event_del(m->tick);
-	if (ms > 0) {
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		event_add(m->tick, &tv);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	for (i = 0; i < srv.nworkers; i++) {
+		event_del(m->shards[i].tick);
+		if (ms > 0)
+			event_add(m->shards[i].tick, &tv);
 	}
 }
 
@@ -142,16 +244,102 @@ mount_fallback(const struct mount *m)
 	return m->conf != NULL ? m->conf->fallback_mount : NULL;
 }
 
-/* Listener by connection id (admin killclient). */
-struct listener *
-mount_find_listener(const struct mount *m, uint64_t id)
+/* Walk every listener on every worker, holding the lock that keeps the
+ * lists still. */
+void
+mount_each_listener(struct mount *m, void (*fn)(struct listener *, void *), void *arg)
 {
 	struct listener *l;
+	unsigned i;
 
-	TAILQ_FOREACH(l, &m->listeners, entry)
-		if (l->conn->id == id)
-			return l;
-	return NULL;
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < srv.nworkers; i++)
+		TAILQ_FOREACH(l, &m->shards[i].listeners, entry)
+			fn(l, arg);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* What a worker is asked to do to its shard of a mount. */
+struct shard_job {
+	struct mount	*m;
+	struct mount	*to;		/* move: destination; gone: fallback or NULL */
+	const char	*origin;	/* move: only listeners that came from here */
+	uint64_t	 id;		/* kill: connection id */
+	const char	*who;
+	unsigned	 n;		/* how many it acted on */
+};
+
+/* On the listener's worker: find it again, and close it. */
+static void
+shard_kill(void *arg)
+{
+	struct shard_job *j = arg;
+	struct listener *l;
+
+	TAILQ_FOREACH(l, &mount_shard(j->m, worker_self())->listeners, entry)
+		if (l->conn->id == j->id) {
+			log_info("admin %s: kicking listener %llu (%s) from %s", j->who,
+			    (unsigned long long)j->id, l->conn->ip, j->m->name);
+			conn_close(l->conn);
+			j->n++;
+			return;
+		}
+}
+
+/* Listener by connection id (admin killclient), kicked by its worker. */
+int
+mount_kill_listener(struct mount *m, uint64_t id, const char *who)
+{
+	struct shard_job j = { .m = m, .id = id, .who = who };
+	struct worker *w = NULL;
+	struct listener *l;
+	unsigned i;
+
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < srv.nworkers && w == NULL; i++)
+		TAILQ_FOREACH(l, &m->shards[i].listeners, entry)
+			if (l->conn->id == id) {
+				w = srv.workers[i];
+				break;
+			}
+	pthread_mutex_unlock(&m->lock);
+	if (w == NULL)
+		return -1;
+	mount_ref(m);		/* kept while the worker works on it */
+	worker_call(w, shard_kill, &j);
+	mount_unref(m);
+	return j.n > 0 ? 0 : -1;
+}
+
+/* On each worker: move its listeners of j->m (from j->origin, if given). */
+static void
+shard_move(void *arg)
+{
+	struct shard_job *j = arg;
+	struct listener *l, *next;
+
+	TAILQ_FOREACH_SAFE(l, &mount_shard(j->m, worker_self())->listeners, entry, next) {
+		if (j->origin != NULL && (l->origin == NULL || strcmp(l->origin, j->origin) != 0))
+			continue;
+		free(l->origin);
+		l->origin = NULL;
+		listener_move(l, j->to);
+		j->n++;
+	}
+}
+
+/* Move listeners between mounts, each by the worker serving it. */
+unsigned
+mount_move_listeners(struct mount *from, struct mount *to, const char *origin)
+{
+	struct shard_job j = { .m = from, .to = to, .origin = origin };
+	unsigned i;
+
+	mount_ref(from);	/* the last listener leaving must not free it mid-walk */
+	for (i = 0; i < srv.nworkers; i++)
+		worker_call(srv.workers[i], shard_move, &j);
+	mount_unref(from);
+	return j.n;
 }
 
 /* max-listeners, -1 for no limit. */
@@ -208,8 +396,10 @@ mount_metaint(const struct mount *m)
 void
 mount_source_started(struct mount *m)
 {
+	pthread_mutex_lock(&m->lock);
 	queue_clear(&m->q);
 	queue_init(&m->q, mount_queue_size(m), mount_burst_size(m));
+	pthread_mutex_unlock(&m->lock);
 	icy_meta_unref(m->meta);
 	m->meta = icy_meta_new(NULL, NULL);
 	ogg_headers_unref(m->hdrs);
@@ -221,34 +411,35 @@ mount_source_started(struct mount *m)
 }
 
 /*
- * Hand new data to every listener that was waiting for it. Take the whole
- * waiting list first: a listener that drains the new data at once parks
- * again and must land on the new list, not be visited twice. Listeners may
- * also close inside listener_fill.
+ * Hand new data to every listener of this shard that was waiting for it.
+ * Take the whole waiting list first: a listener that drains the new data at
+ * once parks again and must land on the new list, not be visited twice.
+ * Listeners may also close inside listener_fill.
  */
 static void
-mount_wake(struct mount *m)
+shard_wake(struct shard *sh)
 {
 	struct listener_list woken;
 	struct listener *l, *next;
 
-	m->woken_pos = m->q.tail_pos;
+	STAT_SET(sh->woken_pos, __atomic_load_n(&sh->mount->q.tail_pos, __ATOMIC_ACQUIRE));
 	TAILQ_INIT(&woken);
-	TAILQ_CONCAT(&woken, &m->waiting, wentry);
+	TAILQ_CONCAT(&woken, &sh->waiting, wentry);
 	TAILQ_FOREACH_SAFE(l, &woken, wentry, next) {
 		TAILQ_REMOVE(&woken, l, wentry);
 		listener_wake(l);
 	}
 }
 
-/* The write interval passed: one send for everything that came meanwhile. */
+/* The write interval passed (or the source asked early): one send for
+ * everything that came meanwhile. */
 static void
-mount_tick(evutil_socket_t fd, short what, void *arg)
+shard_tick(evutil_socket_t fd, short what, void *arg)
 {
-	struct mount *m = arg;
+	struct shard *sh = arg;
 
-	if (m->q.tail_pos != m->woken_pos)
-		mount_wake(m);
+	if (__atomic_load_n(&sh->mount->q.tail_pos, __ATOMIC_ACQUIRE) != STAT_GET(sh->woken_pos))
+		shard_wake(sh);
 }
 
 /*
@@ -260,15 +451,27 @@ mount_tick(evutil_socket_t fd, short what, void *arg)
 void
 mount_append(struct mount *m, struct block *b)
 {
+	struct shard *sh;
+	unsigned i;
+
 	icy_meta_ref(m->meta);
 	b->meta = m->meta;
 	if (m->hdrs != NULL && !(b->flags & (BLOCK_HEADER | BLOCK_CHAIN))) {
 		ogg_headers_ref(m->hdrs);
 		b->hdrs = m->hdrs;
 	}
+	pthread_mutex_lock(&m->lock);
 	queue_append(&m->q, b);
-	if (m->interval == 0 || m->q.tail_pos - m->woken_pos >= m->q.limit / 2)
-		mount_wake(m);
+	pthread_mutex_unlock(&m->lock);
+	for (i = 0; i < srv.nworkers; i++) {
+		sh = &m->shards[i];
+		if (m->interval != 0 && m->q.tail_pos - STAT_GET(sh->woken_pos) < m->q.limit / 2)
+			continue;
+		if (i == 0)
+			shard_wake(sh);		/* this thread's own listeners */
+		else if (STAT_GET(sh->n) > 0)
+			event_active(sh->tick, EV_TIMEOUT, 0);	/* the worker's loop runs it */
+	}
 }
 
 /*
@@ -323,56 +526,53 @@ mount_resolve(const char *name)
 	return NULL;
 }
 
+/* On each worker: its listeners of a mount whose source left. */
+static void
+shard_source_gone(void *arg)
+{
+	struct shard_job *j = arg;
+	struct listener *l, *next;
+
+	TAILQ_FOREACH_SAFE(l, &mount_shard(j->m, worker_self())->listeners, entry, next) {
+		if (j->to != NULL) {
+			if (l->origin == NULL)
+				l->origin = xstrdup(j->m->name);
+			listener_move(l, j->to);
+		} else
+			listener_finish(l);
+	}
+}
+
 /* The source is gone: fallback or goodbye for every listener. */
 void
 mount_source_gone(struct mount *m)
 {
-	struct listener *l, *next;
-	struct mount *fb = NULL;
+	struct shard_job j = { .m = m };
+	unsigned i;
 
 	if (mount_fallback(m) != NULL)
-		fb = mount_resolve(mount_fallback(m));
-	if (fb == m)
-		fb = NULL;
-	TAILQ_FOREACH_SAFE(l, &m->listeners, entry, next) {
-		if (fb != NULL) {
-			if (l->origin == NULL)
-				l->origin = xstrdup(m->name);
-			listener_move(l, fb);
-		} else
-			listener_finish(l);
-	}
-	if (fb != NULL)
-		log_info("mount %s: source gone, listeners moved to %s", m->name, fb->name);
+		j.to = mount_resolve(mount_fallback(m));
+	if (j.to == m)
+		j.to = NULL;
+	for (i = 0; i < srv.nworkers; i++)
+		worker_call(srv.workers[i], shard_source_gone, &j);
+	if (j.to != NULL)
+		log_info("mount %s: source gone, listeners moved to %s", m->name, j.to->name);
+	pthread_mutex_lock(&m->lock);
 	queue_clear(&m->q);
+	pthread_mutex_unlock(&m->lock);
 	ogg_headers_unref(m->hdrs);
 	m->hdrs = NULL;
 }
 
-/* Find listeners that fell further behind than the queue allows. */
+/* Find this shard's listeners that fell further behind than the queue allows. */
 static void
-mount_sweep(evutil_socket_t fd, short what, void *arg)
+shard_sweep(evutil_socket_t fd, short what, void *arg)
 {
-	struct mount *m = arg;
+	struct shard *sh = arg;
 	struct listener *l, *next;
 
-	TAILQ_FOREACH_SAFE(l, &m->listeners, entry, next)
+	TAILQ_FOREACH_SAFE(l, &sh->listeners, entry, next)
 		if (listener_lagging(l))
 			listener_lagged(l);
-}
-
-/* Shutdown: close every source and listener, free every mount. */
-void
-mount_free_all(void)
-{
-	struct mount *m, *next;
-
-	TAILQ_FOREACH_SAFE(m, &srv.mounts, entry, next) {
-		struct listener *l, *ln;
-		TAILQ_FOREACH_SAFE(l, &m->listeners, entry, ln)
-			conn_close(l->conn);
-	}
-	TAILQ_FOREACH_SAFE(m, &srv.mounts, entry, next)
-		if (m->source != NULL)
-			source_kill(m->source);
 }

@@ -7,6 +7,7 @@
 #ifndef FLOE_MOUNT_H
 #define FLOE_MOUNT_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -18,8 +19,29 @@ struct format_ops;
 struct config_mount;
 struct icy_meta;
 struct ogg_headers;
+struct worker;
 
 TAILQ_HEAD(listener_list, listener);
+
+/*
+ * The part of a mount one worker serves: its listeners there, the waiting
+ * list, and the timers that wake and sweep them, on that worker's loop.
+ * Only the worker's thread touches a shard, except that inserting into or
+ * removing from `listeners` happens under the mount's lock, so the main
+ * thread may walk the lists (admin listclients) holding it.
+ */
+struct shard {
+	struct mount	*mount;
+	struct worker	*w;
+	struct listener_list listeners;
+	struct listener_list waiting;		/* caught up: woken when blocks arrive */
+	unsigned	 n;			/* listeners in the list (atomic) */
+	uint64_t	 woken_pos;		/* tail position at the last wake-up (atomic) */
+	uint64_t	 bytes_sent;		/* atomic: read by stats */
+	uint64_t	 slow;			/* listeners dropped or resynced for lag (atomic) */
+	struct event	*tick;			/* every write interval: wake waiting listeners */
+	struct event	*sweep;			/* once a second: find stalled listeners */
+};
 
 /** What a source says about its stream (ice-* / icy-* headers, overridden by config). */
 struct stream_info {
@@ -46,18 +68,16 @@ struct mount {
 	struct stream_info info;
 	char		*fallback;		/* set by /admin/fallbacks, overrides the config */
 	char		*title;			/* last metadata as listeners get it, for stats */
-	struct listener_list listeners;		/* every listener */
-	struct listener_list waiting;		/* caught up: woken when a block arrives */
-	unsigned	 nlisteners;
+	struct shard	*shards;		/* one per worker */
+	pthread_mutex_t	 lock;			/* queue start points, shard listener lists */
+	unsigned	 refs;			/* atomic: registry + work in flight */
+	int		 registered;		/* in srv.mounts */
+	unsigned	 nlisteners;		/* atomic: on every worker, incl. being handed over */
 	unsigned	 peak;
-	uint64_t	 slow;			/* listeners dropped for lag */
 	uint64_t	 bytes_read;		/* audio bytes from the source (after dechunking) */
-	uint64_t	 bytes_sent;
 	int64_t		 stream_start;
-	struct event	*sweep;			/* once a second: find stalled listeners */
-	struct event	*tick;			/* every write interval: wake waiting listeners */
 	long		 interval;		/* write interval in force (ms), 0: at every block */
-	uint64_t	 woken_pos;		/* tail position at the last wake-up */
+	int		 lag_policy;		/* in force, for workers (atomic) */
 	TAILQ_ENTRY(mount) entry;
 };
 
@@ -65,15 +85,32 @@ struct mount {
 struct mount *mount_find(const char *name);
 /** The mount of that name, created (without a source) if needed. */
 struct mount *mount_get(const char *name);
-/** Free the mount if nothing uses it any more. */
+/** Drop the mount from the registry (and free it) if nothing uses it any
+ *  more. Main thread; workers call mount_release_later. */
 void mount_release(struct mount *m);
+/** Take a reference (any thread). */
+void mount_ref(struct mount *m);
+/** From any thread: have the main thread call mount_release(m) soon, then
+ *  drop a reference the caller took with mount_ref. */
+void mount_release_later(struct mount *m);
+/** This worker's shard of m. */
+struct shard *mount_shard(struct mount *m, struct worker *w);
+/** Counters summed over the shards. */
+uint64_t mount_bytes_sent(const struct mount *m);
+uint64_t mount_slow(const struct mount *m);
 /** Re-read each mount's config block after a reload. */
 void mount_config_changed(void);
 
 /** The fallback mount in force: set at run time, else configured, else NULL. */
 const char *mount_fallback(const struct mount *m);
-/** Find a listener of this mount by its connection id. */
-struct listener *mount_find_listener(const struct mount *m, uint64_t id);
+/** Kick the listener with this connection id (logged by "who"); -1: none. */
+int mount_kill_listener(struct mount *m, uint64_t id, const char *who);
+/** Move every listener of from to to (those that came from origin only, if
+ *  given; origin is then forgotten); returns how many moved. */
+unsigned mount_move_listeners(struct mount *from, struct mount *to, const char *origin);
+/** Walk every listener of m (main thread; m's lock is held meanwhile: fn
+ *  must only read, and must not log or call into workers). */
+void mount_each_listener(struct mount *m, void (*fn)(struct listener *, void *), void *arg);
 
 /** Limits in force for this mount (config block, else global). */
 long mount_max_listeners(const struct mount *m);
@@ -96,7 +133,5 @@ void mount_source_gone(struct mount *m);
  *  fallback-mount for mounts without a live source (NULL: none). */
 struct mount *mount_resolve(const char *name);
 
-/** Free every mount (shutdown). */
-void mount_free_all(void);
 
 #endif

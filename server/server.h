@@ -15,11 +15,14 @@
 struct event_base;
 struct conn;
 struct mount;
+struct worker;
 
 TAILQ_HEAD(conn_list, conn);
 TAILQ_HEAD(mount_list, mount);
 
-/** Counters with icecast's names (see stats_xml.c). */
+/** Counters with icecast's names (see stats.c). Written by the main thread,
+ *  except clients and listeners, which workers change atomically: read
+ *  those with STAT_GET. */
 struct server_stats {
 	uint64_t connections;		/* every accepted connection */
 	uint64_t client_connections;	/* every completed request */
@@ -35,20 +38,26 @@ struct server_stats {
 };
 
 struct server {
-	struct event_base *base;
-	struct config	*config;	/* swapped whole on reload */
+	struct event_base *base;	/* the main thread's loop (worker 0's) */
+	struct config	*config;	/* swapped whole on reload; main thread only */
 	char		*config_path;
+	long		 client_timeout; /* srv.config's, for workers (atomic) */
 	int64_t		 started;
 	uint64_t	 next_conn_id;
 	struct server_stats stats;
-	struct conn_list conns;		/* every open connection */
-	struct conn_list closing;	/* closed, freed from a deferred callback */
-	struct event	*reaper;	/* frees the closing list */
-	struct mount_list mounts;
+	struct worker	**workers;	/* worker.h; [0] is the main thread */
+	unsigned	 nworkers;
+	struct mount_list mounts;	/* main thread only */
 	long		 max_clients_fd; /* listener capacity from the descriptor limit */
 	int		 shutting_down;
 };
 
 extern struct server srv;
+
+/* Counters more than one thread changes. */
+#define STAT_ADD(x, n)	__atomic_add_fetch(&(x), (n), __ATOMIC_RELAXED)
+#define STAT_SUB(x, n)	__atomic_sub_fetch(&(x), (n), __ATOMIC_RELAXED)
+#define STAT_GET(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STAT_SET(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 #endif

@@ -366,15 +366,8 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 	/* Listeners waiting on the fallback come home. */
 	if (m->conf != NULL && m->conf->fallback_override > 0 && mount_fallback(m) != NULL) {
 		struct mount *fb = mount_find(mount_fallback(m));
-		struct listener *l, *next;
 		if (fb != NULL) {
-			TAILQ_FOREACH_SAFE(l, &fb->listeners, entry, next) {
-				if (l->origin != NULL && strcmp(l->origin, m->name) == 0) {
-					free(l->origin);
-					l->origin = NULL;
-					listener_move(l, m);
-				}
-			}
+			mount_move_listeners(fb, m, m->name);
 			mount_release(fb);
 		}
 	}

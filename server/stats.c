@@ -95,12 +95,12 @@ stats_global(struct stat_list *sl)
 
 	kv_add(sl, "admin", cf->admin, 0, 1);
 	kv_num(sl, "client_connections", st->client_connections, 0);
-	kv_num(sl, "clients", st->clients, 0);
+	kv_num(sl, "clients", STAT_GET(st->clients), 0);
 	kv_num(sl, "connections", st->connections, 0);
 	kv_num(sl, "file_connections", st->file_connections, 0);
 	kv_add(sl, "host", cf->hostname, 0, 1);
 	kv_num(sl, "listener_connections", st->listener_connections, 0);
-	kv_num(sl, "listeners", st->listeners, 0);
+	kv_num(sl, "listeners", STAT_GET(st->listeners), 0);
 	kv_add(sl, "location", cf->location, 0, 1);
 	kv_add(sl, "server_id", FLOE_SERVER_ID, 0, 1);
 	kv_dates(sl, "server_start", "server_start_iso8601", srv.started);
@@ -186,8 +186,8 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	if (m->source != NULL)
 		kv_num(sl, "connected", (unsigned long long)(time_wall() - m->stream_start), 0);
 	kv_add(sl, "genre", si->genre != NULL ? si->genre : "various", 0, 1);
-	kv_num(sl, "listener_peak", m->peak, 1);
-	kv_num(sl, "listeners", m->nlisteners, 1);
+	kv_num(sl, "listener_peak", STAT_GET(m->peak), 1);
+	kv_num(sl, "listeners", STAT_GET(m->nlisteners), 1);
 	kv_add(sl, "listenurl", url, 0, 1);
 	if (max >= 0)
 		kv_num(sl, "max_listeners", (unsigned long long)max, 0);
@@ -199,13 +199,13 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	kv_add(sl, "server_name", si->name != NULL ? si->name : "Unspecified name", 0, 1);
 	kv_add(sl, "server_type", si->content_type, 0, 1);
 	kv_add(sl, "server_url", si->url, 0, 1);
-	kv_num(sl, "slow_listeners", m->slow, 0);
+	kv_num(sl, "slow_listeners", mount_slow(m), 0);
 	kv_add(sl, "source_ip", si->source_ip, 0, 0);
 	if (m->source != NULL)
 		kv_dates(sl, "stream_start", "stream_start_iso8601", m->stream_start);
 	kv_add(sl, "title", m->title, 0, 1);
 	kv_num(sl, "total_bytes_read", m->bytes_read, 0);
-	kv_num(sl, "total_bytes_sent", m->bytes_sent, 0);
+	kv_num(sl, "total_bytes_sent", mount_bytes_sent(m), 0);
 	kv_add(sl, "user_agent", si->user_agent, 0, 0);
 	kv_audio_info(sl, si->audio_info);
 	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);
@@ -264,7 +264,7 @@ stats_render_listmounts(struct doc *d)
 			continue;
 		doc_item(d, "source", "mount", m->name);
 		doc_value(d, "fallback", mount_fallback(m) != NULL ? mount_fallback(m) : "", 0);
-		doc_number(d, "listeners", m->nlisteners);
+		doc_number(d, "listeners", STAT_GET(m->nlisteners));
 		doc_number(d, "Connected", (unsigned long long)(time_wall() - m->stream_start));
 		doc_value(d, "content-type", m->info.content_type, 0);
 		doc_close(d);

@@ -199,7 +199,7 @@ CONFIG_TEMPLATE = """<icecast>
     <client-timeout>30</client-timeout>
     <header-timeout>{header_timeout}</header-timeout>
     <source-timeout>{source_timeout}</source-timeout>
-    <burst-size>{burst_size}</burst-size>
+    <burst-size>{burst_size}</burst-size>{limits_extra}
   </limits>
   <authentication>
     <source-password>{source_pass}</source-password>
@@ -347,7 +347,8 @@ class Floe(Server):
             vals = dict(clients=100, sources=10, queue_size=524288, header_timeout=15,
                         source_timeout=10, burst_size=65536, source_pass=SOURCE_PASS,
                         admin_pass=ADMIN_PASS, mounts=mounts,
-                        webroot=os.path.join(TOP_SRCDIR, "web"), paths_extra="")
+                        webroot=os.path.join(TOP_SRCDIR, "web"), paths_extra="",
+                        limits_extra="")
             vals.update(opts)
             config, opts = CONFIG_TEMPLATE, vals
         self._setup("floe.xml", config, **opts)
