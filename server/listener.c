@@ -30,8 +30,10 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <errno.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 /* Why these marks: 64 KiB queued per listener covers a full burst in one
  * go and four seconds of 128 kbps audio; refilling when it drops under
@@ -88,6 +90,32 @@ listener_lagging(const struct listener *l)
 }
 
 /*
+ * The sweep's fuller look, once a second: a slow reader's backlog mostly
+ * sits in the kernel, whose send buffer autotunes to megabytes, so a
+ * listener reading at half the bitrate would look fine to the queue for
+ * minutes. What the kernel still holds for it (SIOCOUTQ) counts too, less
+ * what was there when it was last resynced (that cannot be taken back).
+ */
+int
+listener_stalled(struct listener *l)
+{
+	struct queue *q = &l->mount->q;
+	int outq = 0;
+
+	if (l->cur == NULL)
+		return 0;
+	if (listener_lagging(l))
+		return 1;
+	l->backlog = 0;
+	if (l->conn->tls || ioctl(bufferevent_getfd(l->conn->bev), SIOCOUTQ, &outq) != 0)
+		return 0;
+	if ((uint64_t)outq < l->backlog_base)
+		l->backlog_base = (uint64_t)outq;
+	l->backlog = (uint64_t)outq - l->backlog_base;
+	return STAT_GET(q->tail_pos) - l->pos + l->backlog > STAT_GET(q->limit);
+}
+
+/*
  * A listener that cannot keep up: per the mount's lag-policy, drop it, or
  * move its cursor to the newest frame boundary (it hears a skip, stays
  * connected, and its ICY framing carries on). Nobody else notices either.
@@ -102,7 +130,7 @@ listener_lagged(struct listener *l)
 
 	STAT_ADD(l->shard->slow, 1);
 	pthread_mutex_lock(&m->lock);
-	behind = m->q.tail_pos - l->pos;
+	behind = m->q.tail_pos - l->pos + l->backlog;
 	limit = m->q.limit;
 	if (STAT_GET(m->lag_policy) == LAG_RESYNC && m->fmt != &format_ogg &&
 	    m->q.live != NULL && m->q.live->pos > l->pos) {
@@ -110,12 +138,24 @@ listener_lagged(struct listener *l)
 		block_ref(live);
 	}
 	pthread_mutex_unlock(&m->lock);
+	if (live == NULL && STAT_GET(m->lag_policy) == LAG_RESYNC && m->fmt != &format_ogg &&
+	    l->backlog > 0 && l->pos + limit >= STAT_GET(m->q.tail_pos)) {
+		/* Already at the live edge: what it is behind sits in the kernel,
+		 * which cannot be taken back. Count it once, keep the listener. */
+		log_info("listener %s on %s is %llu bytes behind (queue-size %zu), in the kernel's "
+		    "send buffer: resynced at the live edge", l->conn->ip, m->name, behind, limit);
+		l->backlog_base += l->backlog;
+		l->backlog = 0;
+		return;
+	}
 	if (live != NULL) {
 		log_info("listener %s on %s is %llu bytes behind (queue-size %zu): resynced to "
 		    "the live edge", l->conn->ip, m->name, behind, limit);
 		block_unref(l->cur);
 		l->cur = live;
 		l->pos = live->pos;
+		l->backlog_base += l->backlog;	/* already in the kernel: not counted again */
+		l->backlog = 0;
 		return;
 	}
 	log_info("listener %s on %s is %llu bytes behind (queue-size %zu): dropped as too slow",
@@ -128,7 +168,8 @@ static void
 listener_park(struct listener *l)
 {
 	if (!l->waiting) {
-		TAILQ_INSERT_TAIL(&l->shard->waiting, l, wentry);
+		l->wslot = l->slot % STAT_GET(l->mount->slots);
+		TAILQ_INSERT_TAIL(&l->shard->waiting[l->wslot], l, wentry);
 		l->waiting = 1;
 	}
 }
@@ -480,6 +521,7 @@ listener_link(struct listener *l, struct mount *m)
 
 	l->mount = m;
 	l->shard = sh;
+	l->slot = sh->next_slot++;	/* spread over the interval's turns */
 	pthread_mutex_lock(&m->lock);
 	TAILQ_INSERT_TAIL(&sh->listeners, l, entry);
 	pthread_mutex_unlock(&m->lock);
@@ -513,7 +555,7 @@ listener_unlink(struct listener *l)
 	struct shard *sh = l->shard;
 
 	if (l->waiting)
-		TAILQ_REMOVE(&sh->waiting, l, wentry);
+		TAILQ_REMOVE(&sh->waiting[l->wslot], l, wentry);
 	l->waiting = 0;
 	pthread_mutex_lock(&m->lock);
 	TAILQ_REMOVE(&sh->listeners, l, entry);

@@ -26,11 +26,15 @@ struct listener {
 	size_t		 metaint;	/* 0: no ICY metadata */
 	size_t		 icy_left;	/* audio bytes before the next metadata block */
 	struct icy_meta	*last_meta;	/* last metadata sent (reference held) */
-	int		 waiting;	/* on shard->waiting */
+	int		 waiting;	/* on shard->waiting[wslot] */
+	unsigned	 slot;		/* its turn in the write interval (mod the mount's slots) */
+	unsigned	 wslot;		/* the waiting list it is on */
 	int		 join_live;	/* moved here: start at the live edge, not the burst */
 	int		 join_next;	/* joined an empty mount: start at the next byte, join_pos */
 	uint64_t	 join_pos;
 	uint64_t	 sent;		/* bytes handed to the socket (audio + metadata) */
+	uint64_t	 backlog;	/* kernel send queue at the last sweep, beyond backlog_base */
+	uint64_t	 backlog_base;	/* kernel send queue already accounted for (resync) */
 	char		*origin;	/* mount asked for, if served from a fallback */
 	TAILQ_ENTRY(listener) entry;
 	TAILQ_ENTRY(listener) wentry;
@@ -55,6 +59,9 @@ void listener_finish(struct listener *l);
 void listener_move(struct listener *l, struct mount *to);
 /** Is the listener further behind than the mount's queue allows? */
 int listener_lagging(const struct listener *l);
+/** The sweep's check: lagging, or behind by more than the queue allows once
+ *  what the kernel still holds for it is counted. */
+int listener_stalled(struct listener *l);
 /** A listener fell too far behind: drop it or resync it to the live edge,
  *  per the mount's lag-policy (counted in slow_listeners, logged). */
 void listener_lagged(struct listener *l);

@@ -24,11 +24,19 @@
  * costs microseconds per thousand. */
 #define SWEEP_INTERVAL_MS 1000
 
+/* Why 50 ms: a listener's sends are spread over the write interval in
+ * turns this long, so each turn's batch is a fraction of the interval's;
+ * shorter turns would cut blocks (flushed at each turn) below ~800 bytes at
+ * 128 kbps, and every block costs each listener an evbuffer reference. */
+#define MOUNT_SLOT_MS 50
+
 /* Why 4: fallback chains longer than this are configuration loops. */
 #define FALLBACK_DEPTH 4
 
 static void shard_sweep(evutil_socket_t fd, short what, void *arg);
-static void shard_tick(evutil_socket_t fd, short what, void *arg);
+static void shard_wake_cb(evutil_socket_t fd, short what, void *arg);
+static void mount_tick(evutil_socket_t fd, short what, void *arg);
+static void mount_wake(struct mount *m, unsigned long mask);
 static void mount_set_interval(struct mount *m);
 static void mount_unref(struct mount *m);
 
@@ -51,7 +59,7 @@ mount_get(const char *name)
 	struct mount *m;
 	struct shard *sh;
 	struct timeval tv = { SWEEP_INTERVAL_MS / 1000, (SWEEP_INTERVAL_MS % 1000) * 1000 };
-	unsigned i;
+	unsigned i, j;
 
 	if ((m = mount_find(name)) != NULL)
 		return m;
@@ -70,13 +78,16 @@ mount_get(const char *name)
 		sh->mount = m;
 		sh->w = srv.workers[i];
 		TAILQ_INIT(&sh->listeners);
-		TAILQ_INIT(&sh->waiting);
+		for (j = 0; j < MOUNT_MAX_SLOTS; j++)
+			TAILQ_INIT(&sh->waiting[j]);
 		/* Timers on the worker's own loop (libevent locks that loop
 		 * while another thread adds them). */
 		sh->sweep = event_new(sh->w->base, -1, EV_PERSIST, shard_sweep, sh);
 		event_add(sh->sweep, &tv);
-		sh->tick = event_new(sh->w->base, -1, EV_PERSIST, shard_tick, sh);
+		sh->wake = event_new(sh->w->base, -1, 0, shard_wake_cb, sh);
 	}
+	m->tick = event_new(srv.base, -1, EV_PERSIST, mount_tick, m);
+	m->slots = 1;
 	m->interval = -1;
 	mount_set_interval(m);
 	TAILQ_INSERT_TAIL(&srv.mounts, m, entry);
@@ -184,8 +195,9 @@ mount_unref(struct mount *m)
 		/* If the worker is running this timer's callback right now,
 		 * libevent waits for it to return. */
 		event_free(m->shards[i].sweep);
-		event_free(m->shards[i].tick);
+		event_free(m->shards[i].wake);
 	}
+	event_free(m->tick);
 	free(m->shards);
 	pthread_mutex_destroy(&m->lock);
 	queue_clear(&m->q);
@@ -220,18 +232,24 @@ static void
 mount_set_interval(struct mount *m)
 {
 	struct timeval tv;
-	long ms = mount_write_interval(m);
-	unsigned i;
+	long ms = mount_write_interval(m), us;
+	unsigned slots;
 
 	if (ms == m->interval)
 		return;
 	m->interval = ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	for (i = 0; i < srv.nworkers; i++) {
-		event_del(m->shards[i].tick);
-		if (ms > 0)
-			event_add(m->shards[i].tick, &tv);
+	event_del(m->tick);
+	/* Slots of about MOUNT_SLOT_MS each: 250 ms makes 5 turns of 50 ms. */
+	slots = (unsigned)FLOE_MAX(1, FLOE_MIN(ms / MOUNT_SLOT_MS, MOUNT_MAX_SLOTS));
+	if (ms > 0) {
+		us = ms * 1000 / (long)slots;
+		tv.tv_sec = us / 1000000;
+		tv.tv_usec = us % 1000000;
+		event_add(m->tick, &tv);
+	}
+	if (slots != STAT_GET(m->slots)) {
+		STAT_SET(m->slots, slots);
+		mount_wake(m, MOUNT_ALL_SLOTS);	/* nobody stays parked in a slot gone */
 	}
 }
 
@@ -411,35 +429,75 @@ mount_source_started(struct mount *m)
 }
 
 /*
- * Hand new data to every listener of this shard that was waiting for it.
- * Take the whole waiting list first: a listener that drains the new data at
+ * Hand new data to this shard's listeners waiting in the slots of mask.
+ * Take each slot's whole list first: a listener that drains the new data at
  * once parks again and must land on the new list, not be visited twice.
  * Listeners may also close inside listener_fill.
  */
 static void
-shard_wake(struct shard *sh)
+shard_wake(struct shard *sh, unsigned long mask)
 {
 	struct listener_list woken;
 	struct listener *l, *next;
+	unsigned s;
 
-	STAT_SET(sh->woken_pos, __atomic_load_n(&sh->mount->q.tail_pos, __ATOMIC_ACQUIRE));
 	TAILQ_INIT(&woken);
-	TAILQ_CONCAT(&woken, &sh->waiting, wentry);
+	for (s = 0; s < MOUNT_MAX_SLOTS; s++)
+		if (mask & (1UL << s))
+			TAILQ_CONCAT(&woken, &sh->waiting[s], wentry);
 	TAILQ_FOREACH_SAFE(l, &woken, wentry, next) {
 		TAILQ_REMOVE(&woken, l, wentry);
 		listener_wake(l);
 	}
 }
 
-/* The write interval passed (or the source asked early): one send for
- * everything that came meanwhile. */
+/* On a worker: the mount says new data is there for these slots. */
 static void
-shard_tick(evutil_socket_t fd, short what, void *arg)
+shard_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct shard *sh = arg;
 
-	if (__atomic_load_n(&sh->mount->q.tail_pos, __ATOMIC_ACQUIRE) != STAT_GET(sh->woken_pos))
-		shard_wake(sh);
+	shard_wake(sh, __atomic_exchange_n(&sh->wake_mask, 0, __ATOMIC_ACQ_REL));
+}
+
+/*
+ * Wake the waiting listeners in the slots of mask on every worker: this
+ * thread's own at once, the others through their loops (one activation per
+ * worker, not per listener). One clock for all workers: a byte waits at
+ * most one interval whichever worker serves the listener.
+ */
+static void
+mount_wake(struct mount *m, unsigned long mask)
+{
+	struct shard *sh;
+	unsigned i;
+
+	m->woken_pos = m->q.tail_pos;
+	for (i = 1; i < srv.nworkers; i++) {
+		sh = &m->shards[i];
+		if (STAT_GET(sh->n) == 0)
+			continue;
+		__atomic_fetch_or(&sh->wake_mask, mask, __ATOMIC_ACQ_REL);
+		event_active(sh->wake, EV_TIMEOUT, 0);
+	}
+	shard_wake(&m->shards[0], mask);
+}
+
+/*
+ * A slot's turn (every interval / slots): append what the source has
+ * gathered, then one send for each listener of that slot, holding
+ * everything that came since its last one. Listeners are spread over the
+ * slots, so a worker's sends are spread over the interval: a byte waits
+ * one interval plus a slot's share of the sends, not plus all of them.
+ */
+static void
+mount_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct mount *m = arg;
+
+	if (m->source != NULL)
+		source_flush(m->source);
+	mount_wake(m, 1UL << (m->tick_no++ % STAT_GET(m->slots)));
 }
 
 /*
@@ -451,9 +509,6 @@ shard_tick(evutil_socket_t fd, short what, void *arg)
 void
 mount_append(struct mount *m, struct block *b)
 {
-	struct shard *sh;
-	unsigned i;
-
 	icy_meta_ref(m->meta);
 	b->meta = m->meta;
 	if (m->hdrs != NULL && !(b->flags & (BLOCK_HEADER | BLOCK_CHAIN))) {
@@ -463,15 +518,8 @@ mount_append(struct mount *m, struct block *b)
 	pthread_mutex_lock(&m->lock);
 	queue_append(&m->q, b);
 	pthread_mutex_unlock(&m->lock);
-	for (i = 0; i < srv.nworkers; i++) {
-		sh = &m->shards[i];
-		if (m->interval != 0 && m->q.tail_pos - STAT_GET(sh->woken_pos) < m->q.limit / 2)
-			continue;
-		if (i == 0)
-			shard_wake(sh);		/* this thread's own listeners */
-		else if (STAT_GET(sh->n) > 0)
-			event_active(sh->tick, EV_TIMEOUT, 0);	/* the worker's loop runs it */
-	}
+	if (m->interval == 0 || m->q.tail_pos - m->woken_pos >= m->q.limit / 2)
+		mount_wake(m, MOUNT_ALL_SLOTS);
 }
 
 /*
@@ -573,6 +621,6 @@ shard_sweep(evutil_socket_t fd, short what, void *arg)
 	struct listener *l, *next;
 
 	TAILQ_FOREACH_SAFE(l, &sh->listeners, entry, next)
-		if (listener_lagging(l))
+		if (listener_stalled(l))
 			listener_lagged(l);
 }

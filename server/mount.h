@@ -23,6 +23,10 @@ struct worker;
 
 TAILQ_HEAD(listener_list, listener);
 
+/* A mount's write interval is split into up to this many turns (slots). */
+#define MOUNT_MAX_SLOTS	20
+#define MOUNT_ALL_SLOTS	((1UL << MOUNT_MAX_SLOTS) - 1)
+
 /*
  * The part of a mount one worker serves: its listeners there, the waiting
  * list, and the timers that wake and sweep them, on that worker's loop.
@@ -34,12 +38,13 @@ struct shard {
 	struct mount	*mount;
 	struct worker	*w;
 	struct listener_list listeners;
-	struct listener_list waiting;		/* caught up: woken when blocks arrive */
+	struct listener_list waiting[MOUNT_MAX_SLOTS]; /* caught up, by slot: woken at its turn */
+	unsigned long	 wake_mask;		/* slots to wake (atomic: set by the main thread) */
+	unsigned	 next_slot;		/* round robin for listeners joining */
 	unsigned	 n;			/* listeners in the list (atomic) */
-	uint64_t	 woken_pos;		/* tail position at the last wake-up (atomic) */
 	uint64_t	 bytes_sent;		/* atomic: read by stats */
 	uint64_t	 slow;			/* listeners dropped or resynced for lag (atomic) */
-	struct event	*tick;			/* every write interval: wake waiting listeners */
+	struct event	*wake;			/* activated by the mount's tick: wake waiting listeners */
 	struct event	*sweep;			/* once a second: find stalled listeners */
 };
 
@@ -77,6 +82,10 @@ struct mount {
 	uint64_t	 bytes_read;		/* audio bytes from the source (after dechunking) */
 	int64_t		 stream_start;
 	long		 interval;		/* write interval in force (ms), 0: at every block */
+	struct event	*tick;			/* main loop, every interval / slots: flush, wake a slot */
+	unsigned	 slots;			/* turns per interval (atomic: workers read it) */
+	uint64_t	 tick_no;
+	uint64_t	 woken_pos;		/* tail position at the last wake-up */
 	int		 lag_policy;		/* in force, for workers (atomic) */
 	TAILQ_ENTRY(mount) entry;
 };

@@ -422,3 +422,11 @@ source_kill(struct source *s)
 {
 	conn_close(s->conn);
 }
+
+/* The write interval is up: what has been gathered goes out now, so a byte
+ * waits for one interval, not for a block to fill and then an interval. */
+void
+source_flush(struct source *s)
+{
+	source_emit(s);
+}

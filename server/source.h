@@ -21,4 +21,7 @@ void source_timeout(struct source *s);
 /** Disconnect the source (admin killsource, shutdown). */
 void source_kill(struct source *s);
 
+/** Append the block being gathered now (the mount's write interval is up). */
+void source_flush(struct source *s);
+
 #endif
