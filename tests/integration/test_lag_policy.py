@@ -15,7 +15,7 @@ MOUNTS = """
   <mount><mount-name>/resync.mp3</mount-name><lag-policy>resync</lag-policy></mount>
   <mount><mount-name>/drop.mp3</mount-name></mount>
 """
-floe = Floe(mounts=MOUNTS, queue_size=65536, burst_size=16384)
+floe = Floe(mounts=MOUNTS, queue_size=262144, burst_size=16384)
 with open(media("tone.mp3"), "rb") as f:
     frames = mp3_frame_list(f.read())
 stream = b"".join(frames) * 4       # ~1.9 MB of whole frames, sent over and over
