@@ -15,6 +15,7 @@
 #include "worker.h"
 
 #include <event2/event.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,28 +107,30 @@ mount_shard(struct mount *m, struct worker *w)
 	return &m->shards[w->id];
 }
 
-/* Bytes sent to listeners, over all workers. */
-uint64_t
-mount_bytes_sent(const struct mount *m)
+/* A per-shard counter (at offset off in struct shard), over all workers. */
+static uint64_t
+mount_sum(const struct mount *m, size_t off)
 {
 	uint64_t n = 0;
 	unsigned i;
 
 	for (i = 0; i < srv.nworkers; i++)
-		n += STAT_GET(m->shards[i].bytes_sent);
+		n += STAT_GET(*(uint64_t *)((char *)&m->shards[i] + off));
 	return n;
+}
+
+/* Bytes sent to listeners, over all workers. */
+uint64_t
+mount_bytes_sent(const struct mount *m)
+{
+	return mount_sum(m, offsetof(struct shard, bytes_sent));
 }
 
 /* Listeners dropped or resynced for lag, over all workers. */
 uint64_t
 mount_slow(const struct mount *m)
 {
-	uint64_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < srv.nworkers; i++)
-		n += STAT_GET(m->shards[i].slow);
-	return n;
+	return mount_sum(m, offsetof(struct shard, slow));
 }
 
 /* Release the source's stream description. */

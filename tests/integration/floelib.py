@@ -168,6 +168,24 @@ def mp3_frames_offset(data):
     return off
 
 
+def mp3_frames(path):
+    """The MPEG frames of an mp3 file (its ID3v2 tag cut off)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return data[mp3_frames_offset(data):]
+
+
+def sine_mp3_frames(freq, seconds=20):
+    """The frames of a 128 kbps MP3 of a pure tone at freq Hz: a second
+    source whose bytes can be told apart from tone.mp3's."""
+    path = "%s/sine%d.mp3" % (tmpdir(), freq)
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "sine=frequency=%d:duration=%d:sample_rate=44100" % (freq, seconds), "-ac",
+                    "2", "-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0",
+                    "-id3v2_version", "0", "-f", "mp3", path], check=True)
+    return mp3_frames(path)
+
+
 MP3_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 MP3_RATES = (44100, 48000, 32000)
 

@@ -11,35 +11,17 @@ for /backup.mp3 stays. An ICY listener's framing stays intact and it sees
 the backup's title. Without a fallback, a leaving source closes its
 listeners (EOF, not a hang).
 """
-import subprocess
 import threading
 import time
 
 from floelib import (LoopFeeder, Floe, Listener, RawSource, icy_split, is_mp3_frame_header, media,
-                     mp3_frames_offset, stat_value, stream_title, tap, tmpdir, wait_for, wait_mount)
+                     mp3_frames, sine_mp3_frames, stat_value, stream_title, tap, wait_for,
+                     wait_mount)
 
 MOUNTS = """<mount><mount-name>/main.mp3</mount-name><fallback-mount>/backup.mp3</fallback-mount>
   <fallback-override>1</fallback-override></mount>"""
 RATE = 2 * 16000     # 128 kbps at twice real time
 MOVED = 48000        # bytes a listener must get after a move before we look
-
-
-def mp3_frames(path):
-    """The MPEG frames of an mp3 file (its ID3v2 tag cut off)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    return data[mp3_frames_offset(data):]
-
-
-def make_mp3(freq):
-    path = "%s/tone%d.mp3" % (tmpdir(), freq)
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "sine=frequency=%d:duration=20:sample_rate=44100" % freq, "-ac", "2",
-                    "-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0", "-id3v2_version",
-                    "0", "-f", "mp3", path], check=True)
-    return mp3_frames(path)
-
-
 
 
 def start_source(floe, mount, data):
@@ -111,7 +93,7 @@ def got_more(lst, n=MOVED):
 
 # ---------------------------------------------------------------- setup
 
-main_audio, backup_audio = mp3_frames(media("tone.mp3")), make_mp3(1000)
+main_audio, backup_audio = mp3_frames(media("tone.mp3")), sine_mp3_frames(1000)
 streams = {"main": main_audio * 3, "backup": backup_audio * 3}
 tap.ok(streams["main"].find(backup_audio[:1024]) < 0 and streams["backup"].find(main_audio[:1024]) < 0,
        "precondition: the two sources' bytes are distinguishable")

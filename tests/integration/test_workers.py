@@ -19,7 +19,7 @@ import signal
 import subprocess
 
 from floelib import (ADMIN_PASS, Floe, Listener, LoopFeeder, RawSource, contiguous_in, icy_split,
-                     media, mp3_frames_offset, stat_value, tap, tmpdir, wait_for, wait_mount)
+                     media, mp3_frames, sine_mp3_frames, stat_value, tap, wait_for, wait_mount)
 
 ADMIN = ("admin", ADMIN_PASS)
 RATE = 2 * 16000        # 128 kbps at twice real time: quick, and still paced
@@ -27,23 +27,8 @@ MOUNTS = """<mount><mount-name>/main.mp3</mount-name><fallback-mount>/backup.mp3
   <fallback-override>1</fallback-override></mount>"""
 
 
-def frames_of(data):
-    return data[mp3_frames_offset(data):]
-
-
-def tone(freq):
-    path = "%s/tone%d.mp3" % (tmpdir(), freq)
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "sine=frequency=%d:duration=20:sample_rate=44100" % freq, "-ac", "2",
-                    "-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0", "-id3v2_version",
-                    "0", "-f", "mp3", path], check=True)
-    with open(path, "rb") as f:
-        return frames_of(f.read())
-
-
-with open(media("tone.mp3"), "rb") as f:
-    MAIN = frames_of(f.read())
-BACKUP = tone(1000)
+MAIN = mp3_frames(media("tone.mp3"))
+BACKUP = sine_mp3_frames(1000)
 MAIN_LOOP, BACKUP_LOOP = MAIN * 3, BACKUP * 3
 
 
