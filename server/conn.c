@@ -225,8 +225,8 @@ conn_handoff(struct conn *c)
 	struct worker *to = c->handoff;
 	int fd;
 
-	/* Our bufferevent closes its descriptor when freed (which libevent
-	 * may do later, from its own callbacks): the new worker gets a copy. */
+	/* This loop's bufferevent owns its descriptor and closes it when
+	 * freed; the new worker gets a descriptor of its own. */
 	if ((fd = dup(bufferevent_getfd(c->bev))) < 0) {
 		log_error("cannot hand listener %s to worker %u: %s", c->ip, to->id,
 		    strerror(errno));

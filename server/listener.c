@@ -76,7 +76,7 @@ listener_mount_name(const struct listener *l)
 }
 
 /* Further behind than the queue keeps? (No lock: positions are atomic.) */
-int
+static int
 listener_lagging(const struct listener *l)
 {
 	struct queue *q = &l->mount->q;
@@ -127,33 +127,30 @@ listener_lagged(struct listener *l)
 	struct block *live = NULL;
 	unsigned long long behind;
 	size_t limit;
+	int resync = STAT_GET(m->lag_policy) == LAG_RESYNC && m->fmt != &format_ogg;
+	int at_edge = 0;
 
 	STAT_ADD(l->shard->slow, 1);
 	pthread_mutex_lock(&m->lock);
 	behind = m->q.tail_pos - l->pos + l->backlog;
 	limit = m->q.limit;
-	if (STAT_GET(m->lag_policy) == LAG_RESYNC && m->fmt != &format_ogg &&
-	    m->q.live != NULL && m->q.live->pos > l->pos) {
-		live = m->q.live;
-		block_ref(live);
+	if (resync && m->q.live != NULL) {
+		if (m->q.live->pos > l->pos) {
+			live = m->q.live;
+			block_ref(live);
+		} else
+			at_edge = 1;	/* what it is behind sits in the kernel */
 	}
 	pthread_mutex_unlock(&m->lock);
-	if (live == NULL && STAT_GET(m->lag_policy) == LAG_RESYNC && m->fmt != &format_ogg &&
-	    l->backlog > 0 && l->pos + limit >= STAT_GET(m->q.tail_pos)) {
-		/* Already at the live edge: what it is behind sits in the kernel,
-		 * which cannot be taken back. Count it once, keep the listener. */
-		log_info("listener %s on %s is %llu bytes behind (queue-size %zu), in the kernel's "
-		    "send buffer: resynced at the live edge", l->conn->ip, m->name, behind, limit);
-		l->backlog_base += l->backlog;
-		l->backlog = 0;
-		return;
-	}
-	if (live != NULL) {
-		log_info("listener %s on %s is %llu bytes behind (queue-size %zu): resynced to "
-		    "the live edge", l->conn->ip, m->name, behind, limit);
-		block_unref(l->cur);
-		l->cur = live;
-		l->pos = live->pos;
+	if (live != NULL || at_edge) {
+		log_info("listener %s on %s is %llu bytes behind (queue-size %zu): %s", l->conn->ip,
+		    m->name, behind, limit, live != NULL ? "resynced to the live edge" :
+		    "kept at the live edge (the rest is in the kernel's send buffer)");
+		if (live != NULL) {
+			block_unref(l->cur);
+			l->cur = live;
+			l->pos = live->pos;
+		}
 		l->backlog_base += l->backlog;	/* already in the kernel: not counted again */
 		l->backlog = 0;
 		return;
@@ -330,7 +327,7 @@ listener_fill_from(struct listener *l, int woken)
 	struct block *b, *nb;
 	uint64_t before = l->sent;
 
-	if (l->conn->closing || l->waiting)
+	if (c->closing || l->waiting)
 		return;
 	if (l->cur == NULL && listener_begin(l) < 0) {
 		listener_park(l);

@@ -57,8 +57,6 @@ void listener_detach(struct listener *l, int log);
 void listener_finish(struct listener *l);
 /** Move to another mount (fallback, override), joining at its live edge. */
 void listener_move(struct listener *l, struct mount *to);
-/** Is the listener further behind than the mount's queue allows? */
-int listener_lagging(const struct listener *l);
 /** The sweep's check: lagging, or behind by more than the queue allows once
  *  what the kernel still holds for it is counted. */
 int listener_stalled(struct listener *l);

@@ -82,15 +82,14 @@ mount_get(const char *name)
 	for (i = 0; i < srv.nworkers; i++) {
 		sh = &m->shards[i];
 		sh->mount = m;
-		sh->w = srv.workers[i];
 		TAILQ_INIT(&sh->listeners);
 		for (j = 0; j < MOUNT_MAX_SLOTS; j++)
 			TAILQ_INIT(&sh->waiting[j]);
 		/* Timers on the worker's own loop (libevent locks that loop
 		 * while another thread adds them). */
-		sh->sweep = event_new(sh->w->base, -1, EV_PERSIST, shard_sweep, sh);
+		sh->sweep = event_new(srv.workers[i]->base, -1, EV_PERSIST, shard_sweep, sh);
 		event_add(sh->sweep, &tv);
-		sh->wake = event_new(sh->w->base, -1, 0, shard_wake_cb, sh);
+		sh->wake = event_new(srv.workers[i]->base, -1, 0, shard_wake_cb, sh);
 	}
 	m->tick = event_new(srv.base, -1, EV_PERSIST, mount_tick, m);
 	m->slots = 1;
@@ -267,7 +266,8 @@ mount_arm_tick(struct mount *m, unsigned slots)
 		event_add(m->tick, &tv);
 	}
 	if (slots != STAT_GET(m->slots)) {
-		log_debug("mount %s: %u turns per write interval", m->name, slots);
+		log_debug("mount %s: %u turn%s per write interval", m->name, slots,
+		    slots == 1 ? "" : "s");
 		STAT_SET(m->slots, slots);
 		mount_wake(m, MOUNT_ALL_SLOTS);	/* nobody stays parked in a slot gone */
 	}
@@ -534,7 +534,7 @@ mount_tick(evutil_socket_t fd, short what, void *arg)
 		slots = STAT_GET(m->slots);
 	}
 	if (m->source != NULL)
-		source_flush(m->source);
+		source_emit(m->source);
 	mount_wake(m, 1UL << (m->tick_no++ % slots));
 }
 

@@ -36,7 +36,6 @@ TAILQ_HEAD(listener_list, listener);
  */
 struct shard {
 	struct mount	*mount;
-	struct worker	*w;
 	struct listener_list listeners;
 	struct listener_list waiting[MOUNT_MAX_SLOTS]; /* caught up, by slot: woken at its turn */
 	unsigned long	 wake_mask;		/* slots to wake (atomic: set by the main thread) */

@@ -191,8 +191,10 @@ source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 	}
 }
 
-/* Append the gathered block to the mount (which wakes listeners). */
-static void
+/* Append the gathered block to the mount. Also called at every turn of the
+ * write interval, so a byte waits for one interval, not for a block to fill
+ * and then an interval. */
+void
 source_emit(struct source *s)
 {
 	if (s->blk.len == 0)
@@ -423,10 +425,3 @@ source_kill(struct source *s)
 	conn_close(s->conn);
 }
 
-/* The write interval is up: what has been gathered goes out now, so a byte
- * waits for one interval, not for a block to fill and then an interval. */
-void
-source_flush(struct source *s)
-{
-	source_emit(s);
-}

@@ -22,6 +22,6 @@ void source_timeout(struct source *s);
 void source_kill(struct source *s);
 
 /** Append the block being gathered now (the mount's write interval is up). */
-void source_flush(struct source *s);
+void source_emit(struct source *s);
 
 #endif
