@@ -94,3 +94,22 @@ tap.ok(len(body) > 1_000_000 and contiguous_in(body, stream * 40) and not good.c
 for mount, (src, feeder) in sources.items():
     feeder.stop()
 tap.is_eq(floe.stop(), 0, "floe exits 0")
+
+# What the kernel holds for a listener counts as lag. A reader at a quarter
+# of the stream's rate falls 48 KB/s behind; floe's queue is 128 KB, but the
+# kernel's send buffer for the socket grows to megabytes on loopback, so a
+# server that looked only at its own queue would not see this listener for
+# over a minute. Counting SIOCOUTQ, floe sees it in seconds.
+floe = Floe(queue_size=131072, burst_size=16384)
+src = RawSource(floe, "/kernel.mp3")
+tap.ok(src.ok(), "source on /kernel.mp3 accepted")
+feeder = Feeder(src, stream, 64000, loop=True)
+wait_for(lambda: stat_value(floe.stats(), "/kernel.mp3", "listeners") is not None, 10)
+kslow = SlowReader("/kernel.mp3", 16000)
+dropped = wait_for(lambda: "on /kernel.mp3 is" in floe.read_log() and
+                   "dropped as too slow" in floe.read_log(), 30)
+tap.ok(dropped, "a quarter-rate reader is dropped within 30 s although its lag hides in the "
+       "kernel's send buffer", floe.read_log()[-600:])
+tap.ok(wait_for(lambda: kslow.closed, 30), "... and its connection is closed")
+feeder.stop()
+tap.is_eq(floe.stop(), 0, "floe exits 0")
