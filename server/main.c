@@ -185,11 +185,13 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	srv.shutting_down = 1;
 	log_info("signal %d: shutting down", (int)sig);
 	listen_close();
-	/* The worker threads close their listeners and stop; then this loop
-	 * closes everything it serves: sources, its listeners, requests. */
-	worker_stop();
+	/* This loop's connections first, sources among them, at once: a
+	 * source still sending while the worker threads wind down would have
+	 * unread data in its socket, and closing that sends a reset instead of
+	 * an orderly close. Then the workers close their listeners and stop. */
 	while (!TAILQ_EMPTY(&w0->conns))
 		conn_close(TAILQ_FIRST(&w0->conns));
+	worker_stop();
 	conn_reap(w0);
 	worker_run_inbox(w0);		/* mounts the workers released */
 	event_base_loopexit(srv.base, NULL);
