@@ -3,10 +3,9 @@
  */
 #include "block.h"
 #include "icy.h"
-#include "format.h"
+#include "refcount.h"
 #include "util.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,10 +30,7 @@ block_new(const void *p, size_t n, uint64_t pos, uint32_t flags)
 void
 block_ref(struct block *b)
 {
-	unsigned old = __atomic_fetch_add(&b->refs, 1, __ATOMIC_RELAXED);
-
-	assert(old > 0);
-	(void)old;
+	refcount_get(&b->refs);
 }
 
 /*
@@ -46,12 +42,9 @@ void
 block_unref(struct block *b)
 {
 	struct block *next;
-	unsigned old;
 
 	while (b != NULL) {
-		old = __atomic_fetch_sub(&b->refs, 1, __ATOMIC_ACQ_REL);
-		assert(old > 0);
-		if (old != 1)
+		if (!refcount_put(&b->refs))
 			return;
 		next = b->next;
 		icy_meta_unref(b->meta);
@@ -59,6 +52,33 @@ block_unref(struct block *b)
 		free(b);
 		b = next;
 	}
+}
+
+/* Ogg header pages of a chain, shared by the blocks of that chain. */
+struct ogg_headers *
+ogg_headers_new(const void *p, size_t n)
+{
+	struct ogg_headers *h = xmalloc(sizeof *h + n);
+
+	h->refs = 1;
+	h->len = n;
+	memcpy(h->data, p, n);
+	return h;
+}
+
+/* Take a reference. */
+void
+ogg_headers_ref(struct ogg_headers *h)
+{
+	refcount_get(&h->refs);
+}
+
+/* Drop a reference; NULL is fine. */
+void
+ogg_headers_unref(struct ogg_headers *h)
+{
+	if (h != NULL && refcount_put(&h->refs))
+		free(h);
 }
 
 /* A start point: a frame or page boundary that is not inside Ogg headers. */
@@ -86,11 +106,17 @@ queue_init(struct queue *q, size_t limit, size_t burst_size)
 	q->burst_size = burst_size;
 }
 
-/* Retained bytes. */
-size_t
-queue_bytes(const struct queue *q)
+/* The first block holding absolute position pos or after it (the head, if
+ * the queue has moved past pos). Walks the queue: done once per listener
+ * that arrived before any audio, never on the per-block path. */
+struct block *
+queue_find(const struct queue *q, uint64_t pos)
 {
-	return (size_t)(q->tail_pos - q->head_pos);
+	struct block *b;
+
+	for (b = q->head; b != NULL && b->pos + b->len <= pos; b = b->next)
+		;
+	return b;
 }
 
 /* Move q->burst forward to the oldest start point within burst_size of the

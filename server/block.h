@@ -70,7 +70,22 @@ void queue_init(struct queue *q, size_t limit, size_t burst_size);
 void queue_append(struct queue *q, struct block *b);
 /** Drop every block the queue holds; positions keep counting. */
 void queue_clear(struct queue *q);
-/** Bytes currently retained. */
-size_t queue_bytes(const struct queue *q);
+/** The first block holding position pos or after it (the head if the queue
+ *  has moved past pos), NULL if empty. Under the mount's lock. */
+struct block *queue_find(const struct queue *q, uint64_t pos);
+
+/**
+ * The codec header pages of an Ogg chain, kept so a listener who joins
+ * mid-stream gets them first. Immutable and reference-counted like blocks;
+ * each block of the chain holds a reference.
+ */
+struct ogg_headers {
+	unsigned refs;
+	size_t	 len;
+	uint8_t	 data[];
+};
+struct ogg_headers *ogg_headers_new(const void *p, size_t n);
+void ogg_headers_ref(struct ogg_headers *h);
+void ogg_headers_unref(struct ogg_headers *h);
 
 #endif

@@ -71,30 +71,3 @@ format_state_init(struct format_state *st, const struct format_ops *ops)
 	memset(st, 0, sizeof *st);
 	st->ops = ops;
 }
-
-/* Copy header pages into a new shared object. */
-struct ogg_headers *
-ogg_headers_new(const void *p, size_t n)
-{
-	struct ogg_headers *h = xmalloc(sizeof *h + n);
-
-	h->refs = 1;
-	h->len = n;
-	memcpy(h->data, p, n);
-	return h;
-}
-
-/* Take a reference. */
-void
-ogg_headers_ref(struct ogg_headers *h)
-{
-	__atomic_fetch_add(&h->refs, 1, __ATOMIC_RELAXED);
-}
-
-/* Drop a reference; NULL is fine. */
-void
-ogg_headers_unref(struct ogg_headers *h)
-{
-	if (h != NULL && __atomic_fetch_sub(&h->refs, 1, __ATOMIC_ACQ_REL) == 1)
-		free(h);
-}

@@ -52,17 +52,4 @@ size_t adts_frame_len(const uint8_t *p, int *samplerate, int *channels);
 /** Ogg page at p[0..n): its total length, 0 if incomplete, or -1 if p is not a page. */
 long ogg_page_len(const uint8_t *p, size_t n);
 
-/**
- * The codec header pages of an Ogg chain, kept so a listener who joins
- * mid-stream gets them first. Immutable and reference-counted like blocks.
- */
-struct ogg_headers {
-	unsigned refs;
-	size_t	 len;
-	uint8_t	 data[];
-};
-struct ogg_headers *ogg_headers_new(const void *p, size_t n);
-void ogg_headers_ref(struct ogg_headers *h);
-void ogg_headers_unref(struct ogg_headers *h);
-
 #endif

@@ -3,6 +3,7 @@
  * stripping interleaved metadata from sources that send it.
  */
 #include "icy.h"
+#include "refcount.h"
 #include "util.h"
 
 #include <errno.h>
@@ -69,14 +70,14 @@ icy_meta_new(const char *title, const char *url)
 void
 icy_meta_ref(struct icy_meta *m)
 {
-	__atomic_fetch_add(&m->refs, 1, __ATOMIC_RELAXED);
+	refcount_get(&m->refs);
 }
 
 /* Drop a reference. */
 void
 icy_meta_unref(struct icy_meta *m)
 {
-	if (m != NULL && __atomic_fetch_sub(&m->refs, 1, __ATOMIC_ACQ_REL) == 1) {
+	if (m != NULL && refcount_put(&m->refs)) {
 		free(m->title);
 		free(m);
 	}

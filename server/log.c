@@ -17,7 +17,7 @@ static FILE	*log_err;		/* NULL: stderr */
 static FILE	*log_acc;		/* NULL: stderr */
 static char	*log_err_path;
 static char	*log_acc_path;
-static int	 log_level = LOG_INFO;
+static int	 log_level = LOG_INFO;	/* atomic: read outside the lock by every thread */
 static int	 log_starting;
 
 /* Worker threads log too: one lock keeps each line whole and the files in
@@ -52,7 +52,7 @@ log_open(const char *errorlog, const char *accesslog, int level)
 	FILE *e, *a;
 
 	pthread_mutex_lock(&log_lock);
-	log_level = level;
+	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 	e = log_open_one(errorlog, &err);
 	if (err != 0) {
 		log_error("cannot open error log %s: %s", errorlog, strerror(err));
@@ -86,17 +86,10 @@ log_reopen(void)
 	e = xstrdup(log_err_path);
 	a = xstrdup(log_acc_path);
 	pthread_mutex_unlock(&log_lock);
-	if (log_open(e, a, log_level) == 0)
+	if (log_open(e, a, __atomic_load_n(&log_level, __ATOMIC_RELAXED)) == 0)
 		log_info("logs reopened");
 	free(e);
 	free(a);
-}
-
-/* Change the level without reopening. */
-void
-log_set_level(int level)
-{
-	log_level = level;
 }
 
 /* Echo errors to stderr until startup is over. */
@@ -145,7 +138,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	struct tm tm;
 	va_list ap;
 
-	if ((int)level > log_level)
+	if ((int)level > __atomic_load_n(&log_level, __ATOMIC_RELAXED))
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&text, fmt, ap) < 0)

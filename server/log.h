@@ -13,7 +13,6 @@ enum log_level { LOG_ERROR = 1, LOG_WARN = 2, LOG_INFO = 3, LOG_DEBUG = 4 };
 int log_open(const char *errorlog, const char *accesslog, int level);
 /** Reopen both files (after logrotate moved them); keeps the old ones on failure. */
 void log_reopen(void);
-void log_set_level(int level);
 /** While starting up, errors also go to stderr, so a failed start is never
  *  silent when the error log is a file. */
 void log_set_starting(int starting);

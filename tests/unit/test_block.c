@@ -17,6 +17,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+/* Bytes the queue retains. */
+static size_t
+retained(const struct queue *q)
+{
+	return (size_t)(q->tail_pos - q->head_pos);
+}
+
 /* Seeded per file so failures are reproducible. */
 #define rng() tap_rng()
 
@@ -147,7 +154,7 @@ test_queue_positions(void)
 	size_t max_bytes = 0;
 
 	queue_init(&q, 1000, 300);
-	ok(q.head == NULL && q.tail == NULL && queue_bytes(&q) == 0, "empty queue");
+	ok(q.head == NULL && q.tail == NULL && retained(&q) == 0, "empty queue");
 	b0 = mk(100, BLOCK_SYNC);
 	queue_append(&q, b0);
 	ok(q.head == b0 && q.tail == b0, "first block is head and tail");
@@ -161,7 +168,7 @@ test_queue_positions(void)
 	ok(b0->next == b1, "blocks linked");
 	is_int(q.tail_pos, 350, "tail_pos after two blocks");
 	is_int(q.nblocks, 2, "nblocks counts appends");
-	is_int(queue_bytes(&q), 350, "queue_bytes");
+	is_int(retained(&q), 350, "retained bytes");
 
 	/* Hold the first block, as a listener far behind would. */
 	block_ref(b0);
@@ -172,12 +179,12 @@ test_queue_positions(void)
 		if (!queue_consistent(&q))
 			good = 0;
 		/* At least limit bytes, and no block that could go. */
-		if (queue_bytes(&q) < q.limit && q.head_pos != 0)
+		if (retained(&q) < q.limit && q.head_pos != 0)
 			good = 0;
 		if (q.head != q.tail && q.tail_pos - q.head->next->pos >= q.limit)
 			good = 0;
-		if (queue_bytes(&q) > max_bytes)
-			max_bytes = queue_bytes(&q);
+		if (retained(&q) > max_bytes)
+			max_bytes = retained(&q);
 	}
 	ok(good, "after every append: positions contiguous, >= limit retained, "
 	    "nothing retained that could go");
@@ -218,7 +225,7 @@ test_queue_positions(void)
 		queue_clear(&q);
 		ok(q.head == NULL && q.tail == NULL && q.burst == NULL && q.live == NULL,
 		    "clear: no blocks");
-		ok(q.head_pos == tp && q.tail_pos == tp && queue_bytes(&q) == 0,
+		ok(q.head_pos == tp && q.tail_pos == tp && retained(&q) == 0,
 		    "clear: positions kept, no bytes");
 		ok(b->refs == 1 && b->next == NULL, "clear: a held block survives");
 		block_unref(b);
@@ -324,8 +331,8 @@ test_memory_bound(void)
 	queue_append(&q, s);
 	for (i = 0; i < 10000; i++) {
 		queue_append(&q, mk(100, (i & 1) ? 0 : BLOCK_HEADER));
-		if (queue_bytes(&q) > max_bytes)
-			max_bytes = queue_bytes(&q);
+		if (retained(&q) > max_bytes)
+			max_bytes = retained(&q);
 		/* While under twice the limit, the only start point is kept. */
 		if (q.tail_pos < 2 * q.limit && (q.head != s || q.live != s))
 			kept = 0;
@@ -333,8 +340,8 @@ test_memory_bound(void)
 	ok(kept, "the only start point is kept while under twice the limit");
 	ok(max_bytes <= 2 * q.limit + 100, "never more than 2 * limit + one block (%zu)",
 	    max_bytes);
-	ok(queue_bytes(&q) < q.limit + 100, "after the start point goes, back to limit (%zu)",
-	    queue_bytes(&q));
+	ok(retained(&q) < q.limit + 100, "after the start point goes, back to limit (%zu)",
+	    retained(&q));
 	ok(q.live == NULL && q.burst == NULL, "no start point left: burst and live are NULL");
 	ok(queue_consistent(&q), "queue consistent");
 	s = mk(100, BLOCK_SYNC);
@@ -370,7 +377,7 @@ test_long_chain(void)
 	block_ref(first);
 	for (i = 1; i < LONG_CHAIN; i++)
 		queue_append(&q, mk(1, BLOCK_SYNC));
-	is_int(queue_bytes(&q), LONG_CHAIN, "100,000 blocks retained");
+	is_int(retained(&q), LONG_CHAIN, "100,000 blocks retained");
 	queue_clear(&q);
 	is_int(first->refs, 1, "the queue let go; one holder remains");
 
