@@ -8,6 +8,7 @@
 #include "config.h"
 #include "conn.h"
 #include "doc.h"
+#include "fanout.h"
 #include "format.h"
 #include "http_parse.h"
 #include "http_resp.h"
@@ -170,7 +171,7 @@ cmd_listclients(struct admin_req *a, struct mount *m)
 	doc_item(&d, "source", "mount", m->name);
 	doc_number(&d, "Listeners", STAT_GET(m->nlisteners));
 	doc_list(&d, "listener");
-	mount_each_listener(m, listclients_one, &ld);
+	fanout_each_listener(m, listclients_one, &ld);
 	send_doc(a, &d);
 }
 
@@ -189,7 +190,7 @@ cmd_moveclients(struct admin_req *a, struct mount *m)
 	else if (to == m)
 		fail(a, 400, "Destination is the same as the source");
 	else {
-		n = mount_move_listeners(m, to, NULL);
+		n = fanout_move_listeners(m, to, NULL);
 		log_info("admin %s: moved %u listeners from %s to %s", a->c->ip, n, m->name, to->name);
 		answer(a, 1, "Clients moved from %s to %s", m->name, to->name);
 	}
@@ -205,7 +206,7 @@ cmd_killclient(struct admin_req *a, struct mount *m)
 
 	if (ids == NULL || parse_long(ids, 0, LONG_MAX, &id) < 0)
 		fail(a, 400, "Missing parameter");
-	else if (mount_kill_listener(m, (uint64_t)id, a->c->ip) < 0)
+	else if (fanout_kill_listener(m, (uint64_t)id, a->c->ip) < 0)
 		answer(a, 0, "Client %ld not found", id);
 	else
 		answer(a, 1, "Client %ld removed", id);
@@ -514,7 +515,7 @@ api_listener_one(struct listener *l, void *arg)
 	doc_value(d, "user_agent", l->conn->user_agent, 0);
 	doc_value(d, "referer", l->conn->referer, 0);
 	doc_number(d, "connected", (unsigned long long)(ld->now - l->conn->connected_at));
-	doc_number(d, "bytes_sent", STAT_GET(l->sent));
+	doc_number(d, "bytes_sent", listener_sent(l));
 	doc_number(d, "worker", l->conn->w->id);
 	doc_value(d, "metadata", l->metaint ? "true" : "false", 1);
 	doc_close(d);
@@ -531,7 +532,7 @@ api_listeners(struct admin_req *a, struct mount *m)
 	doc_value(&d, "name", m->name, 0);
 	doc_close(&d);
 	doc_list(&d, "listeners");
-	mount_each_listener(m, api_listener_one, &ld);
+	fanout_each_listener(m, api_listener_one, &ld);
 	send_doc(a, &d);
 }
 

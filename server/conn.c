@@ -1,15 +1,13 @@
 /*
- * conn.c: connection objects: accepting, reading the request head under the
- * header timeout, closing (lingering, then deferred free).
+ * conn.c: the transport: accepting (within the descriptor budget), reading
+ * the request head under the header timeout, handing a connection to
+ * another worker, and closing (lingering, then deferred free of the
+ * connection and its role's object together).
  */
 #include "conn.h"
 #include "http_parse.h"
-#include "http_resp.h"
-#include "listener.h"
 #include "log.h"
-#include "router.h"
 #include "server.h"
-#include "source.h"
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
@@ -20,12 +18,12 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/event.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,10 +35,34 @@
  * closes gets no more than this. */
 #define LINGER_SECONDS 2
 
+/* Why 10 s: a refusal at the descriptor budget is logged once per this
+ * period with a count, not once per connection: at the limit a flood of
+ * connection attempts must not become a flood of log lines. */
+#define REFUSE_LOG_SECONDS 10
+
 static void conn_read_request(struct bufferevent *bev, void *arg);
-static void conn_handoff(struct conn *c);
+static void conn_move(struct conn *c);
 static void conn_adopt(void *arg);
 static void conn_head_timeout(evutil_socket_t fd, short what, void *arg);
+
+static void (*conn_dispatch)(struct conn *c);
+static unsigned conn_open;		/* atomic: connections not yet reaped */
+static int64_t refused_logged;		/* main thread: when the last refusal was logged */
+static unsigned long refused;		/* main thread: refusals since then */
+
+/* The router, installed by main. */
+void
+conn_set_dispatch(void (*dispatch)(struct conn *c))
+{
+	conn_dispatch = dispatch;
+}
+
+/* Open connections on every worker. */
+unsigned
+conn_count(void)
+{
+	return STAT_GET(conn_open);
+}
 
 /*
  * Every listener has the same write timeout, and bufferevents re-arm it on
@@ -70,6 +92,46 @@ conn_output(struct conn *c)
 	return bufferevent_get_output(c->bev);
 }
 
+/*
+ * Past the descriptor budget, refuse before allocating anything (as Redis
+ * does): a connection costs a request buffer, and one more descriptor
+ * would leave none for the logs, the listening sockets or a listener's
+ * hand-off to its worker. Logged once per REFUSE_LOG_SECONDS with a count.
+ */
+static int
+conn_over_budget(int fd)
+{
+	int64_t now;
+
+	if (STAT_GET(conn_open) < (unsigned long)srv.max_clients_fd)
+		return 0;
+	close(fd);
+	refused++;
+	now = time_wall();
+	if (now - refused_logged >= REFUSE_LOG_SECONDS) {
+		log_warn("descriptor budget reached (%u connections, descriptor limit allows %ld): "
+		    "refused %lu connection%s; raise ulimit -n", STAT_GET(conn_open),
+		    srv.max_clients_fd, refused, refused == 1 ? "" : "s");
+		refused_logged = now;
+		refused = 0;
+	}
+	return 1;
+}
+
+/* The peer's address as text (IPv4-mapped IPv6 shown as IPv4). */
+static void
+conn_set_ip(struct conn *c, const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], c->ip, sizeof c->ip);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, c->ip, sizeof c->ip);
+	} else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->ip, sizeof c->ip);
+}
+
 /* A new connection: read a request head within header-timeout. */
 void
 conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
@@ -79,20 +141,15 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 	struct timeval tv;
 	int one = 1;
 
+	(void)salen;
+	if (conn_over_budget(fd))
+		return;
 	c = xcalloc(1, sizeof *c);
 	c->w = srv.workers[0];
 	c->id = ++srv.next_conn_id;
-	c->role = CONN_REQUEST;
 	c->connected_at = time_wall();
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], c->ip, sizeof c->ip);
-		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, c->ip, sizeof c->ip);
-	} else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->ip, sizeof c->ip);
-	(void)salen;
+	c->fd = -1;
+	conn_set_ip(c, sa);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
 	if (tls) {
@@ -115,6 +172,7 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 		free(c);
 		return;
 	}
+	STAT_ADD(conn_open, 1);
 	c->req = xmalloc(sizeof *c->req);
 	http_request_init(c->req);
 	bufferevent_setcb(c->bev, conn_read_request, NULL, conn_on_event, c);
@@ -189,20 +247,12 @@ conn_read_request(struct bufferevent *bev, void *arg)
 			conn_read_request(bev, arg);	/* more than 8 chains were waiting */
 		return;
 	}
-	if (res == PARSE_ERROR) {
-		log_info("bad request from %s: %s", c->ip, c->req->error);
-		conn_head_done(c);
-		c->request_line = xstrdup("-");
-		resp_html_error(c, 400, strcmp(c->req->error, "request head too large") == 0 ?
-		    "Request header too large" : "Bad request");
-		return;
-	}
 	conn_head_done(c);
-	/* icecast2 counts listener and admin requests here, not sources. */
-	if (strcmp(c->req->method, "SOURCE") != 0 && strcmp(c->req->method, "PUT") != 0)
-		srv.stats.client_connections++;
-	conn_remember_request(c);
-	router_dispatch(c);
+	if (res == PARSE_OK)
+		conn_remember_request(c);
+	else
+		c->request_line = xstrdup("-");
+	conn_dispatch(c);
 	/* The role took what it needed from the head. */
 	if (c->req != NULL) {
 		http_request_free(c->req);
@@ -210,26 +260,66 @@ conn_read_request(struct bufferevent *bev, void *arg)
 		c->req = NULL;
 	}
 	if (c->handoff != NULL && !c->closing)
-		conn_handoff(c);
+		conn_move(c);
+}
+
+/* Give the connection its role. */
+void
+conn_set_role(struct conn *c, const struct conn_role *role, void *data)
+{
+	c->role = role;
+	c->role_data = data;
+}
+
+/* Ask for a move to another worker once the request is done. */
+void
+conn_handoff(struct conn *c, struct worker *to)
+{
+	c->handoff = to;
+}
+
+/* The role's one-line description, for log lines. */
+static const char *
+conn_describe(const struct conn *c, char *buf, size_t len)
+{
+	if (c->role != NULL && c->role->describe != NULL)
+		c->role->describe(c, buf, len);
+	else
+		snprintf(buf, len, "%s", c->role != NULL ? c->role->name : "request");
+	return buf;
 }
 
 /*
- * A listener placed on another worker changes threads. It has read its
- * request; its response head waits in c->head (listener_start). The
- * socket leaves this loop's bufferevent and the head travels with it. From
- * here on only the new worker touches c.
+ * The connection changes threads. It has read its request; what it has
+ * written so far (its response head) travels with it. The socket leaves
+ * this loop's bufferevent: the new worker gets a descriptor of its own (a
+ * dup, since this bufferevent closes its own when freed). From here on
+ * only the new worker touches c. If the move fails, the connection is
+ * closed here, where it still is: the role's detach copes with a role
+ * object that was never adopted.
  */
 static void
-conn_handoff(struct conn *c)
+conn_move(struct conn *c)
 {
 	struct worker *to = c->handoff;
+	char what[128];
 	int fd;
 
-	/* This loop's bufferevent owns its descriptor and closes it when
-	 * freed; the new worker gets a descriptor of its own. */
+	c->handoff = NULL;
 	if ((fd = dup(bufferevent_getfd(c->bev))) < 0) {
-		log_error("cannot hand listener %s to worker %u: %s", c->ip, to->id,
-		    strerror(errno));
+		log_error("cannot hand %s from %s to worker %u: %s", conn_describe(c, what,
+		    sizeof what), c->ip, to->id, strerror(errno));
+		conn_close(c);
+		return;
+	}
+	/* A socket bufferevent freezes the front of its output so that only it
+	 * drains it; it is freed next, so the response head may leave. */
+	c->pending = evbuffer_new();
+	evbuffer_unfreeze(bufferevent_get_output(c->bev), 1);
+	if (evbuffer_add_buffer(c->pending, bufferevent_get_output(c->bev)) < 0) {
+		log_error("cannot hand %s from %s to worker %u: output not movable",
+		    conn_describe(c, what, sizeof what), c->ip, to->id);
+		close(fd);
 		conn_close(c);
 		return;
 	}
@@ -242,29 +332,41 @@ conn_handoff(struct conn *c)
 	worker_post(to, conn_adopt, c);
 }
 
-/* On the new worker: a bufferevent on this loop, then serve the listener. */
+/* On the new worker: a bufferevent on this loop, then the role's adopt. */
 static void
 conn_adopt(void *arg)
 {
 	struct conn *c = arg;
 	struct worker *w = worker_self();
+	char what[128];
 
-	c->handoff = NULL;
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	c->bev = bufferevent_socket_new(w->base, c->fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
-		log_error("cannot set up connection from %s on worker %u", c->ip, w->id);
+		log_error("cannot set up %s from %s on worker %u", conn_describe(c, what,
+		    sizeof what), c->ip, w->id);
 		close(c->fd);
 		c->bev = bufferevent_socket_new(w->base, -1, 0);	/* for conn_reap */
-		evbuffer_free(c->head);
-		c->head = NULL;
-		conn_close(c);
+	}
+	c->fd = -1;
+	if (c->bev == NULL) {
+		/* Not even an empty bufferevent: nothing can be closed through
+		 * the usual path; detach and free here, nobody else holds c. */
+		c->closing = 1;
+		TAILQ_REMOVE(&w->conns, c, entry);
+		if (c->role != NULL && c->role->detach != NULL)
+			c->role->detach(c);
+		TAILQ_INSERT_TAIL(&w->closing, c, entry);
+		event_active(w->reaper, EV_TIMEOUT, 0);
 		return;
 	}
-	evbuffer_add_buffer(bufferevent_get_output(c->bev), c->head);
-	evbuffer_free(c->head);
-	c->head = NULL;
-	listener_attach(c->listener);
+	evbuffer_add_buffer(bufferevent_get_output(c->bev), c->pending);
+	evbuffer_free(c->pending);
+	c->pending = NULL;
+	if (bufferevent_getfd(c->bev) < 0)
+		conn_close(c);
+	else if (c->role != NULL && c->role->adopt != NULL)
+		c->role->adopt(c);
 }
 
 /* Count the connection as a client, or refuse it at the <clients> limit. */
@@ -288,13 +390,8 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what == BEV_EVENT_CONNECTED)
 		return;		/* a TLS handshake completed */
-	if (what & BEV_EVENT_TIMEOUT) {
-		if (c->role == CONN_SOURCE)
-			source_timeout(c->source);
-		else if (c->role == CONN_LISTENER)
-			log_info("listener %s on %s: nothing could be sent for %lds, closing",
-			    c->ip, listener_mount_name(c->listener), STAT_GET(srv.client_timeout));
-	}
+	if ((what & BEV_EVENT_TIMEOUT) && c->role != NULL && c->role->timeout != NULL)
+		c->role->timeout(c);
 	conn_close(c);
 }
 
@@ -321,13 +418,14 @@ conn_written(struct bufferevent *bev, void *arg)
 	bufferevent_enable(bev, EV_READ);
 }
 
-/* Switch to answering: stop reading requests, close when written. */
+/* Switch to answering: stop reading requests, close when written. The
+ * role (if any) stays until the close: a listener finishing its stream
+ * has already left its mount. */
 void
 conn_close_after_write(struct conn *c)
 {
 	if (c->closing)
 		return;
-	c->role = CONN_RESPONSE;
 	bufferevent_setcb(c->bev, NULL, conn_written, conn_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_set_timeouts(c->bev, NULL, conn_client_timeout());
@@ -345,10 +443,8 @@ conn_close(struct conn *c)
 		return;
 	c->closing = 1;
 	conn_head_done(c);
-	if (c->source != NULL)
-		source_detach(c->source);
-	if (c->listener != NULL)
-		listener_detach(c->listener, 1);
+	if (c->role != NULL && c->role->detach != NULL)
+		c->role->detach(c);
 	if (c->counted) {
 		STAT_SUB(srv.stats.clients, 1);
 		c->counted = 0;
@@ -360,7 +456,16 @@ conn_close(struct conn *c)
 	event_active(c->w->reaper, EV_TIMEOUT, 0);
 }
 
-/* Free every closed connection; no callback of theirs is on the stack now. */
+/* Close every connection worker w serves (shutdown). */
+void
+conn_close_all(struct worker *w)
+{
+	while (!TAILQ_EMPTY(&w->conns))
+		conn_close(TAILQ_FIRST(&w->conns));
+}
+
+/* Free every closed connection and its role's object; no callback of
+ * theirs is on the stack now. */
 void
 conn_reap(struct worker *w)
 {
@@ -368,7 +473,12 @@ conn_reap(struct worker *w)
 
 	while ((c = TAILQ_FIRST(&w->closing)) != NULL) {
 		TAILQ_REMOVE(&w->closing, c, entry);
-		bufferevent_free(c->bev);
+		if (c->role != NULL && c->role->free != NULL)
+			c->role->free(c);
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		if (c->pending != NULL)
+			evbuffer_free(c->pending);
 		if (c->req != NULL) {
 			http_request_free(c->req);
 			free(c->req);
@@ -378,5 +488,6 @@ conn_reap(struct worker *w)
 		free(c->referer);
 		free(c->user);
 		free(c);
+		STAT_SUB(conn_open, 1);
 	}
 }

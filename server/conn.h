@@ -1,9 +1,16 @@
 /*
- * conn.h: one client connection, whatever it turns out to be. A connection
- * starts by reading a request head (with the header timeout); the router then
- * gives it a role: a source, a listener, or a one-shot response. Closing
- * never frees on the spot: the connection is marked and freed from a
- * deferred callback, so no caller up the stack holds a dangling pointer.
+ * conn.h: the transport. One client connection, whatever it turns out to
+ * be. A connection starts by reading a request head (with the header
+ * timeout) and hands it to the dispatcher main.c installed (the router),
+ * which gives it a role: a source, a listener, or a one-shot response. The
+ * transport knows no role by name: it calls the role's table (detach,
+ * timeout, adopt, describe, free), so a new kind of connection (a relay's
+ * upstream, an HLS session) adds a table, not an edge to this file.
+ *
+ * Closing never frees on the spot: conn_close detaches the role at once,
+ * and the connection and its role object are freed together from the
+ * worker's deferred reaper, so no caller up the stack holds a dangling
+ * pointer.
  */
 #ifndef FLOE_CONN_H
 #define FLOE_CONN_H
@@ -14,36 +21,44 @@
 
 struct bufferevent;
 struct event;
-struct timeval;
 struct evbuffer;
 struct http_request;
-struct source;
-struct listener;
+struct timeval;
 struct worker;
+struct conn;
 
-enum conn_role {
-	CONN_REQUEST,		/* reading the request head */
-	CONN_RESPONSE,		/* writing a one-shot answer, then closing */
-	CONN_SOURCE,
-	CONN_LISTENER,
+/** What a connection does once dispatched. Every hook may be NULL. */
+struct conn_role {
+	const char *name;	/* "source", "listener", "response": for log lines */
+	/** Closing: leave whatever the role joined (mount, lists, counters).
+	 *  Runs once, on the connection's worker; must not free the role data. */
+	void	(*detach)(struct conn *c);
+	/** The bufferevent timed out: say why (the connection closes next). */
+	void	(*timeout)(struct conn *c);
+	/** On the new worker after conn_handoff: take up the role on this loop
+	 *  (c->bev is ready, the pending head is queued). */
+	void	(*adopt)(struct conn *c);
+	/** From the reaper, with the connection: free the role's object. */
+	void	(*free)(struct conn *c);
+	/** One line about the role for log lines ("listener on /live.mp3"). */
+	void	(*describe)(const struct conn *c, char *buf, size_t len);
 };
 
 struct conn {
 	struct worker	*w;		/* the loop serving it; only its thread touches c */
-	struct worker	*handoff;	/* set by listener_start: move there once dispatched */
-	struct evbuffer	*head;		/* the response head, while changing threads */
-	int		 fd;		/* the socket, while changing threads */
 	uint64_t	 id;
-	enum conn_role	 role;
+	const struct conn_role *role;	/* NULL while reading the request head */
+	void		*role_data;	/* the role's object (struct source, listener...) */
 	int		 closing;
 	int		 counted;	/* included in srv.stats.clients */
 	struct bufferevent *bev;
 	struct event	*head_timer;	/* deadline for the whole request head */
+	struct worker	*handoff;	/* conn_handoff: move there once dispatched */
+	struct evbuffer	*pending;	/* output travelling with it to the new worker */
+	int		 fd;		/* the socket, while changing threads */
 	char		 ip[INET6_ADDRSTRLEN];
 	int64_t		 connected_at;
-	struct http_request *req;	/* during CONN_REQUEST and dispatch only */
-	struct source	*source;
-	struct listener	*listener;
+	struct http_request *req;	/* during the head and dispatch only */
 	/* Kept for the access log. */
 	char		*request_line;
 	char		*user_agent;
@@ -55,9 +70,22 @@ struct conn {
 	TAILQ_ENTRY(conn) entry;
 };
 
-/** Take over an accepted socket (TLS if tls): start reading a request. */
+/**
+ * Install what runs once a request head is complete (or refused: then
+ * c->req->error says why and the dispatcher answers it). After it returns,
+ * the head is freed; the role keeps what it needs.
+ */
+void conn_set_dispatch(void (*dispatch)(struct conn *c));
+/** Take over an accepted socket (TLS if tls): start reading a request.
+ *  Refused (closed at once, nothing allocated) past the descriptor budget. */
 void conn_accept(int fd, const struct sockaddr *sa, int salen, int tls);
-/** Close now: stop all I/O, run role cleanup, free later. Safe to call twice. */
+/** Give the connection its role (after dispatch, on its worker). */
+void conn_set_role(struct conn *c, const struct conn_role *role, void *data);
+/** Move the connection to worker to once dispatch returns; what is already
+ *  in its output travels with it, then role->adopt runs there. On failure
+ *  the connection is closed (role->detach runs, as for any close). */
+void conn_handoff(struct conn *c, struct worker *to);
+/** Close now: stop all I/O, detach the role, free later. Safe to call twice. */
 void conn_close(struct conn *c);
 /** Close once everything queued for writing has been sent. */
 void conn_close_after_write(struct conn *c);
@@ -69,7 +97,10 @@ int conn_count_client(struct conn *c);
 const struct timeval *conn_client_timeout(void);
 /** The bufferevent event callback every role shares (EOF, error, timeout). */
 void conn_on_event(struct bufferevent *bev, short what, void *arg);
-/** Free every closed connection of worker w; called from its reaper event. */
+/** Open connections, on every worker (for the descriptor budget). */
+unsigned conn_count(void);
+/** Worker hooks (worker.h): free w's closed connections; close all of w's. */
 void conn_reap(struct worker *w);
+void conn_close_all(struct worker *w);
 
 #endif

@@ -8,6 +8,7 @@
 #include "server.h"
 #include "util.h"
 
+#include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
@@ -25,8 +26,54 @@
  * caps this at net.core.somaxconn anyway. */
 #define LISTEN_BACKLOG 4096
 
+/*
+ * Why pause for 250 ms when accept() fails for want of descriptors (or
+ * memory): the connection stays in the kernel's backlog, so the listening
+ * socket stays readable and the loop would spin on accept() failures at
+ * full CPU, logging each one. Paused, a retry costs one failed accept()
+ * four times a second; a descriptor freed by a closing client is used
+ * within a quarter second. (tmux and nginx stop accepting for a while too.)
+ */
+#define ACCEPT_PAUSE_MS 250
+
 static struct evconnlistener **listeners;
 static size_t nlisteners;
+static struct event *resume_ev;		/* ends a pause */
+static int64_t paused_since;		/* 0: accepting */
+static unsigned long pauses;		/* in this episode */
+
+/* Stop or restart accepting on every listening socket. */
+static void
+listen_enable(int on)
+{
+	size_t i;
+
+	for (i = 0; i < nlisteners; i++) {
+		if (on)
+			evconnlistener_enable(listeners[i]);
+		else
+			evconnlistener_disable(listeners[i]);
+	}
+}
+
+/* The pause is over: try again. */
+static void
+listen_resume(evutil_socket_t fd, short what, void *arg)
+{
+	listen_enable(1);
+}
+
+/* An accept succeeded: a pause episode, if any, is over. */
+static void
+listen_episode_end(void)
+{
+	if (paused_since == 0)
+		return;
+	log_warn("accepting connections again after %llds out of descriptors (%lu pauses)",
+	    (long long)(time_wall() - paused_since), pauses);
+	paused_since = 0;
+	pauses = 0;
+}
 
 /* A connection arrived; arg is non-NULL when the socket speaks TLS. */
 static void
@@ -37,16 +84,33 @@ listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
+	listen_episode_end();
 	conn_accept(fd, sa, salen, arg != NULL);
 }
 
-/* accept() failed: out of descriptors, most likely. Keep going. */
+/* accept() failed: out of descriptors or memory: pause (logged once per
+ * episode); anything else: logged, and accepting goes on. */
 static void
 listen_error(struct evconnlistener *l, void *arg)
 {
+	struct timeval tv = { ACCEPT_PAUSE_MS / 1000, (ACCEPT_PAUSE_MS % 1000) * 1000 };
 	int err = EVUTIL_SOCKET_ERROR();
 
-	log_error("accept failed: %s", evutil_socket_error_to_string(err));
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_error("accept failed: %s", evutil_socket_error_to_string(err));
+		return;
+	}
+	if (paused_since == 0) {
+		paused_since = time_wall();
+		log_error("accept failed: %s: not accepting for %d ms at a time until "
+		    "descriptors free up (%u connections open; raise ulimit -n)",
+		    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, conn_count());
+	}
+	pauses++;
+	listen_enable(0);
+	if (resume_ev == NULL)
+		resume_ev = evtimer_new(srv.base, listen_resume, NULL);
+	evtimer_add(resume_ev, &tv);
 }
 
 /* Open one address of one listen-socket. IPv6 sockets are IPv6-only, so a
@@ -138,6 +202,9 @@ listen_close(void)
 
 	for (i = 0; i < nlisteners; i++)
 		evconnlistener_free(listeners[i]);
+	if (resume_ev != NULL)
+		event_free(resume_ev);
+	resume_ev = NULL;
 	free(listeners);
 	listeners = NULL;
 	nlisteners = 0;

@@ -4,9 +4,14 @@
  * The cursor (cur, pos) walks the mount's shared blocks. listener_fill hands
  * the socket buffer references to block data, up to LISTENER_HIGH bytes
  * queued; libevent calls back when the buffer drains below LISTENER_LOW,
- * and we top it up again. A listener that has everything parks on the
- * mount's waiting list and is woken by the next block: a listener that is
- * neither caught up nor draining costs nothing per incoming block.
+ * and we top it up again. A listener that has everything parks on its
+ * shard's waiting list for its turn, and the fan-out (fanout.c) wakes it at
+ * that turn of the write interval: a listener that is neither caught up
+ * nor draining costs nothing per incoming block.
+ *
+ * A listener is a connection role (conn.h): the transport calls
+ * listener_role's hooks to adopt it on its worker, detach it on close, and
+ * free it from the reaper with its connection.
  *
  * ICY metadata: every metaint audio bytes a metadata block goes out: the
  * mount's rendered title if it changed since the last one this listener
@@ -25,6 +30,8 @@
 #include "server.h"
 #include "util.h"
 #include "worker.h"
+
+#include <assert.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -68,11 +75,19 @@ release_hdrs(const void *data, size_t len, void *arg)
 	ogg_headers_unref(arg);
 }
 
-/* Name of the mount a listener is on, for log lines. */
-const char *
-listener_mount_name(const struct listener *l)
+/* Count bytes handed over. Only the listener's worker writes the count;
+ * admin reads it from the main thread, so both sides are atomic. */
+static void
+listener_add_sent(struct listener *l, uint64_t n)
 {
-	return l->mount != NULL ? l->mount->name : "-";
+	STAT_SET(l->sent, STAT_GET(l->sent) + n);
+}
+
+/* Bytes handed over so far. */
+uint64_t
+listener_sent(const struct listener *l)
+{
+	return STAT_GET(l->sent);
 }
 
 /* Further behind than the queue keeps? (No lock: positions are atomic.) */
@@ -127,7 +142,8 @@ listener_lagged(struct listener *l)
 	struct block *live = NULL;
 	unsigned long long behind;
 	size_t limit;
-	int resync = STAT_GET(m->lag_policy) == LAG_RESYNC && m->fmt != &format_ogg;
+	int resync = STAT_GET(m->lag_policy) == LAG_RESYNC &&
+	    __atomic_load_n(&m->fmt, __ATOMIC_ACQUIRE) != &format_ogg;
 	int at_edge = 0;
 
 	STAT_ADD(l->shard->slow, 1);
@@ -165,7 +181,7 @@ static void
 listener_park(struct listener *l)
 {
 	if (!l->waiting) {
-		l->wslot = l->slot % STAT_GET(l->mount->slots);
+		l->wslot = l->slot % STAT_GET(l->shard->slots);
 		TAILQ_INSERT_TAIL(&l->shard->waiting[l->wslot], l, wentry);
 		l->waiting = 1;
 	}
@@ -177,7 +193,7 @@ listener_add_meta(struct listener *l, struct evbuffer *out, struct icy_meta *met
 {
 	if (meta == NULL || meta == l->last_meta) {
 		evbuffer_add(out, icy_empty, 1);
-		l->sent++;
+		listener_add_sent(l, 1);
 		return;
 	}
 	icy_meta_ref(meta);
@@ -185,20 +201,26 @@ listener_add_meta(struct listener *l, struct evbuffer *out, struct icy_meta *met
 	icy_meta_ref(meta);
 	icy_meta_unref(l->last_meta);
 	l->last_meta = meta;
-	l->sent += meta->len;
+	listener_add_sent(l, meta->len);
 }
 
-/* The first block at or after absolute position pos (or the head, if the
- * queue has moved past it). Walks the queue: done once per listener that
- * arrived before any audio, never on the per-block path. Under the lock. */
-static struct block *
-queue_block_at(const struct queue *q, uint64_t pos)
+/*
+ * Where a listener starts: the burst point for a new listener, the live
+ * edge for one moved from another mount (either falls back on the other,
+ * then on whatever there is), and for one that arrived before the mount
+ * had any audio, the block holding the first byte that came after it.
+ */
+struct block *
+listener_start_point(const struct queue *q, int join_live, int join_next, uint64_t pos)
 {
 	struct block *b;
 
-	for (b = q->head; b != NULL && b->pos + b->len <= pos; b = b->next)
-		;
-	return b;
+	if (join_next)
+		return queue_find(q, pos);
+	b = join_live ? q->live : q->burst;
+	if (b == NULL)
+		b = join_live ? q->burst : q->live;
+	return b != NULL ? b : q->tail;
 }
 
 /*
@@ -216,15 +238,7 @@ listener_begin(struct listener *l)
 
 	/* The source's thread moves these start points and trims the head. */
 	pthread_mutex_lock(&m->lock);
-	if (l->join_next)
-		b = queue_block_at(q, l->join_pos);
-	else {
-		b = l->join_live ? q->live : q->burst;
-		if (b == NULL)
-			b = l->join_live ? q->burst : q->live;
-		if (b == NULL)
-			b = q->tail;	/* no start point at all: take what there is */
-	}
+	b = listener_start_point(q, l->join_live, l->join_next, l->join_pos);
 	if (b == NULL) {
 		/* Nothing yet: remember where the stream is, start there. */
 		l->join_next = 1;
@@ -240,7 +254,7 @@ listener_begin(struct listener *l)
 	if (b->hdrs != NULL && !(b->flags & BLOCK_CHAIN) && l->pos == b->pos) {
 		ogg_headers_ref(b->hdrs);
 		evbuffer_add_reference(out, b->hdrs->data, b->hdrs->len, release_hdrs, b->hdrs);
-		l->sent += b->hdrs->len;
+		listener_add_sent(l, b->hdrs->len);
 	}
 	return 0;
 }
@@ -309,7 +323,7 @@ listener_take_block(struct listener *l, struct evbuffer *out)
 		evbuffer_add_reference(out, b->data + off, n, release_block, b);
 		off += n;
 		l->pos += n;
-		l->sent += n;
+		listener_add_sent(l, n);
 	}
 }
 
@@ -336,7 +350,7 @@ listener_fill_from(struct listener *l, int woken)
 	if (!woken && listener_lagging(l)) {
 		listener_lagged(l);
 		if (c->closing)
-			return;		/* dropped: l is gone */
+			return;		/* dropped (l itself lives until the reaper) */
 	}
 	if (evbuffer_get_length(queued) == 0 && !c->tls)
 		out = listener_stage();
@@ -385,7 +399,7 @@ listener_writable(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	listener_fill(c->listener);
+	listener_fill(c->role_data);
 }
 
 /* Listeners have nothing to say; discard what they send. */
@@ -450,13 +464,41 @@ listener_count_in(struct mount *m)
 	STAT_ADD(srv.stats.listeners, 1);
 }
 
+/*
+ * Count a listener out of m. The mount may then go, but only the main
+ * thread may free it: a reference taken before the count drops keeps it
+ * until the main thread has looked.
+ */
+static void
+listener_count_out(struct mount *m)
+{
+	mount_ref(m);
+	STAT_SUB(m->nlisteners, 1);
+	STAT_SUB(srv.stats.listeners, 1);
+	mount_release_later(m);
+}
+
+static void listener_adopt(struct conn *c);
+static void listener_role_detach(struct conn *c);
+static void listener_role_free(struct conn *c);
+static void listener_role_timeout(struct conn *c);
+static void listener_describe(const struct conn *c, char *buf, size_t len);
+
+static const struct conn_role listener_role = {
+	.name = "listener",
+	.detach = listener_role_detach,
+	.timeout = listener_role_timeout,
+	.adopt = listener_adopt,
+	.free = listener_role_free,
+	.describe = listener_describe,
+};
+
 /* Serve a mount: limits, head; the burst follows on the listener's worker. */
 void
 listener_start(struct conn *c, const struct http_request *r, struct mount *m,
     const char *requested)
 {
 	struct listener *l;
-	struct worker *w;
 	struct sbuf sb;
 	const char *icy = http_header_get(r, "Icy-MetaData");
 	long max = mount_max_listeners(m);
@@ -473,9 +515,9 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	sbuf_init(&sb);
 	listener_head(&sb, m, metaint);
 	c->status = 200;
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
 	if (strcmp(r->method, "HEAD") == 0) {
-		evbuffer_add(conn_output(c), sb.data, sb.len);
-		sbuf_free(&sb);
 		conn_close_after_write(c);
 		return;
 	}
@@ -487,34 +529,27 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	l->icy_left = metaint;
 	if (strcmp(requested, m->name) != 0)
 		l->origin = xstrdup(requested);
-	c->listener = l;
-	c->role = CONN_LISTENER;
+	conn_set_role(c, &listener_role, l);
 	/* Counted now, on this thread, so max-listeners holds exactly and the
 	 * mount stays while the listener changes threads. */
 	listener_count_in(m);
 	srv.stats.listener_connections++;
 	/* TLS sessions stay on the main loop, which made them. */
-	w = c->tls ? srv.workers[0] : worker_pick();
-	STAT_ADD(w->listeners, 1);
+	l->w = c->tls ? srv.workers[0] : worker_pick();
+	STAT_ADD(l->w->listeners, 1);
 	log_debug("listener %s on %s%s, worker %u", c->ip, m->name,
-	    metaint ? " (ICY metadata)" : "", w->id);
-	if (w == c->w) {
-		evbuffer_add(conn_output(c), sb.data, sb.len);
-		listener_attach(l);
-	} else {
-		/* conn.c moves it once the request is done; the head goes along */
-		c->head = evbuffer_new();
-		evbuffer_add(c->head, sb.data, sb.len);
-		c->handoff = w;
-	}
-	sbuf_free(&sb);
+	    metaint ? " (ICY metadata)" : "", l->w->id);
+	if (l->w == c->w)
+		listener_adopt(c);
+	else
+		conn_handoff(c, l->w);	/* after the request is done; adopted there */
 }
 
 /* Join m's shard on this worker (under the mount's lock: main walks it). */
 static void
 listener_link(struct listener *l, struct mount *m)
 {
-	struct shard *sh = mount_shard(m, l->conn->w);
+	struct shard *sh = &m->shards[l->conn->w->id];
 
 	l->mount = m;
 	l->shard = sh;
@@ -526,11 +561,12 @@ listener_link(struct listener *l, struct mount *m)
 }
 
 /* On the listener's worker: start serving (burst first). */
-void
-listener_attach(struct listener *l)
+static void
+listener_adopt(struct conn *c)
 {
-	struct conn *c = l->conn;
+	struct listener *l = c->role_data;
 
+	assert(c->w == l->w);
 	listener_link(l, l->mount);
 	bufferevent_setcb(c->bev, listener_readable, listener_writable, conn_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, LISTENER_LOW, 0);
@@ -541,9 +577,9 @@ listener_attach(struct listener *l)
 }
 
 /*
- * Leave the mount's lists and counters (the listener object stays). The
- * mount may then go, but only the main thread may free it: a reference
- * taken before the count drops keeps it until the main thread has looked.
+ * Leave the mount: its shard's lists (if it got as far as its worker: a
+ * hand-off can fail before), the cursor, the counts. The listener object
+ * stays until the reaper frees it with its connection.
  */
 static void
 listener_unlink(struct listener *l)
@@ -551,40 +587,68 @@ listener_unlink(struct listener *l)
 	struct mount *m = l->mount;
 	struct shard *sh = l->shard;
 
-	if (l->waiting)
-		TAILQ_REMOVE(&sh->waiting[l->wslot], l, wentry);
+	if (sh != NULL) {
+		if (l->waiting)
+			TAILQ_REMOVE(&sh->waiting[l->wslot], l, wentry);
+		pthread_mutex_lock(&m->lock);
+		TAILQ_REMOVE(&sh->listeners, l, entry);
+		pthread_mutex_unlock(&m->lock);
+		STAT_SUB(sh->n, 1);
+	}
 	l->waiting = 0;
-	pthread_mutex_lock(&m->lock);
-	TAILQ_REMOVE(&sh->listeners, l, entry);
-	pthread_mutex_unlock(&m->lock);
-	STAT_SUB(sh->n, 1);
+	l->shard = NULL;
 	if (l->cur != NULL)
 		block_unref(l->cur);
 	l->cur = NULL;
-	l->shard = NULL;
-	mount_ref(m);
-	STAT_SUB(m->nlisteners, 1);
-	STAT_SUB(srv.stats.listeners, 1);
-	mount_release_later(m);
+	l->mount = NULL;
+	listener_count_out(m);
 }
 
-/* The connection is closing: leave the mount, log, free. */
-void
-listener_detach(struct listener *l, int log)
+/* Role hook: the connection is closing: leave the mount and the worker's
+ * count, and log the session. */
+static void
+listener_role_detach(struct conn *c)
 {
-	struct conn *c = l->conn;
-	int64_t now = time_wall();
+	struct listener *l = c->role_data;
 
 	if (l->mount != NULL)
 		listener_unlink(l);
-	STAT_SUB(c->w->listeners, 1);
-	if (log)
-		log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
-		    l->sent, c->referer, c->user_agent, now - c->connected_at);
+	if (l->w != NULL)
+		STAT_SUB(l->w->listeners, 1);
+	l->w = NULL;
+	log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
+	    listener_sent(l), c->referer, c->user_agent, time_wall() - c->connected_at);
+}
+
+/* Role hook, from the reaper: free the listener. */
+static void
+listener_role_free(struct conn *c)
+{
+	struct listener *l = c->role_data;
+
 	icy_meta_unref(l->last_meta);
 	free(l->origin);
 	free(l);
-	c->listener = NULL;
+	c->role_data = NULL;
+}
+
+/* Role hook: nothing could be sent for client-timeout seconds. */
+static void
+listener_role_timeout(struct conn *c)
+{
+	struct listener *l = c->role_data;
+
+	log_info("listener %s on %s: nothing could be sent for %lds, closing", c->ip,
+	    l->mount != NULL ? l->mount->name : "-", STAT_GET(srv.client_timeout));
+}
+
+/* Role hook: "listener on /mount", for the transport's log lines. */
+static void
+listener_describe(const struct conn *c, char *buf, size_t len)
+{
+	const struct listener *l = c->role_data;
+
+	snprintf(buf, len, "listener on %s", l->mount != NULL ? l->mount->name : "-");
 }
 
 /*
@@ -611,7 +675,6 @@ listener_finish(struct listener *l)
 	}
 	STAT_ADD(l->shard->bytes_sent, l->sent - before);
 	listener_unlink(l);
-	l->mount = NULL;
 	conn_close_after_write(l->conn);
 }
 

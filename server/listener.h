@@ -11,16 +11,46 @@
 #include <sys/queue.h>
 
 struct conn;
+struct event;
 struct http_request;
 struct mount;
 struct block;
 struct icy_meta;
-struct shard;
+struct queue;
+struct worker;
+
+TAILQ_HEAD(listener_list, listener);
+
+/* A mount's write interval is split into up to this many turns (slots). */
+#define SHARD_MAX_SLOTS	20
+#define SHARD_ALL_SLOTS	((1UL << SHARD_MAX_SLOTS) - 1)
+
+/*
+ * The listeners of one mount that one worker serves, with the waiting
+ * lists the fan-out (fanout.c) wakes turn by turn. Only the worker's thread
+ * touches a shard, except that inserting into or removing from `listeners`
+ * happens under the mount's lock, so the main thread may walk the lists
+ * (admin listclients) holding it. fanout.c makes, times and frees shards.
+ */
+struct shard {
+	struct mount	*mount;
+	struct listener_list listeners;
+	struct listener_list waiting[SHARD_MAX_SLOTS]; /* caught up, by slot: woken at its turn */
+	unsigned	 slots;			/* turns per interval now (atomic: fanout.c sets it) */
+	unsigned long	 wake_mask;		/* slots to wake (atomic: set by the main thread) */
+	unsigned	 next_slot;		/* round robin for listeners joining */
+	unsigned	 n;			/* listeners in the list (atomic) */
+	uint64_t	 bytes_sent;		/* atomic: read by stats */
+	uint64_t	 slow;			/* listeners dropped or resynced for lag (atomic) */
+	struct event	*wake;			/* activated by the mount's tick: wake waiting listeners */
+	struct event	*sweep;			/* once a second: find stalled listeners */
+};
 
 struct listener {
 	struct conn	*conn;
-	struct mount	*mount;
-	struct shard	*shard;		/* the mount's part on this listener's worker */
+	struct mount	*mount;		/* NULL once it has left (finishing, or never started) */
+	struct shard	*shard;		/* the mount's part on its worker, NULL until linked there */
+	struct worker	*w;		/* the worker whose count it is in (worker_pick) */
 	struct block	*cur;		/* block holding pos (reference held), NULL before start */
 	uint64_t	 pos;		/* absolute position of the next byte to hand over */
 	size_t		 metaint;	/* 0: no ICY metadata */
@@ -32,7 +62,7 @@ struct listener {
 	int		 join_live;	/* moved here: start at the live edge, not the burst */
 	int		 join_next;	/* joined an empty mount: start at the next byte, join_pos */
 	uint64_t	 join_pos;
-	uint64_t	 sent;		/* bytes handed to the socket (audio + metadata) */
+	uint64_t	 sent;		/* bytes handed to the socket (atomic: its worker writes, admin reads) */
 	uint64_t	 backlog;	/* kernel send queue at the last sweep, beyond backlog_base */
 	uint64_t	 backlog_base;	/* kernel send queue already accounted for (resync) */
 	char		*origin;	/* mount asked for, if served from a fallback */
@@ -41,18 +71,15 @@ struct listener {
 };
 
 /** Serve mount m (resolved from the requested name) to this connection:
- *  main thread; picks the worker that will serve it. */
+ *  main thread; picks the worker that will serve it and gives the
+ *  connection the listener role (the burst follows on that worker). */
 void listener_start(struct conn *c, const struct http_request *r, struct mount *m,
     const char *requested);
-/** On the listener's worker: start serving (link, bufferevent, burst). */
-void listener_attach(struct listener *l);
 /** Hand over whatever is available now, up to the high-water mark. */
 void listener_fill(struct listener *l);
 /** Take a listener off the waiting list and fill it: the write interval held
  *  it back, so whatever it missed meanwhile is not its lag. */
 void listener_wake(struct listener *l);
-/** Detach from the mount (the connection is closing); log_access if asked. */
-void listener_detach(struct listener *l, int log);
 /** The source left with no fallback: send what is left, then close. */
 void listener_finish(struct listener *l);
 /** Move to another mount (fallback, override), joining at its live edge. */
@@ -63,6 +90,12 @@ int listener_stalled(struct listener *l);
 /** A listener fell too far behind: drop it or resync it to the live edge,
  *  per the mount's lag-policy (counted in slow_listeners, logged). */
 void listener_lagged(struct listener *l);
-const char *listener_mount_name(const struct listener *l);
+/** The first block a listener should get: the burst point (or, joining
+ *  live, the newest start point; joining next, the block holding *pos).
+ *  NULL if the queue has none yet. Under the mount's lock. */
+struct block *listener_start_point(const struct queue *q, int join_live, int join_next,
+    uint64_t pos);
+/** Bytes handed to the socket so far (any thread). */
+uint64_t listener_sent(const struct listener *l);
 
 #endif

@@ -4,9 +4,11 @@
  */
 #include "config.h"
 #include "conn.h"
+#include "fanout.h"
 #include "listen.h"
 #include "log.h"
 #include "mount.h"
+#include "router.h"
 #include "server.h"
 #include "tls.h"
 #include "util.h"
@@ -15,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -29,8 +32,16 @@
 
 struct server srv;
 
-/* Descriptors floe keeps for itself (logs, listening sockets, dump files). */
-#define RESERVED_FDS 64
+/*
+ * Descriptors kept free beyond those open once floe has started (logs,
+ * listening sockets, each worker's loop and wake-up pipes): for dump
+ * files, TLS files, reopening the logs, and the dup() a listener needs
+ * while it changes workers. Why an eighth of the limit, between 8 and 64:
+ * 64 is ample for a normal server; under a tiny limit (tests, containers)
+ * a fixed 64 would leave no room for any client at all.
+ */
+#define SPARE_FDS_MIN 8
+#define SPARE_FDS_MAX 64
 
 static const char usage_text[] =
 "Usage: floe -c FILE          run the server with an icecast.xml-style config\n"
@@ -129,22 +140,53 @@ open_logs(const struct config *c)
 	return rc;
 }
 
-/* Raise the descriptor limit to the hard limit and say what it allows. */
+/* Raise the descriptor limit to the hard limit. */
 static void
 raise_fd_limit(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
 		return;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			log_warn("cannot raise the descriptor limit: %s", strerror(errno));
-	}
-	getrlimit(RLIMIT_NOFILE, &rl);
-	srv.max_clients_fd = rl.rlim_cur > RESERVED_FDS ? (long)(rl.rlim_cur - RESERVED_FDS) : 1;
-	log_info("descriptor limit %llu: room for about %ld listeners%s",
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the descriptor limit: %s", strerror(errno));
+}
+
+/* Descriptors open now. */
+static long
+fds_open(void)
+{
+	struct dirent *de;
+	long n = 0;
+	DIR *d;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return 3 + 2 * (long)srv.nworkers + 8;	/* a guess without /proc */
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;		/* the directory's own */
+}
+
+/*
+ * The connection budget (conn.c refuses past it, before allocating
+ * anything): the descriptor limit, less what floe holds once started, less
+ * a spare. Without it, accept() and the hand-off's dup() fail at random
+ * under load instead of new connections being refused cleanly.
+ */
+static void
+set_conn_budget(void)
+{
+	struct rlimit rl;
+	long spare, open = fds_open();
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	spare = FLOE_MAX(SPARE_FDS_MIN, FLOE_MIN(SPARE_FDS_MAX, (long)(rl.rlim_cur / 8)));
+	srv.max_clients_fd = FLOE_MAX(1, (long)rl.rlim_cur - open - spare);
+	log_info("descriptor limit %llu: room for %ld connections%s",
 	    (unsigned long long)rl.rlim_cur, srv.max_clients_fd,
 	    srv.config->clients > srv.max_clients_fd ? " (less than <clients>: raise ulimit -n)" : "");
 }
@@ -189,8 +231,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	 * source still sending while the worker threads wind down would have
 	 * unread data in its socket, and closing that sends a reset instead of
 	 * an orderly close. Then the workers close their listeners and stop. */
-	while (!TAILQ_EMPTY(&w0->conns))
-		conn_close(TAILQ_FIRST(&w0->conns));
+	conn_close_all(w0);
 	worker_stop();
 	conn_reap(w0);
 	worker_run_inbox(w0);		/* mounts the workers released */
@@ -228,6 +269,7 @@ main(int argc, char **argv)
 	struct event *ev_hup, *ev_term, *ev_int;
 	unsigned nworkers;
 	int ch, errors;
+	static const struct worker_hooks transport = { conn_reap, conn_close_all };
 
 	while ((ch = getopt_long(argc, argv, "c:bfvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -286,7 +328,9 @@ main(int argc, char **argv)
 		log_error("cannot create the event loop");
 		return 1;
 	}
-	worker_init(nworkers, srv.base);
+	worker_init(nworkers, srv.base, &transport);
+	conn_set_dispatch(router_dispatch);
+	fanout_init();
 	log_info("floe %s starting with %s, %u worker%s", PACKAGE_VERSION, path, nworkers,
 	    nworkers == 1 ? "" : "s");
 	raise_fd_limit();
@@ -294,6 +338,7 @@ main(int argc, char **argv)
 		return 1;
 	if (worker_start() < 0)
 		return 1;
+	set_conn_budget();
 	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, NULL);
 	ev_term = evsignal_new(srv.base, SIGTERM, on_sigterm, NULL);
 	ev_int = evsignal_new(srv.base, SIGINT, on_sigterm, NULL);

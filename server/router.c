@@ -248,12 +248,21 @@ route_get(struct conn *c, const struct http_request *r)
 	resp_html_error(c, 404, "The file you requested could not be found");
 }
 
-/* Entry point from conn.c. */
+/* Entry point from conn.c: a complete request head, or one it refused. */
 void
 router_dispatch(struct conn *c)
 {
 	const struct http_request *r = c->req;
 
+	if (r->error != NULL) {
+		log_info("bad request from %s: %s", c->ip, r->error);
+		resp_html_error(c, 400, strcmp(r->error, "request head too large") == 0 ?
+		    "Request header too large" : "Bad request");
+		return;
+	}
+	/* icecast2 counts listener and admin requests here, not sources. */
+	if (strcmp(r->method, "SOURCE") != 0 && strcmp(r->method, "PUT") != 0)
+		srv.stats.client_connections++;
 	if (strcmp(r->method, "SOURCE") == 0 || strcmp(r->method, "PUT") == 0)
 		route_source(c, r);
 	else if (strncmp(r->path, "/api/v1/", 8) == 0 && (strcmp(r->method, "GET") == 0 ||

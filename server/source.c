@@ -1,18 +1,19 @@
 /*
  * source.c: ingest. The source's bytes go: socket -> (chunked decode) ->
  * (strip interleaved ICY metadata) -> dump file -> pending buffer -> the
- * format handler cuts whole frames/pages -> blocks -> mount queue, which
- * wakes the listeners that were waiting. Nothing here ever waits for a
- * listener: a slow listener is the lag policy's business (listener.c).
+ * format handler cuts whole frames/pages -> the fan-out (fanout.c), which
+ * gathers them into blocks for the mount's queue and wakes the listeners.
+ * Nothing here ever waits for a listener: a slow listener is the lag
+ * policy's business (listener.c). A source is a connection role (conn.h).
  */
 #include "source.h"
 #include "block.h"
 #include "config.h"
 #include "conn.h"
+#include "fanout.h"
 #include "format.h"
 #include "http_parse.h"
 #include "icy.h"
-#include "listener.h"
 #include "log.h"
 #include "mount.h"
 #include "server.h"
@@ -31,17 +32,6 @@
  * stream; reading more at once only delays the first listeners' wake-up. */
 #define SOURCE_READ 65536
 
-/*
- * Why blocks of 4 KiB, or whatever 100 ms brought: every block costs each
- * listener an evbuffer reference (~80 bytes) while it is queued for that
- * listener, and sources that write one MP3 frame per send (~418 bytes)
- * would cost a 64 KiB burst 150 of them. Coalescing whole frames into
- * 4 KiB blocks cuts that tenfold; 100 ms bounds the delay it adds to a
- * quiet or low-bitrate source (the write interval is longer anyway).
- */
-#define BLOCK_TARGET	4096
-#define BLOCK_WAIT_MS	100
-
 /* Why 1 MiB: Ogg header pages with cover art run to a few hundred KiB;
  * beyond this it is not a header but a hostile or broken stream. */
 #define OGG_HEADERS_MAX (1024 * 1024)
@@ -59,9 +49,6 @@ struct source {
 	size_t		 pcap;
 	struct sbuf	 hdr_acc;	/* Ogg: header pages of the chain being read */
 	int		 hdr_open;
-	struct sbuf	 blk;		/* whole frames/pages gathered into the next block */
-	uint32_t	 blk_flags;	/* the flags they all share */
-	struct event	*blk_timer;	/* appends a block that waited BLOCK_WAIT_MS */
 	int64_t		 started;
 };
 
@@ -191,46 +178,6 @@ source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 	}
 }
 
-/* Append the gathered block to the mount. Also called at every turn of the
- * write interval, so a byte waits for one interval, not for a block to fill
- * and then an interval. */
-void
-source_emit(struct source *s)
-{
-	if (s->blk.len == 0)
-		return;
-	mount_append(s->mount, block_new(s->blk.data, s->blk.len, 0, s->blk_flags));
-	s->blk.len = 0;
-	evtimer_del(s->blk_timer);
-}
-
-/* A block has waited long enough. */
-static void
-source_blk_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	source_emit(arg);
-}
-
-/* Add a unit (whole frames or pages, with the format's flags) to the block
- * being gathered. Units with other flags, or that would take the block past
- * BLOCK_TARGET, start a block of their own: blocks stay near 4 KiB, so a
- * burst starts within about one block of burst-size. */
-static void
-source_add_unit(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
-{
-	struct timeval tv = { 0, BLOCK_WAIT_MS * 1000 };
-
-	if (s->blk.len > 0 && (flags != s->blk_flags || s->blk.len + n > BLOCK_TARGET))
-		source_emit(s);
-	if (s->blk.len == 0) {
-		s->blk_flags = flags;
-		evtimer_add(s->blk_timer, &tv);
-	}
-	sbuf_add(&s->blk, p, n);
-	if (s->blk.len >= BLOCK_TARGET)
-		source_emit(s);
-}
-
 /* Cut whole frames/pages from the pending bytes into blocks. */
 static void
 source_cut(struct source *s)
@@ -252,7 +199,7 @@ source_cut(struct source *s)
 		/* A source that did not say its bitrate: the first MP3 frame does. */
 		if (s->mount->info.bitrate == NULL && s->fs.bitrate > 0)
 			s->mount->info.bitrate = xasprintf("%d", s->fs.bitrate);
-		source_add_unit(s, s->pending + off, n, flags);
+		fanout_add(s->mount, s->pending + off, n, flags);
 		off += n;
 	}
 	memmove(s->pending, s->pending + off, s->plen - off);
@@ -264,7 +211,7 @@ static void
 source_readable(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
-	struct source *s = c->source;
+	struct source *s = c->role_data;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint8_t *p;
 	size_t len;
@@ -313,6 +260,19 @@ source_readable(struct bufferevent *bev, void *arg)
 	}
 }
 
+static void source_role_detach(struct conn *c);
+static void source_role_free(struct conn *c);
+static void source_role_timeout(struct conn *c);
+static void source_describe(const struct conn *c, char *buf, size_t len);
+
+static const struct conn_role source_role = {
+	.name = "source",
+	.detach = source_role_detach,
+	.timeout = source_role_timeout,
+	.free = source_role_free,
+	.describe = source_describe,
+};
+
 /* Become the source of m. */
 void
 source_start(struct conn *c, const struct http_request *r, struct mount *m)
@@ -328,22 +288,18 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 	s->conn = c;
 	s->mount = m;
 	s->started = time_wall();
-	c->source = s;
-	c->role = CONN_SOURCE;
+	conn_set_role(c, &source_role, s);
 	m->source = s;
 	srv.stats.sources++;
 	srv.stats.source_client_connections++;
 	srv.stats.source_total_connections++;
 
 	source_read_info(m, r, c->ip);
-	m->fmt = format_for_type(m->info.content_type);
+	mount_source_started(m, format_for_type(m->info.content_type));
 	format_state_init(&s->fs, m->fmt);
-	mount_source_started(m);
 	s->pcap = m->fmt->max_unit + SOURCE_READ;
 	s->pending = xmalloc(s->pcap);
 	sbuf_init(&s->hdr_acc);
-	sbuf_init(&s->blk);
-	s->blk_timer = evtimer_new(srv.base, source_blk_timeout, s);
 	if (te != NULL && str_ieq(te, "chunked")) {
 		s->chunked = 1;
 		http_chunked_init(&s->ch);
@@ -369,7 +325,7 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 	if (m->conf != NULL && m->conf->fallback_override > 0 && mount_fallback(m) != NULL) {
 		struct mount *fb = mount_find(mount_fallback(m));
 		if (fb != NULL) {
-			mount_move_listeners(fb, m, m->name);
+			fanout_move_listeners(fb, m, m->name);
 			mount_release(fb);
 		}
 	}
@@ -382,40 +338,58 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 		source_readable(c->bev, c);
 }
 
-/* The connection is closing: the mount loses its source. */
-void
-source_detach(struct source *s)
+/* Role hook: the connection is closing: the mount loses its source. */
+static void
+source_role_detach(struct conn *c)
 {
+	struct source *s = c->role_data;
 	struct mount *m = s->mount;
 
 	log_info("source %s disconnected after %llds, %llu bytes read", m->name,
 	    (long long)(time_wall() - s->started), (unsigned long long)m->bytes_read);
 	/* The last bytes, a partial frame included, still reach whoever stays. */
 	if (s->plen > 0)
-		source_add_unit(s, s->pending, s->plen, 0);
+		fanout_add(m, s->pending, s->plen, 0);
 	s->plen = 0;
-	source_emit(s);
-	mount_source_gone(m);
+	fanout_source_gone(m);
 	m->source = NULL;
+	s->mount = NULL;
 	srv.stats.sources--;
+	mount_release(m);
+}
+
+/* Role hook, from the reaper: free the source. */
+static void
+source_role_free(struct conn *c)
+{
+	struct source *s = c->role_data;
+
 	if (s->dump != NULL)
 		fclose(s->dump);
 	free(s->icy);
 	free(s->pending);
 	sbuf_free(&s->hdr_acc);
-	sbuf_free(&s->blk);
-	event_free(s->blk_timer);
-	s->conn->source = NULL;
 	free(s);
-	mount_release(m);
+	c->role_data = NULL;
 }
 
-/* Silent for source-timeout seconds. */
-void
-source_timeout(struct source *s)
+/* Role hook: silent for source-timeout seconds. */
+static void
+source_role_timeout(struct conn *c)
 {
+	struct source *s = c->role_data;
+
 	log_warn("source %s sent nothing for %lds (source-timeout): disconnecting",
 	    s->mount->name, srv.config->source_timeout);
+}
+
+/* Role hook: "source of /mount", for the transport's log lines. */
+static void
+source_describe(const struct conn *c, char *buf, size_t len)
+{
+	const struct source *s = c->role_data;
+
+	snprintf(buf, len, "source of %s", s->mount != NULL ? s->mount->name : "-");
 }
 
 /* Disconnect (admin, shutdown). */
@@ -424,4 +398,3 @@ source_kill(struct source *s)
 {
 	conn_close(s->conn);
 }
-

@@ -5,6 +5,7 @@
 #include "stats.h"
 #include "config.h"
 #include "doc.h"
+#include "fanout.h"
 #include "format.h"
 #include "mount.h"
 #include "server.h"
@@ -199,13 +200,13 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	kv_add(sl, "server_name", si->name != NULL ? si->name : "Unspecified name", 0, 1);
 	kv_add(sl, "server_type", si->content_type, 0, 1);
 	kv_add(sl, "server_url", si->url, 0, 1);
-	kv_num(sl, "slow_listeners", mount_slow(m), 0);
+	kv_num(sl, "slow_listeners", fanout_slow(m), 0);
 	kv_add(sl, "source_ip", si->source_ip, 0, 0);
 	if (m->source != NULL)
 		kv_dates(sl, "stream_start", "stream_start_iso8601", m->stream_start);
 	kv_add(sl, "title", m->title, 0, 1);
 	kv_num(sl, "total_bytes_read", m->bytes_read, 0);
-	kv_num(sl, "total_bytes_sent", mount_bytes_sent(m), 0);
+	kv_num(sl, "total_bytes_sent", fanout_bytes_sent(m), 0);
 	kv_add(sl, "user_agent", si->user_agent, 0, 0);
 	kv_audio_info(sl, si->audio_info);
 	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);

@@ -3,7 +3,6 @@
  * through which other threads hand them work.
  */
 #include "worker.h"
-#include "conn.h"
 #include "log.h"
 #include "util.h"
 
@@ -26,6 +25,7 @@ struct work {
 };
 
 static _Thread_local struct worker *self;
+static const struct worker_hooks *hooks;
 
 /* The inbox's event fired: run what was posted. */
 static void
@@ -63,7 +63,7 @@ worker_run_inbox(struct worker *w)
 static void
 worker_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
-	conn_reap(arg);
+	hooks->reap(arg);
 }
 
 /* One worker, its loop on base (or a new one). */
@@ -91,10 +91,11 @@ worker_new(unsigned id, struct event_base *base)
 
 /* Worker 0 wraps the main loop; the rest get loops of their own. */
 void
-worker_init(unsigned n, struct event_base *base)
+worker_init(unsigned n, struct event_base *base, const struct worker_hooks *h)
 {
 	unsigned i;
 
+	hooks = h;
 	srv.nworkers = n > 0 ? n : 1;
 	srv.workers = xcalloc(srv.nworkers, sizeof *srv.workers);
 	for (i = 0; i < srv.nworkers; i++)
@@ -143,9 +144,8 @@ worker_shutdown(void *arg)
 {
 	struct worker *w = arg;
 
-	while (!TAILQ_EMPTY(&w->conns))
-		conn_close(TAILQ_FIRST(&w->conns));
-	conn_reap(w);
+	hooks->close_all(w);
+	hooks->reap(w);
 	event_base_loopexit(w->base, NULL);
 }
 

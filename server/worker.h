@@ -37,6 +37,13 @@ struct work;
 
 TAILQ_HEAD(work_list, work);
 
+/** What the transport does on a worker's loop; worker.c knows no more of
+ *  connections than these (conn.c provides them, main.c installs them). */
+struct worker_hooks {
+	void	(*reap)(struct worker *w);	/* free what closed (the deferred free) */
+	void	(*close_all)(struct worker *w);	/* shutdown: close every connection */
+};
+
 struct worker {
 	unsigned	 id;		/* index in srv.workers; 0 is the main thread */
 	pthread_t	 thread;
@@ -56,10 +63,10 @@ struct worker {
 };
 
 /** Create n workers; worker 0 adopts base (the main loop). Threads start later. */
-void worker_init(unsigned n, struct event_base *base);
+void worker_init(unsigned n, struct event_base *base, const struct worker_hooks *hooks);
 /** Start the threads of workers 1..n-1. */
 int worker_start(void);
-/** Close every connection each worker serves, stop and join the threads. */
+/** Close every connection each worker thread serves, stop and join the threads. */
 void worker_stop(void);
 /** Free what worker_init made (after worker_stop). */
 void worker_free(void);
