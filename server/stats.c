@@ -112,8 +112,10 @@ stats_global(struct stat_list *sl)
 	kv_num(sl, "source_relay_connections", 0, 0);
 	kv_num(sl, "source_total_connections", st->source_total_connections, 0);
 	kv_num(sl, "sources", st->sources, 0);
+	/* icecast2's stats-protocol clients: floe has none; the names stay
+	 * because icecast2's documents carry them (always 0 here). */
 	kv_num(sl, "stats", 0, 0);
-	kv_num(sl, "stats_connections", st->stats_connections, 0);
+	kv_num(sl, "stats_connections", 0, 0);
 	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);
 }
 
