@@ -8,7 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parse an Authorization header value. */
+/* Does s hold a C0 control character or DEL? */
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * Parse an Authorization header value. The user name is kept and shown
+ * (logs, documents), so it leaves here as a clean string: one with a
+ * control character is refused (RFC 7617 forbids them), one that is not
+ * UTF-8 is read as Latin-1 (what older clients send), as str_sanitize reads
+ * every header. The password is only compared, byte for byte as sent.
+ */
 int
 auth_parse_basic(const char *h, char **user, char **pass)
 {
@@ -28,7 +44,12 @@ auth_parse_basic(const char *h, char **user, char **pass)
 		free(dec);
 		return -1;
 	}
-	*user = xstrndup(dec, (size_t)(colon - dec));
+	*colon = '\0';
+	if (has_control(dec)) {
+		free(dec);
+		return -1;
+	}
+	*user = str_to_utf8(dec);
 	*pass = xstrdup(colon + 1);
 	free(dec);
 	return 0;

@@ -9,7 +9,9 @@ struct http_request;
 struct config;
 struct config_mount;
 
-/** Decode "Basic base64(user:pass)" into allocated user and pass; 0 on success. */
+/** Decode "Basic base64(user:pass)" into allocated user and pass; 0 on
+ *  success. The user name comes out as UTF-8 (Latin-1 if it was not) and one
+ *  with a control character is refused; the password is as sent. */
 int auth_parse_basic(const char *header, char **user, char **pass);
 
 /** May these credentials feed the mount (global source password or the mount's own)? */

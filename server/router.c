@@ -46,7 +46,7 @@ mount_name_ok(const char *name)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 			return 0;
-	return strstr(name, "/../") == NULL;
+	return strstr(name, "/../") == NULL && utf8_is_valid(name, n);
 }
 
 /* SOURCE or PUT: authenticate, check limits, start the source. */

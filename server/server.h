@@ -29,7 +29,6 @@ struct server_stats {
 	uint64_t listener_connections;
 	uint64_t source_client_connections;
 	uint64_t source_total_connections;
-	uint64_t stats_connections;
 	uint64_t file_connections;
 	uint64_t admin_requests;
 	unsigned clients;		/* connections with a request, now */

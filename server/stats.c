@@ -44,13 +44,17 @@ kv_num(struct stat_list *sl, const char *key, unsigned long long v, int public)
 	kv_add(sl, key, buf, 1, public);
 }
 
-/* Add a string that may be a number (bitrate "128" is, "128k" is not). */
+/* Add a string that may be a number: plain decimal digits without a leading
+ * zero or sign, as JSON writes numbers ("128" is one; "128k", "+128" and
+ * "0128" are not and stay strings). */
 static void
 kv_maybe_num(struct stat_list *sl, const char *key, const char *v, int public)
 {
 	long n;
+	int num = v != NULL && v[strspn(v, "0123456789")] == '\0' &&
+	    (v[0] != '0' || v[1] == '\0') && parse_long(v, 0, 1L << 30, &n) == 0;
 
-	kv_add(sl, key, v, v != NULL && parse_long(v, 0, 1L << 30, &n) == 0, public);
+	kv_add(sl, key, v, num, public);
 }
 
 /* icecast2 sorts its stats by name. */
@@ -109,9 +113,37 @@ stats_global(struct stat_list *sl)
 	kv_num(sl, "source_relay_connections", 0, 0);
 	kv_num(sl, "source_total_connections", st->source_total_connections, 0);
 	kv_num(sl, "sources", st->sources, 0);
+	/* icecast2's stats-protocol clients: floe has none; the names stay
+	 * because icecast2's documents carry them (always 0 here). */
 	kv_num(sl, "stats", 0, 0);
-	kv_num(sl, "stats_connections", st->stats_connections, 0);
+	kv_num(sl, "stats_connections", 0, 0);
 	qsort(sl->kv, sl->n, sizeof *sl->kv, kv_cmp);
+}
+
+/*
+ * Names a mount's values may take (stats_mount's, whether or not this mount
+ * has them now) and the members documents add beside them ("mount" in
+ * /api/v1, "dummy" in /status-json.xsl): an audio-info key may be none of
+ * them, or a JSON object would hold the name twice and parsers keep the
+ * last one, the source's.
+ */
+static const char *const mount_keys[] = {
+	"audio_info", "bitrate", "connected", "dummy", "genre", "listener_peak", "listeners",
+	"listenurl", "max_listeners", "mount", "public", "server_description", "server_name",
+	"server_type", "server_url", "slow_listeners", "source_ip", "stream_start",
+	"stream_start_iso8601", "title", "total_bytes_read", "total_bytes_sent", "user_agent",
+};
+
+/* Is key one of the names a source may not take? */
+static int
+kv_reserved(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < FLOE_NELEM(mount_keys); i++)
+		if (strcmp(mount_keys[i], key) == 0)
+			return 1;
+	return 0;
 }
 
 /* Is key already among the values? */
@@ -134,8 +166,8 @@ kv_has(const struct stat_list *sl, const char *key)
  * Each key of ice-audio-info as a value of its own, named as the source
  * sent it, as icecast2 lists them ("channels", "samplerate", or
  * "ice-samplerate" from encoders that prefix). A key must be a plain name
- * (it becomes an XML element) and may not replace one of our own values:
- * a source cannot forge "listeners" this way.
+ * (it becomes an XML element) and may not take the name of one of our own
+ * values (mount_keys) nor repeat: a source cannot forge "listeners" this way.
  */
 static void
 kv_audio_info(struct stat_list *sl, const char *ai)
@@ -153,7 +185,7 @@ kv_audio_info(struct stat_list *sl, const char *ai)
 		k = xstrndup(p, (size_t)(eq - p));
 		if (isalpha((unsigned char)k[0]) &&
 		    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
-		    strlen(k) && !kv_has(sl, k)) {
+		    strlen(k) && !kv_reserved(k) && !kv_has(sl, k)) {
 			v = xstrndup(eq + 1, (size_t)(end - eq - 1));
 			kv_maybe_num(sl, k, v, 1);
 			free(v);
@@ -284,10 +316,7 @@ json_values(struct sbuf *sb, const struct stat_list *sl)
 			continue;
 		sbuf_add_json(sb, sl->kv[i].key);
 		sbuf_add(sb, ":", 1);
-		if (sl->kv[i].number)
-			sbuf_adds(sb, sl->kv[i].value);
-		else
-			sbuf_add_json(sb, sl->kv[i].value);
+		doc_json_scalar(sb, sl->kv[i].value, sl->kv[i].number);
 		sbuf_add(sb, ",", 1);
 	}
 }

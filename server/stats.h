@@ -1,7 +1,8 @@
 /*
  * stats.h: the server's and each mount's statistics as one list of named
- * values (icecast2's names), rendered by stats_xml.c as /admin/stats XML,
- * /admin/listmounts and /status-json.xsl JSON. Nothing here knows XML.
+ * values (icecast2's names), and the documents built from them through
+ * doc.c: /admin/stats (XML or JSON), /admin/listmounts and /status-json.xsl.
+ * Nothing here writes XML or escapes text: doc.c and util.c's writers do.
  */
 #ifndef FLOE_STATS_H
 #define FLOE_STATS_H

@@ -202,49 +202,119 @@ sbuf_add_pct(struct sbuf *sb, const char *s)
 	}
 }
 
-/* Append text escaped for XML; control bytes that XML 1.0 forbids are dropped. */
+/* U+FFFD REPLACEMENT CHARACTER: what the writers put in place of a byte that
+ * is not UTF-8, or of a character XML cannot carry even as a reference. */
+#define UTF8_REPLACEMENT "\xEF\xBF\xBD"
+
+/* Is this code point a control character (C0, DEL or C1)? */
+static int
+is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/*
+ * The next character of [s, s+n) for a writer: its length and code point;
+ * a byte that does not start a valid sequence comes back alone as U+FFFD.
+ * A writer therefore emits valid UTF-8 whatever it was given.
+ */
+static size_t
+next_char(const char *s, size_t n, uint32_t *cp)
+{
+	size_t len = utf8_decode(s, n, cp);
+
+	if (len == 0) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	return len;
+}
+
+/*
+ * Append text escaped for XML 1.0, text and attribute values alike, as
+ * valid UTF-8 whatever s holds: markup and quotes become entities, control
+ * characters XML allows (tab, LF, CR, DEL, C1) become character references
+ * (so no parser normalizes them away), and what XML cannot carry at all
+ * (other C0 bytes, U+FFFE, U+FFFF) and bytes that are not UTF-8 become
+ * U+FFFD. Runs of plain text are copied whole.
+ */
 void
 sbuf_add_xml(struct sbuf *sb, const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '<': sbuf_adds(sb, "&lt;"); break;
-		case '>': sbuf_adds(sb, "&gt;"); break;
-		case '&': sbuf_adds(sb, "&amp;"); break;
-		case '"': sbuf_adds(sb, "&quot;"); break;
-		case '\'': sbuf_adds(sb, "&apos;"); break;
-		default:
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				break;
-			sbuf_add(sb, s, 1);
+	size_t n = s != NULL ? strlen(s) : 0, i = 0, run = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '<' && c != '>' && c != '&' &&
+		    c != '"' && c != '\'') {
+			i++;
+			continue;
 		}
+		sbuf_add(sb, s + run, i - run);
+		len = next_char(s + i, n - i, &cp);
+		if (cp == '<')
+			sbuf_adds(sb, "&lt;");
+		else if (cp == '>')
+			sbuf_adds(sb, "&gt;");
+		else if (cp == '&')
+			sbuf_adds(sb, "&amp;");
+		else if (cp == '"')
+			sbuf_adds(sb, "&quot;");
+		else if (cp == '\'')
+			sbuf_adds(sb, "&apos;");
+		else if (cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x7f && cp <= 0x9f))
+			sbuf_addf(sb, "&#x%X;", (unsigned)cp);
+		else if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF || cp == 0xFFFD)
+			sbuf_adds(sb, UTF8_REPLACEMENT);
+		else
+			sbuf_add(sb, s + i, len);
+		i += len;
+		run = i;
 	}
+	sbuf_add(sb, s + run, i - run);
 }
 
-/* Append a JSON string literal; '<' and '>' are escaped too so the text is
- * safe to embed in a page. */
+/*
+ * Append a JSON string literal, quotes included, as valid UTF-8 whatever s
+ * holds: every control character (C0, DEL, C1) is escaped, and so are '<'
+ * and '>' and U+2028/U+2029 so the text is safe to embed in a page or a
+ * script; a byte that is not UTF-8 becomes \ufffd.
+ */
 void
 sbuf_add_json(struct sbuf *sb, const char *s)
 {
+	size_t n = s != NULL ? strlen(s) : 0, i = 0, run = 0, len;
+	uint32_t cp;
+
 	sbuf_add(sb, "\"", 1);
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '"': sbuf_adds(sb, "\\\""); break;
-		case '\\': sbuf_adds(sb, "\\\\"); break;
-		case '\n': sbuf_adds(sb, "\\n"); break;
-		case '\r': sbuf_adds(sb, "\\r"); break;
-		case '\t': sbuf_adds(sb, "\\t"); break;
-		case '<': sbuf_adds(sb, "\\u003c"); break;
-		case '>': sbuf_adds(sb, "\\u003e"); break;
-		default:
-			if (c < 0x20)
-				sbuf_addf(sb, "\\u%04x", c);
-			else
-				sbuf_add(sb, s, 1);
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>') {
+			i++;
+			continue;
 		}
+		sbuf_add(sb, s + run, i - run);
+		len = next_char(s + i, n - i, &cp);
+		if (cp == '"')
+			sbuf_adds(sb, "\\\"");
+		else if (cp == '\\')
+			sbuf_adds(sb, "\\\\");
+		else if (cp == '\n')
+			sbuf_adds(sb, "\\n");
+		else if (cp == '\r')
+			sbuf_adds(sb, "\\r");
+		else if (cp == '\t')
+			sbuf_adds(sb, "\\t");
+		else if (cp == '<' || cp == '>' || is_control(cp) || cp == 0x2028 ||
+		    cp == 0x2029 || cp == 0xFFFD)
+			sbuf_addf(sb, "\\u%04x", (unsigned)cp);
+		else
+			sbuf_add(sb, s + i, len);
+		i += len;
+		run = i;
 	}
+	sbuf_add(sb, s + run, i - run);
 	sbuf_add(sb, "\"", 1);
 }
 
@@ -489,29 +559,113 @@ utf8_cut(const char *s, size_t len, size_t max)
 	return n;
 }
 
-/* Copy with control characters replaced, cut at a UTF-8 boundary. */
-char *
-str_sanitize(const char *s, size_t max)
+/*
+ * The UTF-8 sequence at s, within n bytes: its length (1 to 4) with the code
+ * point in *cp, or 0 if it is not valid: a stray continuation byte, a
+ * sequence cut short, an overlong form, a surrogate (U+D800-U+DFFF) or a
+ * code point above U+10FFFF.
+ */
+size_t
+utf8_decode(const char *s, size_t n, uint32_t *cp)
 {
-	size_t len = strlen(s), i;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len, i;
+	uint32_t v, min;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xE0) == 0xC0) {
+		len = 2; v = p[0] & 0x1F; min = 0x80;
+	} else if ((p[0] & 0xF0) == 0xE0) {
+		len = 3; v = p[0] & 0x0F; min = 0x800;
+	} else if ((p[0] & 0xF8) == 0xF0) {
+		len = 4; v = p[0] & 0x07; min = 0x10000;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* Is [s, s+n) valid UTF-8 throughout? */
+int
+utf8_is_valid(const char *s, size_t n)
+{
+	size_t i = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		if ((len = utf8_decode(s + i, n - i, &cp)) == 0)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* A copy of s that is UTF-8: s itself if it is, else s read as Latin-1
+ * (each byte is the code point of the same value). */
+char *
+str_to_utf8(const char *s)
+{
+	size_t n = strlen(s), i, o = 0;
+	unsigned char c;
 	char *out;
 
-	len = utf8_cut(s, len, max);
-	out = xstrndup(s, len);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-			out[i] = '?';
+	if (utf8_is_valid(s, n))
+		return xstrndup(s, n);
+	out = xmalloc(n * 2 + 1);	/* at most two bytes per Latin-1 byte */
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = (char)(0xC0 | c >> 6);
+			out[o++] = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	out[o] = '\0';
 	return out;
 }
 
-/* Milliseconds from a monotonic clock. */
-uint64_t
-time_mono_ms(void)
+/*
+ * Clean a string from the network: UTF-8 as str_to_utf8 makes it (a value
+ * that is not UTF-8 is Latin-1, as icy_to_utf8 reads titles), every control
+ * character (C0, DEL, C1) replaced by '?', cut to at most max bytes without
+ * splitting a character.
+ */
+char *
+str_sanitize(const char *s, size_t max)
 {
-	struct timespec ts;
+	char *u = str_to_utf8(s);
+	size_t n = strlen(u), i = 0, len;
+	struct sbuf sb;
+	uint32_t cp;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	sbuf_init(&sb);
+	while (i < n) {
+		len = utf8_decode(u + i, n - i, &cp);	/* never 0: u is UTF-8 */
+		if (is_control(cp))
+			sbuf_add(&sb, "?", 1);
+		else
+			sbuf_add(&sb, u + i, len);
+		i += len;
+	}
+	free(u);
+	sb.len = utf8_cut(sb.data, sb.len, max);
+	sb.data[sb.len] = '\0';
+	return sbuf_steal(&sb, NULL);
 }
 
 /* Nanoseconds on the monotonic clock: never jumps with wall-clock changes. */

@@ -1,8 +1,9 @@
 /*
  * util.h: small helpers every module of both programs uses (floe and
  * floe-source link the same util.c): allocation that never returns NULL,
- * bounded string building, percent-encoding, base64, number parsing with
- * range checks, and clocks.
+ * bounded string building, XML/JSON escaping, percent-encoding, base64,
+ * UTF-8 checks and the cleaning of strings from the network, number parsing
+ * with range checks, and clocks.
  */
 #ifndef FLOE_UTIL_H
 #define FLOE_UTIL_H
@@ -58,9 +59,13 @@ void *sbuf_reserve(struct sbuf *sb, size_t n);
 void sbuf_commit(struct sbuf *sb, size_t n);
 /** Append s percent-encoded: every byte but A-Z a-z 0-9 - _ . ~ becomes %XX. */
 void sbuf_add_pct(struct sbuf *sb, const char *s);
-/** Append s escaped for XML text and attribute values. */
+/** Append s escaped for XML text and attribute values. The output is valid
+ *  UTF-8 with no raw control character whatever s holds: a byte that is not
+ *  UTF-8 becomes U+FFFD, as does a character XML 1.0 cannot carry. */
 void sbuf_add_xml(struct sbuf *sb, const char *s);
-/** Append s as a JSON string literal, quotes included. */
+/** Append s as a JSON string literal, quotes included; valid UTF-8 with every
+ *  control character escaped whatever s holds (U+FFFD for bytes that are
+ *  not UTF-8). */
 void sbuf_add_json(struct sbuf *sb, const char *s);
 /** Hand the buffer to the caller (who frees it) and reset sb. */
 char *sbuf_steal(struct sbuf *sb, size_t *len);
@@ -94,16 +99,24 @@ int parse_double(const char *s, double min, double max, double *out);
 /** yes/no, true/false, on/off, 1/0 (any case); 0 on success, -1 otherwise. */
 int parse_bool(const char *s, int *out);
 
-/** Replace every byte that could break a log line or a header (control
- *  characters, and in headers nothing else) with '?' or drop it; returns an
- *  allocated copy cut to at most max bytes at a UTF-8 boundary. */
+/** Clean a string that came from the network for stats, documents, headers
+ *  and logs: an allocated copy that is valid UTF-8 (if s is not, it is read
+ *  as Latin-1, as titles are), with every control character (C0, DEL, C1)
+ *  replaced by '?', cut to at most max bytes at a character boundary. */
 char *str_sanitize(const char *s, size_t max);
+/** An allocated copy of s in UTF-8: s itself if it is valid UTF-8, else s
+ *  read as Latin-1. */
+char *str_to_utf8(const char *s);
 
 /** Cut a UTF-8 string to at most max bytes without splitting a character. */
 size_t utf8_cut(const char *s, size_t len, size_t max);
+/** Length (1-4) of the valid UTF-8 sequence at s within n bytes, its code
+ *  point in *cp; 0 if invalid (overlong, surrogate, above U+10FFFF, cut). */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
+/** Is [s, s+n) valid UTF-8? */
+int utf8_is_valid(const char *s, size_t n);
 
-/** Monotonic (milliseconds, nanoseconds) and wall clocks. */
-uint64_t time_mono_ms(void);
+/** Monotonic (nanoseconds) and wall clocks. */
 uint64_t time_mono_ns(void);
 int64_t time_wall(void);
 /** Format t (UTC) as RFC 1123 ("Sun, 06 Nov 1994 08:49:37 GMT"). */

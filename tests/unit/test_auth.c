@@ -42,6 +42,13 @@ test_parse_basic(void)
 	check_basic("Basic YTpiOmM=", 0, "a", "b:c", "password containing ':' (a:b:c)");
 	check_basic("Basic w6Q6w7Y=", 0, "\xc3\xa4", "\xc3\xb6", "UTF-8 user and password");
 	check_basic("Basic YWRtaW46cGFzcyB3b3Jk", 0, "admin", "pass word", "space in password");
+	/* The user name is shown (logs, documents): it leaves as UTF-8, and one
+	 * with a control character is refused; the password stays as sent. */
+	check_basic("Basic bfxsbGVyOnB3/w==", 0, "m\xc3\xbcller", "pw\xff",
+	    "Latin-1 user read as Latin-1, password kept byte for byte");
+	check_basic("Basic YQpiOnB3", -1, NULL, NULL, "LF in the user name");
+	check_basic("Basic YX9iOnB3", -1, NULL, NULL, "DEL in the user name");
+	check_basic("Basic dTpwAXc=", 0, "u", "p\x01w", "a control byte in the password is only compared");
 
 	check_basic("Basic !!!!", -1, NULL, NULL, "invalid base64");
 	check_basic("Basic c291cmNl=OmhhY2ttZQ==", -1, NULL, NULL, "'=' inside base64");
