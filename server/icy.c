@@ -83,33 +83,6 @@ icy_meta_unref(struct icy_meta *m)
 	}
 }
 
-/* Is s valid UTF-8 (shortest forms, no surrogates)? */
-static int
-utf8_valid(const unsigned char *s)
-{
-	while (*s) {
-		int n;
-		unsigned cp;
-
-		if (*s < 0x80) { s++; continue; }
-		if ((*s & 0xE0) == 0xC0) { n = 1; cp = *s & 0x1F; }
-		else if ((*s & 0xF0) == 0xE0) { n = 2; cp = *s & 0x0F; }
-		else if ((*s & 0xF8) == 0xF0) { n = 3; cp = *s & 0x07; }
-		else return 0;
-		s++;
-		for (int i = 0; i < n; i++, s++) {
-			if ((*s & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (*s & 0x3F);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-	}
-	return 1;
-}
-
 /* Convert with iconv; NULL if the charset is unknown or the text invalid. */
 static char *
 convert(const char *s, const char *charset)
@@ -138,13 +111,13 @@ icy_to_utf8(const char *s, const char *charset)
 
 	if (charset == NULL || *charset == '\0' || str_ieq(charset, "UTF-8") ||
 	    str_ieq(charset, "UTF8")) {
-		if (utf8_valid((const unsigned char *)s))
+		if (utf8_is_valid(s, strlen(s)))
 			return xstrdup(s);
 		charset = "ISO-8859-1";	/* not UTF-8 after all: old encoders send Latin-1 */
 	}
 	if ((out = convert(s, charset)) != NULL)
 		return out;
-	if (utf8_valid((const unsigned char *)s))
+	if (utf8_is_valid(s, strlen(s)))
 		return xstrdup(s);
 	return convert(s, "ISO-8859-1");	/* cannot fail: every byte is a character */
 }
