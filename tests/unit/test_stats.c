@@ -19,7 +19,7 @@
 
 struct server srv;
 
-/* Stand-ins for mount.c: the values stats.c asks the registry for. */
+/* Stand-ins for mount.c and fanout.c: the values stats.c asks them for. */
 long
 mount_max_listeners(const struct mount *m)
 {
@@ -29,7 +29,7 @@ mount_max_listeners(const struct mount *m)
 
 /* No listener was ever slow in these tests. */
 uint64_t
-mount_slow(const struct mount *m)
+fanout_slow(const struct mount *m)
 {
 	(void)m;
 	return 0;
@@ -37,7 +37,7 @@ mount_slow(const struct mount *m)
 
 /* A fixed byte count. */
 uint64_t
-mount_bytes_sent(const struct mount *m)
+fanout_bytes_sent(const struct mount *m)
 {
 	(void)m;
 	return 4096;
