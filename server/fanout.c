@@ -54,6 +54,7 @@ struct fanout {
 	unsigned	 slots;		/* turns per interval */
 	uint64_t	 tick_no;
 	uint64_t	 woken_pos;	/* tail position at the last wake-up */
+	uint64_t	 swept_pos;	/* tail position at the last sweep by bytes */
 	struct sbuf	 blk;		/* whole frames/pages gathered into the next block */
 	uint32_t	 blk_flags;	/* the flags they all share */
 	struct event	*blk_timer;	/* appends a block that waited BLOCK_WAIT_MS */
@@ -279,6 +280,25 @@ fanout_wake(struct mount *m, unsigned long mask)
 }
 
 /*
+ * Sweep every worker's listeners of m soon, whatever the time. A stalled
+ * listener's cursor holds its block, and so every block after it: swept
+ * only once a second, a source pushing far faster than real time would pin
+ * a second of its input, however large. Swept also after every half queue
+ * appended, that is bounded by queue-size (a real-time source never gets
+ * here before the timer).
+ */
+static void
+fanout_sweep_now(struct mount *m)
+{
+	unsigned i;
+
+	m->fanout->swept_pos = m->q.tail_pos;
+	for (i = 0; i < srv.nworkers; i++)
+		if (STAT_GET(m->shards[i].n) > 0)
+			event_active(m->shards[i].sweep, EV_TIMEOUT, 0);
+}
+
+/*
  * Append a block, with the title and Ogg headers in force for its bytes.
  * With no write interval, wake the waiting listeners now; with one, the
  * tick does it, unless half a queue has come in since the last wake-up (a
@@ -299,6 +319,8 @@ fanout_append(struct mount *m, struct block *b)
 	pthread_mutex_unlock(&m->lock);
 	if (m->fanout->interval == 0 || m->q.tail_pos - m->fanout->woken_pos >= m->q.limit / 2)
 		fanout_wake(m, SHARD_ALL_SLOTS);
+	if (m->q.tail_pos - m->fanout->swept_pos >= m->q.limit / 2)
+		fanout_sweep_now(m);
 }
 
 /* Append the gathered block. Also called at every turn of the write
