@@ -16,6 +16,7 @@ block_new(const void *p, size_t n, uint64_t pos, uint32_t flags)
 	struct block *b = xmalloc(sizeof *b + n);
 
 	b->refs = 1;
+	b->data_refs = 1;	/* the chain references' share */
 	b->len = (uint32_t)n;
 	b->flags = flags;
 	b->pos = pos;
@@ -33,10 +34,29 @@ block_ref(struct block *b)
 	refcount_get(&b->refs);
 }
 
+/* Take a reference on the bytes. */
+void
+block_data_ref(struct block *b)
+{
+	refcount_get(&b->data_refs);
+}
+
+/* Drop a reference on the bytes; the last frees the block. */
+void
+block_data_unref(struct block *b)
+{
+	if (!refcount_put(&b->data_refs))
+		return;
+	icy_meta_unref(b->meta);
+	ogg_headers_unref(b->hdrs);
+	free(b);
+}
+
 /*
- * Drop a reference. A block that reaches zero releases its successor too;
- * done as a loop, not recursion, because a listener stalled far behind can
- * be the last holder of a long chain.
+ * Drop a chain reference. A block that reaches zero releases its successor
+ * too; done as a loop, not recursion, because a listener stalled far
+ * behind can be the last holder of a long chain. Its bytes go when no
+ * socket buffer still points at them.
  */
 void
 block_unref(struct block *b)
@@ -47,9 +67,7 @@ block_unref(struct block *b)
 		if (!refcount_put(&b->refs))
 			return;
 		next = b->next;
-		icy_meta_unref(b->meta);
-		ogg_headers_unref(b->hdrs);
-		free(b);
+		block_data_unref(b);
 		b = next;
 	}
 }

@@ -9,13 +9,21 @@
  *      ^                  ^
  *      listener A         listener B (cursor = block + absolute position)
  *
- * A block never changes once appended. Each block holds a reference on its
- * successor, and the queue holds one on its head, so anyone holding a block
- * can walk forward to the tail. The queue drops its head once the bytes
- * behind it exceed the queue size; a listener still pointing there is more
- * than queue-size behind and is dealt with by the lag policy (listener.c).
- * Listeners' socket buffers reference block data directly (no copy per
- * listener): each such reference holds a block reference until sent.
+ * A block never changes once appended. Two kinds of reference keep it:
+ *
+ *   - chain references (block_ref): each block holds one on its successor,
+ *     the queue one on its head, each listener's cursor one on its block.
+ *     Whoever holds one can walk forward to the tail, so it keeps every
+ *     block after it too;
+ *   - data references (block_data_ref): a listener's socket buffer points
+ *     at block data directly (no copy per listener) and holds one per
+ *     piece until the kernel has it. These keep the block's bytes only,
+ *     never its successors: a listener that stops reading pins what is
+ *     queued for it (about 64 KiB), not the rest of the stream.
+ *
+ * The queue drops its head once the bytes behind it exceed the queue size;
+ * a listener still pointing there is more than queue-size behind and is
+ * dealt with by the lag policy (listener.c).
  */
 #ifndef FLOE_BLOCK_H
 #define FLOE_BLOCK_H
@@ -32,7 +40,8 @@ struct ogg_headers;
 #define BLOCK_CHAIN	0x04	/* starts a new Ogg chain (BOS page): a start point needing no headers */
 
 struct block {
-	unsigned	 refs;		/* atomic */
+	unsigned	 refs;		/* chain references (atomic): hold next as well */
+	unsigned	 data_refs;	/* atomic: socket-buffer references, plus one while refs > 0 */
 	uint32_t	 len;
 	uint32_t	 flags;
 	uint64_t	 pos;		/* absolute stream offset of data[0] */
@@ -44,9 +53,15 @@ struct block {
 
 /** A new block with one reference, holding a copy of p[0..n). */
 struct block *block_new(const void *p, size_t n, uint64_t pos, uint32_t flags);
+/** Take a chain reference (the caller holds one already). */
 void block_ref(struct block *b);
-/** Drop a reference; frees the block (and, iteratively, successors that reach zero). */
+/** Drop a chain reference; the last one releases the successor (iteratively)
+ *  and the block's bytes once no data reference is left. */
 void block_unref(struct block *b);
+/** Take / drop a reference on the block's bytes only (the caller holds a
+ *  chain reference when taking one). */
+void block_data_ref(struct block *b);
+void block_data_unref(struct block *b);
 /** Can a listener start playback at the beginning of this block? */
 int block_is_start(const struct block *b);
 /** Successor, read with acquire ordering (another thread may be appending). */

@@ -54,11 +54,11 @@
  * that close; whatever arrives is discarded in reads of this size. */
 #define LISTENER_DISCARD 4096
 
-/* evbuffer cleanup: the socket is done with a block reference. */
+/* evbuffer cleanup: the socket is done with a block's bytes. */
 static void
 release_block(const void *data, size_t len, void *arg)
 {
-	block_unref(arg);
+	block_data_unref(arg);
 }
 
 /* evbuffer cleanup: the socket is done with a metadata reference. */
@@ -319,7 +319,7 @@ listener_take_block(struct listener *l, struct evbuffer *out)
 			n = FLOE_MIN(n, l->icy_left);
 			l->icy_left -= n;
 		}
-		block_ref(b);
+		block_data_ref(b);
 		evbuffer_add_reference(out, b->data + off, n, release_block, b);
 		off += n;
 		l->pos += n;
