@@ -158,17 +158,3 @@ resp_auth_required(struct conn *c)
 	sbuf_adds(&sb, "WWW-Authenticate: Basic realm=\"Icecast2 Server\"\r\n\r\n");
 	resp_finish(c, 401, &sb, body, sizeof body - 1);
 }
-
-/* <iceresponse> document for admin commands. */
-void
-resp_iceresponse(struct conn *c, const char *message, int ret)
-{
-	struct sbuf sb;
-
-	sbuf_init(&sb);
-	sbuf_adds(&sb, "<?xml version=\"1.0\"?>\n<iceresponse><message>");
-	sbuf_add_xml(&sb, message);
-	sbuf_addf(&sb, "</message><return>%d</return></iceresponse>\n", ret);
-	resp_send(c, 200, "text/xml; charset=utf-8", sb.data, sb.len);
-	sbuf_free(&sb);
-}

@@ -36,7 +36,4 @@ void resp_html_error(struct conn *c, int status, const char *text);
 /** 401 asking for Basic credentials. */
 void resp_auth_required(struct conn *c);
 
-/** The <iceresponse> XML answer of admin commands. */
-void resp_iceresponse(struct conn *c, const char *message, int ret);
-
 #endif
