@@ -5,6 +5,7 @@
  * role is given, so every role starts from a request it may serve.
  */
 #include "router.h"
+#include "router_check.h"
 #include "admin.h"
 #include "auth.h"
 #include "config.h"
@@ -27,27 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Why 256: icecast2 has no limit, but a mount name is shown in every
- * status document and log line; real ones are under 64 bytes. */
-#define MOUNT_NAME_MAX 256
-
 /* Why 8 MiB: web pages, scripts and images of a station's site; a larger
  * file is not what webroot is for. */
 #define WEBROOT_FILE_MAX (8 * 1024 * 1024)
-
-/* Is this a name a mount may have: leading '/', printable, bounded? */
-static int
-mount_name_ok(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n < 2 || n > MOUNT_NAME_MAX || name[0] != '/')
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return 0;
-	return strstr(name, "/../") == NULL;
-}
 
 /* SOURCE or PUT: authenticate, check limits, start the source. */
 static void
@@ -63,7 +46,7 @@ route_source(struct conn *c, const struct http_request *r)
 		resp_html_error(c, 400, "Mountpoint must begin with /");
 		return;
 	}
-	if (!mount_name_ok(r->path)) {
+	if (!router_mount_name_ok(r->path)) {
 		resp_html_error(c, 400, "Invalid mountpoint name");
 		return;
 	}
@@ -165,15 +148,6 @@ route_file(struct conn *c, const struct http_request *r)
 	return 0;
 }
 
-/* Is s made only of characters a host[:port] may have? */
-static int
-host_ok(const char *s)
-{
-	return s != NULL && *s != '\0' && strlen(s) < 256 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-	    strlen(s);
-}
-
 /*
  * /MOUNT.m3u and /MOUNT.pls, as icecast2 serves them: a playlist pointing at
  * the stream, using the host the player reached us by (else <hostname>).
@@ -195,7 +169,7 @@ route_playlist(struct conn *c, const struct http_request *r)
 		free(name);
 		return -1;
 	}
-	if (host_ok(host))
+	if (router_host_ok(host))
 		url = xasprintf("http://%s%s", host, name);
 	else
 		url = stats_listenurl(name);
