@@ -1,6 +1,6 @@
 /*
  * router.c: a complete request head becomes a source, a listener, an admin
- * command, a status document, a file from webroot, or an error, in that
+ * command, a status document, a file from webroot (webroot.c), or an error, in that
  * order of checks. Limits and credentials are checked here, before any
  * role is given, so every role starts from a request it may serve.
  */
@@ -19,18 +19,11 @@
 #include "source.h"
 #include "stats.h"
 #include "util.h"
+#include "webroot.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* Why 8 MiB: web pages, scripts and images of a station's site; a larger
- * file is not what webroot is for. */
-#define WEBROOT_FILE_MAX (8 * 1024 * 1024)
 
 /* SOURCE or PUT: authenticate, check limits, start the source. */
 static void
@@ -88,64 +81,6 @@ route_source(struct conn *c, const struct http_request *r)
 		return;
 	}
 	source_start(c, r, mount_get(r->path));
-}
-
-/* Content type of a webroot file, by extension. */
-static const char *
-file_type(const char *path)
-{
-	static const char *const types[][2] = {
-		{ ".html", "text/html; charset=utf-8" }, { ".htm", "text/html; charset=utf-8" },
-		{ ".css", "text/css; charset=utf-8" }, { ".js", "text/javascript; charset=utf-8" },
-		{ ".json", "application/json" }, { ".svg", "image/svg+xml" },
-		{ ".png", "image/png" }, { ".jpg", "image/jpeg" }, { ".ico", "image/x-icon" },
-		{ ".txt", "text/plain; charset=utf-8" }, { ".xml", "text/xml; charset=utf-8" },
-		{ ".m3u", "audio/x-mpegurl" }, { ".pls", "audio/x-scpls" },
-		{ ".mp3", "audio/mpeg" }, { ".ogg", "application/ogg" },
-	};
-	const char *dot = strrchr(path, '.');
-	size_t i;
-
-	for (i = 0; dot != NULL && i < FLOE_NELEM(types); i++)
-		if (str_ieq(dot, types[i][0]))
-			return types[i][1];
-	return "application/octet-stream";
-}
-
-/* Serve a file below webroot; 0 if served, -1 if there is no such file. */
-static int
-route_file(struct conn *c, const struct http_request *r)
-{
-	const char *root = srv.config->webroot;
-	char *path, *body;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (root == NULL || strstr(r->path, "..") != NULL)
-		return -1;
-	path = xasprintf("%s%s%s", root, r->path,
-	    r->path[strlen(r->path) - 1] == '/' ? "index.html" : "");
-	fd = open(path, O_RDONLY | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WEBROOT_FILE_MAX) {
-		if (fd >= 0)
-			close(fd);
-		free(path);
-		return -1;
-	}
-	body = xmalloc((size_t)st.st_size + 1);
-	n = read(fd, body, (size_t)st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(body);
-		free(path);
-		return -1;
-	}
-	srv.stats.file_connections++;
-	resp_send(c, 200, file_type(path), body, (size_t)n);
-	free(body);
-	free(path);
-	return 0;
 }
 
 /*
@@ -217,7 +152,7 @@ route_get(struct conn *c, const struct http_request *r)
 		listener_start(c, r, m, r->path);
 		return;
 	}
-	if (route_playlist(c, r) == 0 || route_file(c, r) == 0)
+	if (route_playlist(c, r) == 0 || webroot_serve(c, r->path) == 0)
 		return;
 	resp_html_error(c, 404, "The file you requested could not be found");
 }
