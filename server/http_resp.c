@@ -9,6 +9,7 @@
 
 #include <event2/buffer.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Reason phrases as icecast2 sends them. */
 const char *
@@ -114,6 +115,45 @@ resp_send(struct conn *c, int status, const char *content_type,
 	resp_head(&sb, status, content_type, NULL);
 	sbuf_addf(&sb, "Content-Length: %zu\r\n\r\n", len);
 	resp_finish(c, status, &sb, body, len);
+}
+
+/*
+ * A whole response whose body is the regular file fd (len bytes), then
+ * close; fd is taken. The file is never read into memory here: on a plain
+ * socket libevent sendfile()s it from the page cache as the socket drains;
+ * under TLS it maps the file and OpenSSL reads the pages as it encrypts.
+ */
+void
+resp_file(struct conn *c, int status, const char *content_type, int fd, off_t len)
+{
+	struct evbuffer_file_segment *seg;
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head(&sb, status, content_type, NULL);
+	sbuf_addf(&sb, "Content-Length: %lld\r\n\r\n", (long long)len);
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
+	c->status = status;
+	if (c->head_only || len == 0) {
+		close(fd);
+		conn_close_after_write(c);
+		return;
+	}
+	/* Not evbuffer_add_file: it leaves fd open when the segment cannot be
+	 * made and closes it when the segment cannot be added. */
+	if ((seg = evbuffer_file_segment_new(fd, 0, len, EVBUF_FS_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	if (evbuffer_add_file_segment(conn_output(c), seg, 0, len) < 0)
+		goto fail;			/* seg is released, fd closed */
+	evbuffer_file_segment_free(seg);	/* the buffer keeps its own reference */
+	conn_close_after_write(c);
+	return;
+fail:
+	log_error("%s: cannot queue a file of %lld bytes", c->ip, (long long)len);
+	conn_close(c);
 }
 
 /* Plain-text error as icecast2 sends it (no Content-Length). */

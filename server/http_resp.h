@@ -7,6 +7,7 @@
 #define FLOE_HTTP_RESP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct conn;
 struct sbuf;
@@ -26,6 +27,13 @@ void resp_head(struct sbuf *sb, int status, const char *content_type,
 /** A complete response with a body and Content-Length, then close. */
 void resp_send(struct conn *c, int status, const char *content_type,
     const char *body, size_t len);
+
+/**
+ * A complete response whose body is the open regular file fd, len bytes
+ * long (none for HEAD), then close. fd is taken. The file goes out as the
+ * socket drains (sendfile), never read whole into memory.
+ */
+void resp_file(struct conn *c, int status, const char *content_type, int fd, off_t len);
 
 /** icecast's plain-text errors (401 with WWW-Authenticate, 403 texts). */
 void resp_plain_error(struct conn *c, int status, const char *text);

@@ -7,7 +7,15 @@
 
 struct conn;
 
-/** Answer a GET or HEAD for path with the file it names; 0 if answered, -1 if none. */
+/**
+ * Answer a GET or HEAD for path (percent-decoded, no query) with the file
+ * it names; 0 if answered, -1 if there is no such file (or it is not a
+ * regular file, or its real path leaves the allowed directories). Never
+ * blocks on the file's contents.
+ */
 int webroot_serve(struct conn *c, const char *path);
+
+/** Would a GET for path be answered with a file (webroot_serve would answer)? */
+int webroot_has(const char *path);
 
 #endif
