@@ -1,8 +1,11 @@
 /*
- * router.c: a complete request head becomes a source, a listener, an admin
- * command, a status document, a file from webroot (webroot.c), or an error, in that
- * order of checks. Limits and credentials are checked here, before any
- * role is given, so every role starts from a request it may serve.
+ * router.c: a complete request head becomes a source, an admin command, a
+ * status document, a file from webroot (webroot.c), a listener, a playlist,
+ * or an error, in that order of checks. Limits and credentials are checked
+ * here, before any role is given, so every role starts from a request it
+ * may serve. A source may not take a name floe answers itself, nor stream
+ * anything a browser would run as a page: a mount never speaks for floe's
+ * origin.
  */
 #include "router.h"
 #include "router_check.h"
@@ -32,7 +35,8 @@ route_source(struct conn *c, const struct http_request *r)
 	const struct config *cf = srv.config;
 	const struct config_mount *mc;
 	struct mount *m;
-	char *user = NULL, *pass = NULL;
+	const char *ct;
+	char *user = NULL, *pass = NULL, *clean;
 
 	if (r->path[0] != '/') {
 		log_info("source from %s: mount \"%s\" does not start with /", c->ip, r->path);
@@ -58,8 +62,28 @@ route_source(struct conn *c, const struct http_request *r)
 	free(c->user);
 	c->user = user;
 	free(pass);
-	if (strcmp(r->method, "PUT") == 0 && http_header_get(r, "Content-Type") == NULL) {
+	ct = http_header_get(r, "Content-Type");
+	if (strcmp(r->method, "PUT") == 0 && ct == NULL) {
 		resp_plain_error(c, 403, "No Content-type given");
+		return;
+	}
+	/* icecast2 takes any type; a browser would run text/html or a script
+	 * from a mount as floe's own page (see docs/compat.md). */
+	if (!router_source_type_ok(ct)) {
+		clean = str_sanitize(ct, 128);
+		log_warn("source %s from %s refused: Content-Type \"%s\" is not audio or video",
+		    r->path, c->ip, clean);
+		free(clean);
+		resp_plain_error(c, 403, "Content-type not supported: a stream must be audio/*, "
+		    "video/* or application/ogg");
+		return;
+	}
+	/* A mount must not stand where floe's own pages and commands are. */
+	if (router_path_reserved(r->path) || webroot_has(r->path)) {
+		log_warn("source %s from %s refused: floe serves a page or file at that path",
+		    r->path, c->ip);
+		resp_plain_error(c, 403, "Mountpoint not allowed: floe serves a page or file "
+		    "at this path");
 		return;
 	}
 	m = mount_find(r->path);
@@ -142,6 +166,9 @@ route_get(struct conn *c, const struct http_request *r)
 		admin_status_json(c);
 		return;
 	}
+	/* Files before mounts: no mount may stand in for a page of floe's origin. */
+	if (webroot_serve(c, r->path) == 0)
+		return;
 	if ((m = mount_resolve(r->path)) != NULL) {
 		if (conn_count_client(c) < 0) {
 			log_warn("listener %s on %s refused: <clients> limit %ld reached", c->ip,
@@ -152,7 +179,7 @@ route_get(struct conn *c, const struct http_request *r)
 		listener_start(c, r, m, r->path);
 		return;
 	}
-	if (route_playlist(c, r) == 0 || webroot_serve(c, r->path) == 0)
+	if (route_playlist(c, r) == 0)
 		return;
 	resp_html_error(c, 404, "The file you requested could not be found");
 }

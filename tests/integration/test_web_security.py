@@ -2,6 +2,13 @@
 """What a source, a symlink or a large file in webroot must not be able to
 do to the station's own pages and to the main loop.
 
+- Sources: with only the source password, a source could take /manage.html
+  (as text/html, or any type) or /admin.js and so run its own page or
+  script on floe's origin, next to the admin's credentials. A mount may not
+  name a webroot file or a path floe answers itself (403, a log line); a
+  stream must be audio/*, video/* or application/ogg; a GET for a webroot
+  file is answered with the file even if a mount of that name exists.
+
 - Webroot symlinks: a directory symlink out of webroot (d -> /etc) does not
   serve /etc/passwd; links that stay inside webroot, and Debian's stock
   links into /etc/icecast2/web, still serve.
@@ -17,8 +24,9 @@ import shutil
 import socket
 import subprocess
 
-from floelib import (FLOE_WRAPPER, TOP_SRCDIR, Feeder, Floe, Listener, RawSource,
-                     contiguous_in, free_port, media, mp3_frames, stat_value, tap, tmpdir, wait_for)
+from floelib import (FLOE_WRAPPER, SOURCE_PASS, TOP_SRCDIR, Feeder, Floe, Listener, RawSource,
+                     contiguous_in, free_port, media, mp3_frames, parse_response, stat_value, tap,
+                     tmpdir, wait_for)
 
 STOCK_WEB = "/usr/share/icecast2/web"       # Debian's icecast2 webroot
 STOCK_CSS = "/etc/icecast2/web/style.css"   # what its style.css links to
@@ -57,6 +65,84 @@ def stat_num(floe, key):
     """A global counter from /admin/stats."""
     v = stat_value(floe.stats(), None, key)
     return int(v) if v is not None else -1
+
+# ---------------------------------------------------------------- sources
+
+
+def source_answer(floe, mount, ctype, method="SOURCE", password=SOURCE_PASS):
+    """(status, body) of a source request, closed at once."""
+    src = RawSource(floe, mount, content_type=ctype, method=method, password=password,
+                    version="1.1" if method == "PUT" else "1.0")
+    raw = src.response
+    src.sock.settimeout(2)
+    try:
+        while True:
+            d = src.sock.recv(4096)
+            if not d:
+                break
+            raw += d
+    except OSError:
+        pass
+    src.close()
+    st, _, body = parse_response(raw)
+    return st, body.decode("latin-1")
+
+
+def check_sources(floe, root):
+    with open(os.path.join(root, "manage.html"), "rb") as f:
+        manage = f.read()
+    st, body = source_answer(floe, "/manage.html", "audio/mpeg", password="nope")
+    tap.is_eq(st, 401, "SOURCE /manage.html without the password: 401 first, as always")
+    for mount, ctype, why in (("/manage.html", "text/html", "the admin page"),
+                              ("/manage.html", "audio/mpeg", "the admin page, as audio"),
+                              ("/admin.js", "text/javascript", "the admin page's script"),
+                              ("/admin.js", "audio/mpeg", "the admin page's script, as audio"),
+                              ("/index.html", "audio/mpeg", "the status page"),
+                              ("/inner/page.html", "audio/mpeg", "a page in a subdirectory")):
+        st, body = source_answer(floe, mount, ctype)
+        tap.ok(st == 403 and ("Mountpoint not allowed" in body or "Content-type" in body),
+               "SOURCE %s as %s (%s) is refused with 403" % (mount, ctype, why), (st, body))
+    st, body = source_answer(floe, "/admin.js", "text/javascript", method="PUT")
+    tap.ok(st == 403, "PUT /admin.js as text/javascript is refused too", (st, body))
+    st, body = source_answer(floe, "/manage.html", "audio/mpeg")
+    tap.is_eq((st, body), (403, "Mountpoint not allowed: floe serves a page or file at this "
+                                "path"), "... with a text that says why")
+    tap.ok("refused: floe serves a page or file at that path" in floe.read_log(),
+           "... and a log line", floe.log())
+    for mount in ("/admin/stats", "/admin/", "/admin", "/admin.cgi", "/api/v1/status", "/api",
+                  "/status-json.xsl"):
+        st, body = source_answer(floe, mount, "audio/mpeg")
+        tap.ok(st == 403 and "Mountpoint not allowed" in body,
+               "SOURCE %s (floe answers it itself) is refused" % mount, (st, body))
+    for ctype in ("text/html", "text/html; charset=utf-8", "text/javascript",
+                  "application/javascript", "image/svg+xml", "application/xhtml+xml",
+                  "text/xml", "application/octet-stream", "text/plain"):
+        st, body = source_answer(floe, "/evil.mp3", ctype)
+        tap.ok(st == 403 and body.startswith("Content-type not supported"),
+               "a source as %r is refused, whatever its mount" % ctype, (st, body))
+    tap.ok("Content-Type \"text/html\" is not audio or video" in floe.read_log(),
+           "... with a log line naming the type", floe.log())
+    for ctype in ("audio/mpeg", "audio/aac", "application/ogg", "application/x-ogg",
+                  "audio/ogg", "video/webm", "audio/mpeg; charset=utf-8", None):
+        st, body = source_answer(floe, "/fine.mp3", ctype)
+        tap.is_eq(st, 200, "a source as %r is accepted" % ctype)
+        wait_for(lambda: stat_value(floe.stats(), "/fine.mp3", "listeners") is None, 10)
+
+    st, hd, body = floe.get("/manage.html")
+    tap.ok(st == 200 and body == manage, "GET /manage.html still serves the real admin page",
+           (st, hd))
+
+    # A mount made before a file of its name appears: the file wins.
+    late = RawSource(floe, "/late.html", content_type="audio/mpeg")
+    tap.ok(late.ok(), "a source takes /late.html while no such file exists", late.response)
+    late.send(b"\xff\xfb\x90\x00" + b"<script>alert(1)</script>" * 400)
+    with open(os.path.join(root, "late.html"), "w") as f:
+        f.write("<p>the station's late page</p>\n")
+    st, hd, body = floe.get("/late.html")
+    tap.ok(st == 200 and body == b"<p>the station's late page</p>\n" and
+           hd.get("content-type", "").startswith("text/html"),
+           "once the file exists, GET /late.html serves the file, not the mount", (st, hd, body[:80]))
+    late.close()
 
 # ---------------------------------------------------------------- symlinks
 
@@ -206,6 +292,7 @@ def check_tls(root):
 
 floe_root = make_webroot()
 floe = Floe(webroot=floe_root)
+check_sources(floe, floe_root)
 check_symlinks(floe)
 check_fifo(floe, floe_root)
 check_large_file(floe, floe_root)
