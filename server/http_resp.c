@@ -92,6 +92,26 @@ resp_head(struct sbuf *sb, int status, const char *content_type,
 		sbuf_adds(sb, "Access-Control-Allow-Origin: *\r\n");
 }
 
+/*
+ * What a stream's head says so that no browser treats a stream as a page of
+ * this origin, whatever its bytes: no sniffing a type from the content, and
+ * a policy that lets nothing load or run; sandbox gives the stream, should
+ * it ever be shown as a document, an origin of its own. media-src 'self'
+ * lets a browser opened on the stream's URL still play it in its own
+ * player page.
+ */
+#define RESP_STREAM_GUARD \
+	"X-Content-Type-Options: nosniff\r\n" \
+	"Content-Security-Policy: default-src 'none'; media-src 'self'; sandbox\r\n"
+
+/* A listener's head: resp_head, then the stream guard. */
+void
+resp_stream_head(struct sbuf *sb, const char *content_type, const struct config_mount *mc)
+{
+	resp_head(sb, 200, content_type, mc);
+	sbuf_adds(sb, RESP_STREAM_GUARD);
+}
+
 /* Queue head and body (none for HEAD requests), then close. */
 static void
 resp_finish(struct conn *c, int status, struct sbuf *sb, const char *body, size_t len)

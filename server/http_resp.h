@@ -24,6 +24,14 @@ const char *resp_reason(int status);
 void resp_head(struct sbuf *sb, int status, const char *content_type,
     const struct config_mount *mc);
 
+/**
+ * A listener's head (200): resp_head, then X-Content-Type-Options: nosniff
+ * and a Content-Security-Policy that allows nothing (sandbox), so a
+ * stream is never a same-origin document, whatever a source sends.
+ */
+void resp_stream_head(struct sbuf *sb, const char *content_type,
+    const struct config_mount *mc);
+
 /** A complete response with a body and Content-Length, then close. */
 void resp_send(struct conn *c, int status, const char *content_type,
     const char *body, size_t len);

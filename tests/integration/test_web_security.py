@@ -8,6 +8,9 @@ do to the station's own pages and to the main loop.
   name a webroot file or a path floe answers itself (403, a log line); a
   stream must be audio/*, video/* or application/ogg; a GET for a webroot
   file is answered with the file even if a mount of that name exists.
+- Streams: every listener's head carries X-Content-Type-Options: nosniff
+  and a Content-Security-Policy with default-src 'none' and sandbox, so no
+  stream is ever a same-origin document.
 
 - Webroot symlinks: a directory symlink out of webroot (d -> /etc) does not
   serve /etc/passwd; links that stay inside webroot, and Debian's stock
@@ -143,6 +146,26 @@ def check_sources(floe, root):
            hd.get("content-type", "").startswith("text/html"),
            "once the file exists, GET /late.html serves the file, not the mount", (st, hd, body[:80]))
     late.close()
+
+
+def check_stream_headers(floe):
+    src = RawSource(floe, "/guard.mp3")
+    tap.ok(src.ok(), "a source streams to /guard.mp3", src.response)
+    src.send(b"<html><script>alert(1)</script></html>\n" * 200)
+    for method in ("GET", "HEAD"):
+        if method == "GET":
+            lis = Listener(floe, "/guard.mp3")
+            st, hd = lis.head()
+            lis.close()
+        else:
+            st, hd, _ = parse_response(floe.raw(b"HEAD /guard.mp3 HTTP/1.0\r\n\r\n"))
+        csp = hd.get("content-security-policy", "")
+        tap.ok(st == 200 and hd.get("x-content-type-options") == "nosniff",
+               "%s on a stream: X-Content-Type-Options: nosniff" % method, (st, hd))
+        tap.ok("default-src 'none'" in csp and "sandbox" in csp.split(";")[-1].split() and
+               "script" not in csp, "%s on a stream: a Content-Security-Policy that lets nothing "
+               "run (default-src 'none', sandbox)" % method, csp)
+    src.close()
 
 # ---------------------------------------------------------------- symlinks
 
@@ -293,6 +316,7 @@ def check_tls(root):
 floe_root = make_webroot()
 floe = Floe(webroot=floe_root)
 check_sources(floe, floe_root)
+check_stream_headers(floe)
 check_symlinks(floe)
 check_fifo(floe, floe_root)
 check_large_file(floe, floe_root)
