@@ -10,7 +10,12 @@ do to the station's own pages and to the main loop.
   file is answered with the file even if a mount of that name exists.
 - Streams: every listener's head carries X-Content-Type-Options: nosniff
   and a Content-Security-Policy with default-src 'none' and sandbox, so no
-  stream is ever a same-origin document.
+  stream is ever a same-origin document. In Chromium: a stream of HTML
+  bytes, opened by its URL, runs nothing and has an origin of its own, and
+  still plays.
+- The admin page keeps its credentials in memory only (a reload asks
+  again): not in sessionStorage or localStorage, which any page of the
+  origin can read.
 
 - Webroot symlinks: a directory symlink out of webroot (d -> /etc) does not
   serve /etc/passwd; links that stay inside webroot, and Debian's stock
@@ -22,14 +27,18 @@ do to the station's own pages and to the main loop.
   client that reads gets it whole, over plain HTTP and over TLS. A FIFO
   in webroot does not hang the server.
 """
+import atexit
+import json
 import os
 import shutil
 import socket
 import subprocess
+import urllib.error
+import urllib.request
 
-from floelib import (FLOE_WRAPPER, SOURCE_PASS, TOP_SRCDIR, Feeder, Floe, Listener, RawSource,
-                     contiguous_in, free_port, media, mp3_frames, parse_response, stat_value, tap,
-                     tmpdir, wait_for)
+from floelib import (ADMIN_PASS, FLOE_WRAPPER, SOURCE_PASS, TOP_SRCDIR, Feeder, Floe, Listener, RawSource,
+                     contiguous_in, free_port, media, mp3_frames, parse_response, spawn, stat_value,
+                     tap, tmpdir, wait_for)
 
 STOCK_WEB = "/usr/share/icecast2/web"       # Debian's icecast2 webroot
 STOCK_CSS = "/etc/icecast2/web/style.css"   # what its style.css links to
@@ -310,6 +319,154 @@ def check_tls(root):
            "over TLS the whole file arrives, byte for byte", (res.stdout, len(got), res.stderr))
     tls.stop()
 
+# ---------------------------------------------------------------- in a browser
+
+
+class Browser:
+    """Headless Chromium through chromedriver's WebDriver REST API (standard
+    library only; test_web.py has the full-featured twin of this)."""
+
+    def __init__(self, chromium, chromedriver):
+        self.port = free_port()
+        spawn([chromedriver, "--port=%d" % self.port], stdout=subprocess.DEVNULL,
+              stderr=subprocess.DEVNULL)
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        self.sid = ""
+        if not wait_for(self._ready, 15, 0.1):
+            raise OSError("chromedriver did not come up")
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--no-proxy-server", "--mute-audio",
+                "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+                "--user-data-dir=" + tmpdir()]
+        caps = {"browserName": "chrome", "unhandledPromptBehavior": "ignore",
+                "goog:chromeOptions": {"binary": chromium, "args": args}}
+        v = self.call("POST", "/session", {"capabilities": {"alwaysMatch": caps}}, 60)
+        self.sid = "/session/" + v["sessionId"]
+
+    def _ready(self):
+        try:
+            return self.call("GET", "/status", timeout=2).get("ready")
+        except (OSError, ValueError, KeyError):
+            return False
+
+    def call(self, method, path, body=None, timeout=30):
+        """One WebDriver command; its "value" (OSError if it failed)."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), data=data,
+                                     method=method, headers={"Content-Type": "application/json"})
+        try:
+            with self.opener.open(req, timeout=timeout) as r:
+                return json.load(r)["value"]
+        except urllib.error.HTTPError as e:
+            raise OSError("webdriver: %s" % e.read()[:300])
+
+    def s(self, method, path="", body=None, timeout=30):
+        return self.call(method, self.sid + path, body, timeout)
+
+    def go(self, url):
+        self.s("POST", "/url", {"url": url}, 60)
+
+    def js(self, script, *args):
+        return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def js_async(self, script, *args):
+        return self.s("POST", "/execute/async", {"script": script, "args": list(args)})
+
+    def type(self, css, text):
+        el = self.s("POST", "/element", {"using": "css selector", "value": css})
+        el = next(iter(el.values()))
+        self.s("POST", "/element/%s/clear" % el, {})
+        self.s("POST", "/element/%s/value" % el, {"text": text})
+
+    def click(self, css):
+        el = self.s("POST", "/element", {"using": "css selector", "value": css})
+        self.s("POST", "/element/%s/click" % next(iter(el.values())), {})
+
+    def alert_open(self):
+        try:
+            self.s("GET", "/alert/text")
+            return True
+        except OSError as e:
+            return "no such alert" not in str(e)
+
+    def quit(self):
+        if self.sid:
+            try:
+                self.s("DELETE", timeout=15)
+            except OSError:
+                pass
+            self.sid = ""
+
+
+def start_browser():
+    """A Browser, or (None, why not)."""
+    chromium = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
+                                                    "google-chrome"))), None)
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        return None, "chromium and chromedriver are not installed"
+    try:
+        return Browser(chromium, driver), None
+    except (OSError, KeyError) as e:
+        return None, "chromium cannot be launched: %s" % str(e).splitlines()[0]
+
+
+def check_in_browser(floe):
+    browser, why = start_browser()
+    if browser is None:
+        for what in ("the admin page keeps no credentials in storage",
+                     "a stream is played, not run, by a browser opened on it"):
+            tap.skip(what, why)
+        return
+    atexit.register(browser.quit)
+    wait = lambda script, timeout=15, *a: wait_for(lambda: browser.js(script, *a), timeout, 0.2)
+
+    browser.go(floe.url("/manage.html"))
+    browser.type("#user", "admin")
+    browser.type("#pass", ADMIN_PASS)
+    browser.click("#login-form button[type=submit]")
+    tap.ok(wait("return !document.getElementById('dash').hidden;"),
+           "the admin logs in on /manage.html")
+    stored = browser.js("var all = {};"
+                        "for (var st of [sessionStorage, localStorage])"
+                        "  for (var i = 0; i < st.length; i++) all[st.key(i)] = st.getItem(st.key(i));"
+                        "return all;")
+    tap.is_eq(stored, {}, "nothing is kept in sessionStorage or localStorage, where any page "
+              "of the origin could read the credentials")
+    browser.go(floe.url("/index.html"))
+    tap.is_eq(browser.js("return sessionStorage.length + localStorage.length;"), 0,
+              "... as another page of the origin, in the same tab, sees")
+    browser.go(floe.url("/manage.html"))
+    tap.ok(wait("return !document.getElementById('login').hidden &&"
+                " document.getElementById('dash').hidden;"),
+           "after a reload the admin page asks for the credentials again")
+
+    src = RawSource(floe, "/html.mp3")
+    feed = Feeder(src, b"<html><script>document.title = 'pwned'; alert(1)</script></html>\n" *
+                  64 + mp3_frames(media("tone.mp3")), 64000)
+    tap.ok(src.ok(), "a source streams HTML bytes as audio/mpeg to /html.mp3")
+    wait_for(lambda: stat_value(floe.stats(), "/html.mp3", "listeners") is not None, 10)
+    browser.go(floe.url("/html.mp3"))
+    seen = browser.js("return {title: document.title, origin: String(window.origin),"
+                      " scripts: document.scripts.length,"
+                      " media: document.querySelectorAll('video, audio').length};")
+    tap.ok(seen["title"] != "pwned" and seen["scripts"] == 0 and not browser.alert_open(),
+           "a browser opened on the stream runs none of its bytes", seen)
+    tap.is_eq(seen["origin"], "null", "... and the stream's page has an origin of its own "
+              "(sandbox), not floe's")
+    # No timers here: a sandboxed document runs none, not even WebDriver's.
+    started = browser.js_async("var done = arguments[arguments.length - 1];"
+                               "var v = document.querySelector('video, audio');"
+                               "if (!v) return done('no player');"
+                               "v.play().then(() => done('playing'), e => done(String(e)));")
+    played = wait_for(lambda: browser.js("var v = document.querySelector('video, audio');"
+                                         "return v.currentTime > 1 ? v.currentTime : 0;"), 15, 0.2)
+    tap.ok(started == "playing" and played,
+           "... and still plays it in its own player (media-src 'self')", (started, played))
+    feed.stop()
+    src.close()
+    browser.quit()
+
 # ---------------------------------------------------------------- main
 
 
@@ -321,5 +478,6 @@ check_symlinks(floe)
 check_fifo(floe, floe_root)
 check_large_file(floe, floe_root)
 check_tls(floe_root)
+check_in_browser(floe)
 tap.ok(floe.alive(), "floe is still running")
 tap.is_eq(floe.stop(), 0, "floe exits 0 on SIGTERM")
