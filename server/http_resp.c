@@ -9,6 +9,7 @@
 
 #include <event2/buffer.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Reason phrases as icecast2 sends them. */
 const char *
@@ -91,6 +92,26 @@ resp_head(struct sbuf *sb, int status, const char *content_type,
 		sbuf_adds(sb, "Access-Control-Allow-Origin: *\r\n");
 }
 
+/*
+ * What a stream's head says so that no browser treats a stream as a page of
+ * this origin, whatever its bytes: no sniffing a type from the content, and
+ * a policy that lets nothing load or run; sandbox gives the stream, should
+ * it ever be shown as a document, an origin of its own. media-src 'self'
+ * lets a browser opened on the stream's URL still play it in its own
+ * player page.
+ */
+#define RESP_STREAM_GUARD \
+	"X-Content-Type-Options: nosniff\r\n" \
+	"Content-Security-Policy: default-src 'none'; media-src 'self'; sandbox\r\n"
+
+/* A listener's head: resp_head, then the stream guard. */
+void
+resp_stream_head(struct sbuf *sb, const char *content_type, const struct config_mount *mc)
+{
+	resp_head(sb, 200, content_type, mc);
+	sbuf_adds(sb, RESP_STREAM_GUARD);
+}
+
 /* Queue head and body (none for HEAD requests), then close. */
 static void
 resp_finish(struct conn *c, int status, struct sbuf *sb, const char *body, size_t len)
@@ -114,6 +135,45 @@ resp_send(struct conn *c, int status, const char *content_type,
 	resp_head(&sb, status, content_type, NULL);
 	sbuf_addf(&sb, "Content-Length: %zu\r\n\r\n", len);
 	resp_finish(c, status, &sb, body, len);
+}
+
+/*
+ * A whole response whose body is the regular file fd (len bytes), then
+ * close; fd is taken. The file is never read into memory here: on a plain
+ * socket libevent sendfile()s it from the page cache as the socket drains;
+ * under TLS it maps the file and OpenSSL reads the pages as it encrypts.
+ */
+void
+resp_file(struct conn *c, int status, const char *content_type, int fd, off_t len)
+{
+	struct evbuffer_file_segment *seg;
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head(&sb, status, content_type, NULL);
+	sbuf_addf(&sb, "Content-Length: %lld\r\n\r\n", (long long)len);
+	evbuffer_add(conn_output(c), sb.data, sb.len);
+	sbuf_free(&sb);
+	c->status = status;
+	if (c->head_only || len == 0) {
+		close(fd);
+		conn_close_after_write(c);
+		return;
+	}
+	/* Not evbuffer_add_file: it leaves fd open when the segment cannot be
+	 * made and closes it when the segment cannot be added. */
+	if ((seg = evbuffer_file_segment_new(fd, 0, len, EVBUF_FS_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	if (evbuffer_add_file_segment(conn_output(c), seg, 0, len) < 0)
+		goto fail;			/* seg is released, fd closed */
+	evbuffer_file_segment_free(seg);	/* the buffer keeps its own reference */
+	conn_close_after_write(c);
+	return;
+fail:
+	log_error("%s: cannot queue a file of %lld bytes", c->ip, (long long)len);
+	conn_close(c);
 }
 
 /* Plain-text error as icecast2 sends it (no Content-Length). */
@@ -157,18 +217,4 @@ resp_auth_required(struct conn *c)
 	resp_head(&sb, 401, "text/plain; charset=utf-8", NULL);
 	sbuf_adds(&sb, "WWW-Authenticate: Basic realm=\"Icecast2 Server\"\r\n\r\n");
 	resp_finish(c, 401, &sb, body, sizeof body - 1);
-}
-
-/* <iceresponse> document for admin commands. */
-void
-resp_iceresponse(struct conn *c, const char *message, int ret)
-{
-	struct sbuf sb;
-
-	sbuf_init(&sb);
-	sbuf_adds(&sb, "<?xml version=\"1.0\"?>\n<iceresponse><message>");
-	sbuf_add_xml(&sb, message);
-	sbuf_addf(&sb, "</message><return>%d</return></iceresponse>\n", ret);
-	resp_send(c, 200, "text/xml; charset=utf-8", sb.data, sb.len);
-	sbuf_free(&sb);
 }

@@ -7,6 +7,7 @@
 #define FLOE_HTTP_RESP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct conn;
 struct sbuf;
@@ -23,9 +24,24 @@ const char *resp_reason(int status);
 void resp_head(struct sbuf *sb, int status, const char *content_type,
     const struct config_mount *mc);
 
+/**
+ * A listener's head (200): resp_head, then X-Content-Type-Options: nosniff
+ * and a Content-Security-Policy that allows nothing (sandbox), so a
+ * stream is never a same-origin document, whatever a source sends.
+ */
+void resp_stream_head(struct sbuf *sb, const char *content_type,
+    const struct config_mount *mc);
+
 /** A complete response with a body and Content-Length, then close. */
 void resp_send(struct conn *c, int status, const char *content_type,
     const char *body, size_t len);
+
+/**
+ * A complete response whose body is the open regular file fd, len bytes
+ * long (none for HEAD), then close. fd is taken. The file goes out as the
+ * socket drains (sendfile), never read whole into memory.
+ */
+void resp_file(struct conn *c, int status, const char *content_type, int fd, off_t len);
 
 /** icecast's plain-text errors (401 with WWW-Authenticate, 403 texts). */
 void resp_plain_error(struct conn *c, int status, const char *text);
@@ -35,8 +51,5 @@ void resp_html_error(struct conn *c, int status, const char *text);
 
 /** 401 asking for Basic credentials. */
 void resp_auth_required(struct conn *c);
-
-/** The <iceresponse> XML answer of admin commands. */
-void resp_iceresponse(struct conn *c, const char *message, int ret);
 
 #endif

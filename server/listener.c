@@ -430,7 +430,7 @@ listener_head(struct sbuf *sb, const struct mount *m, size_t metaint)
 {
 	const struct stream_info *si = &m->info;
 
-	resp_head(sb, 200, si->content_type, m->conf);
+	resp_stream_head(sb, si->content_type, m->conf);
 	add_icy(sb, "icy-br", si->bitrate);
 	add_icy(sb, "ice-audio-info", si->audio_info);
 	add_icy(sb, "icy-description", si->description);

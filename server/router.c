@@ -1,10 +1,14 @@
 /*
- * router.c: a complete request head becomes a source, a listener, an admin
- * command, a status document, a file from webroot, or an error, in that
- * order of checks. Limits and credentials are checked here, before any
- * role is given, so every role starts from a request it may serve.
+ * router.c: a complete request head becomes a source, an admin command, a
+ * status document, a file from webroot (webroot.c), a listener, a playlist,
+ * or an error, in that order of checks. Limits and credentials are checked
+ * here, before any role is given, so every role starts from a request it
+ * may serve. A source may not take a name floe answers itself, nor stream
+ * anything a browser would run as a page: a mount never speaks for floe's
+ * origin.
  */
 #include "router.h"
+#include "router_check.h"
 #include "admin.h"
 #include "auth.h"
 #include "config.h"
@@ -18,36 +22,11 @@
 #include "source.h"
 #include "stats.h"
 #include "util.h"
+#include "webroot.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* Why 256: icecast2 has no limit, but a mount name is shown in every
- * status document and log line; real ones are under 64 bytes. */
-#define MOUNT_NAME_MAX 256
-
-/* Why 8 MiB: web pages, scripts and images of a station's site; a larger
- * file is not what webroot is for. */
-#define WEBROOT_FILE_MAX (8 * 1024 * 1024)
-
-/* Is this a name a mount may have: leading '/', printable, bounded? */
-static int
-mount_name_ok(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n < 2 || n > MOUNT_NAME_MAX || name[0] != '/')
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return 0;
-	return strstr(name, "/../") == NULL && utf8_is_valid(name, n);
-}
 
 /* SOURCE or PUT: authenticate, check limits, start the source. */
 static void
@@ -56,14 +35,15 @@ route_source(struct conn *c, const struct http_request *r)
 	const struct config *cf = srv.config;
 	const struct config_mount *mc;
 	struct mount *m;
-	char *user = NULL, *pass = NULL;
+	const char *ct;
+	char *user = NULL, *pass = NULL, *clean;
 
 	if (r->path[0] != '/') {
 		log_info("source from %s: mount \"%s\" does not start with /", c->ip, r->path);
 		resp_html_error(c, 400, "Mountpoint must begin with /");
 		return;
 	}
-	if (!mount_name_ok(r->path)) {
+	if (!router_mount_name_ok(r->path)) {
 		resp_html_error(c, 400, "Invalid mountpoint name");
 		return;
 	}
@@ -82,8 +62,28 @@ route_source(struct conn *c, const struct http_request *r)
 	free(c->user);
 	c->user = user;
 	free(pass);
-	if (strcmp(r->method, "PUT") == 0 && http_header_get(r, "Content-Type") == NULL) {
+	ct = http_header_get(r, "Content-Type");
+	if (strcmp(r->method, "PUT") == 0 && ct == NULL) {
 		resp_plain_error(c, 403, "No Content-type given");
+		return;
+	}
+	/* icecast2 takes any type; a browser would run text/html or a script
+	 * from a mount as floe's own page (see docs/compat.md). */
+	if (!router_source_type_ok(ct)) {
+		clean = str_sanitize(ct, 128);
+		log_warn("source %s from %s refused: Content-Type \"%s\" is not audio or video",
+		    r->path, c->ip, clean);
+		free(clean);
+		resp_plain_error(c, 403, "Content-type not supported: a stream must be audio/*, "
+		    "video/* or application/ogg");
+		return;
+	}
+	/* A mount must not stand where floe's own pages and commands are. */
+	if (router_path_reserved(r->path) || webroot_has(r->path)) {
+		log_warn("source %s from %s refused: floe serves a page or file at that path",
+		    r->path, c->ip);
+		resp_plain_error(c, 403, "Mountpoint not allowed: floe serves a page or file "
+		    "at this path");
 		return;
 	}
 	m = mount_find(r->path);
@@ -107,73 +107,6 @@ route_source(struct conn *c, const struct http_request *r)
 	source_start(c, r, mount_get(r->path));
 }
 
-/* Content type of a webroot file, by extension. */
-static const char *
-file_type(const char *path)
-{
-	static const char *const types[][2] = {
-		{ ".html", "text/html; charset=utf-8" }, { ".htm", "text/html; charset=utf-8" },
-		{ ".css", "text/css; charset=utf-8" }, { ".js", "text/javascript; charset=utf-8" },
-		{ ".json", "application/json" }, { ".svg", "image/svg+xml" },
-		{ ".png", "image/png" }, { ".jpg", "image/jpeg" }, { ".ico", "image/x-icon" },
-		{ ".txt", "text/plain; charset=utf-8" }, { ".xml", "text/xml; charset=utf-8" },
-		{ ".m3u", "audio/x-mpegurl" }, { ".pls", "audio/x-scpls" },
-		{ ".mp3", "audio/mpeg" }, { ".ogg", "application/ogg" },
-	};
-	const char *dot = strrchr(path, '.');
-	size_t i;
-
-	for (i = 0; dot != NULL && i < FLOE_NELEM(types); i++)
-		if (str_ieq(dot, types[i][0]))
-			return types[i][1];
-	return "application/octet-stream";
-}
-
-/* Serve a file below webroot; 0 if served, -1 if there is no such file. */
-static int
-route_file(struct conn *c, const struct http_request *r)
-{
-	const char *root = srv.config->webroot;
-	char *path, *body;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (root == NULL || strstr(r->path, "..") != NULL)
-		return -1;
-	path = xasprintf("%s%s%s", root, r->path,
-	    r->path[strlen(r->path) - 1] == '/' ? "index.html" : "");
-	fd = open(path, O_RDONLY | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WEBROOT_FILE_MAX) {
-		if (fd >= 0)
-			close(fd);
-		free(path);
-		return -1;
-	}
-	body = xmalloc((size_t)st.st_size + 1);
-	n = read(fd, body, (size_t)st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(body);
-		free(path);
-		return -1;
-	}
-	srv.stats.file_connections++;
-	resp_send(c, 200, file_type(path), body, (size_t)n);
-	free(body);
-	free(path);
-	return 0;
-}
-
-/* Is s made only of characters a host[:port] may have? */
-static int
-host_ok(const char *s)
-{
-	return s != NULL && *s != '\0' && strlen(s) < 256 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-	    strlen(s);
-}
-
 /*
  * /MOUNT.m3u and /MOUNT.pls, as icecast2 serves them: a playlist pointing at
  * the stream, using the host the player reached us by (else <hostname>).
@@ -195,7 +128,7 @@ route_playlist(struct conn *c, const struct http_request *r)
 		free(name);
 		return -1;
 	}
-	if (host_ok(host))
+	if (router_host_ok(host))
 		url = xasprintf("http://%s%s", host, name);
 	else
 		url = stats_listenurl(name);
@@ -233,6 +166,9 @@ route_get(struct conn *c, const struct http_request *r)
 		admin_status_json(c);
 		return;
 	}
+	/* Files before mounts: no mount may stand in for a page of floe's origin. */
+	if (webroot_serve(c, r->path) == 0)
+		return;
 	if ((m = mount_resolve(r->path)) != NULL) {
 		if (conn_count_client(c) < 0) {
 			log_warn("listener %s on %s refused: <clients> limit %ld reached", c->ip,
@@ -243,7 +179,7 @@ route_get(struct conn *c, const struct http_request *r)
 		listener_start(c, r, m, r->path);
 		return;
 	}
-	if (route_playlist(c, r) == 0 || route_file(c, r) == 0)
+	if (route_playlist(c, r) == 0)
 		return;
 	resp_html_error(c, 404, "The file you requested could not be found");
 }

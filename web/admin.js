@@ -7,8 +7,10 @@
  *
  * The credentials are sent as an HTTP Basic Authorization header set by
  * this script, with credentials: "omit" so that a 401 comes back to us
- * instead of raising the browser's own login prompt. They are kept in
- * sessionStorage: this tab only, gone when it closes.
+ * instead of raising the browser's own login prompt (and so the browser
+ * never remembers them for other pages to use). They live only in this
+ * closure: not in sessionStorage or localStorage, which every page of the
+ * origin can read, so a reload asks for them again.
  *
  * Everything from the server (titles, user agents, mount names) goes into
  * the page through textContent, .value or setAttribute, never as HTML.
@@ -18,7 +20,6 @@
 (function () {
 	/* Listener lists change quickly; a few small GETs every few seconds. */
 	var REFRESH_MS = 4000;
-	var AUTH_KEY = "floe-admin-auth";
 
 	var $ = function (id) { return document.getElementById(id); };
 	var auth = null;		/* "Basic ..." once logged in */
@@ -133,9 +134,6 @@
 		setText($("login-err"), "");
 		api("stats.json", null, creds).then(function (doc) {
 			auth = creds;
-			try {
-				sessionStorage.setItem(AUTH_KEY, creds);
-			} catch (e) { /* private mode: keep it in memory only */ }
 			$("pass").value = "";
 			showDash(doc);
 		}, function (e) {
@@ -148,9 +146,6 @@
 	/* Forget the credentials and go back to the login form (why: a reason to show). */
 	function logout(why) {
 		auth = null;
-		try {
-			sessionStorage.removeItem(AUTH_KEY);
-		} catch (e) { /* nothing stored */ }
 		clearTimeout(timer);
 		panels.forEach(function (p) { p.el.remove(); });
 		panels.clear();
@@ -443,27 +438,12 @@
 		return r;
 	}
 
-	/* Wire the page; log straight in with credentials this tab already gave. */
+	/* Wire the page; the admin logs in on every load. */
 	function init() {
 		$("login-form").addEventListener("submit", login);
 		$("logout").addEventListener("click", function () { logout(); });
 		$("refresh").addEventListener("click", function () { refresh(); });
-		var saved = null;
-		try {
-			saved = sessionStorage.getItem(AUTH_KEY);
-		} catch (e) { /* storage off */ }
-		if (!saved) {
-			$("user").focus();
-			return;
-		}
-		api("stats.json", null, saved).then(function (doc) {
-			auth = saved;
-			showDash(doc);
-		}, function () {
-			try {
-				sessionStorage.removeItem(AUTH_KEY);
-			} catch (e) { /* storage off */ }
-		});
+		$("user").focus();
 	}
 
 	init();
