@@ -15,6 +15,7 @@ on the main loop. The source and the listeners are real sockets; the moves
 are judged by the bytes listeners receive (two distinguishable sources).
 """
 import json
+import time
 import signal
 import subprocess
 
@@ -88,6 +89,17 @@ tap.is_eq(listener_workers(floe, "/main.mp3"), [0, 0, 0, 0, 1, 1, 1, 1],
 doc = api(floe, "/api/v1/mounts")
 tap.is_eq([(w["id"], w["listeners"]) for w in doc["workers"]], [(0, 4), (1, 4)],
           "/api/v1/mounts lists both workers with four listeners each")
+
+# The main thread reads each listener's byte count while its worker adds
+# to it (under scripts/sanitize, ThreadSanitizer sees any race there).
+def sent_total():
+    return sum(x["bytes_sent"] for x in api(floe, "/api/v1/listeners?mount=/main.mp3")["listeners"])
+first = sent_total()
+for _ in range(100):        # dense reads: a race needs one between the worker's lock releases
+    sent_total()
+    time.sleep(0.02)
+tap.ok(wait_for(lambda: sent_total() >= first + 8 * 16000, 20),
+       "/api/v1/listeners: bytes_sent grows while the workers send (polled meanwhile)")
 
 for i, l in enumerate(ls):
     data = l.body()
