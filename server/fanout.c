@@ -285,7 +285,9 @@ fanout_wake(struct mount *m, unsigned long mask)
  * only once a second, a source pushing far faster than real time would pin
  * a second of its input, however large. Swept also after every half queue
  * appended, that is bounded by queue-size (a real-time source never gets
- * here before the timer).
+ * here before the timer). This sweep looks at queue positions only: right
+ * after a burst, a reader that keeps up still has it in its kernel send
+ * queue, which only the once-a-second sweep counts.
  */
 static void
 fanout_sweep_now(struct mount *m)
@@ -295,7 +297,7 @@ fanout_sweep_now(struct mount *m)
 	m->fanout->swept_pos = m->q.tail_pos;
 	for (i = 0; i < srv.nworkers; i++)
 		if (STAT_GET(m->shards[i].n) > 0)
-			event_active(m->shards[i].sweep, EV_TIMEOUT, 0);
+			event_active(m->shards[i].sweep, EV_READ, 0);	/* queue positions only */
 }
 
 /*
@@ -531,14 +533,17 @@ fanout_source_gone(struct mount *m)
 	m->hdrs = NULL;
 }
 
-/* Find this shard's listeners that fell further behind than the queue allows. */
+/* Find this shard's listeners that fell further behind than the queue
+ * allows: the timer's sweep counts the kernel's send queue too, the sweep
+ * by bytes (EV_READ, from fanout_sweep_now) only queue positions. */
 static void
 fanout_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct shard *sh = arg;
 	struct listener *l, *next;
+	int kernel = (what & EV_TIMEOUT) != 0;
 
 	TAILQ_FOREACH_SAFE(l, &sh->listeners, entry, next)
-		if (listener_stalled(l))
+		if (listener_stalled(l, kernel))
 			listener_lagged(l);
 }

@@ -112,7 +112,7 @@ listener_lagging(const struct listener *l)
  * what was there when it was last resynced (that cannot be taken back).
  */
 int
-listener_stalled(struct listener *l)
+listener_stalled(struct listener *l, int kernel)
 {
 	struct queue *q = &l->mount->q;
 	int outq = 0;
@@ -121,6 +121,8 @@ listener_stalled(struct listener *l)
 		return 0;
 	if (listener_lagging(l))
 		return 1;
+	if (!kernel)
+		return 0;
 	l->backlog = 0;
 	if (l->conn->tls || ioctl(bufferevent_getfd(l->conn->bev), SIOCOUTQ, &outq) != 0)
 		return 0;

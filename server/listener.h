@@ -84,9 +84,9 @@ void listener_wake(struct listener *l);
 void listener_finish(struct listener *l);
 /** Move to another mount (fallback, override), joining at its live edge. */
 void listener_move(struct listener *l, struct mount *to);
-/** The sweep's check: lagging, or behind by more than the queue allows once
- *  what the kernel still holds for it is counted. */
-int listener_stalled(struct listener *l);
+/** The sweep's check: lagging, or (if kernel) behind by more than the queue
+ *  allows once what the kernel still holds for it is counted. */
+int listener_stalled(struct listener *l, int kernel);
 /** A listener fell too far behind: drop it or resync it to the live edge,
  *  per the mount's lag-policy (counted in slow_listeners, logged). */
 void listener_lagged(struct listener *l);
