@@ -78,7 +78,7 @@ fuzz_chunked(const uint8_t *p, size_t n)
 	free(buf);
 }
 
-/* A framer through the source's cutting loop: every byte comes out once. */
+/* A framer through format_cut, as the source cuts: every byte comes out once. */
 static void
 fuzz_format(const struct format_ops *ops, const uint8_t *p, size_t n)
 {
@@ -93,17 +93,14 @@ fuzz_format(const struct format_ops *ops, const uint8_t *p, size_t n)
 		memcpy(pending + plen, p + fed, len);
 		plen += len;
 		fed += len;
-		for (off = 0; off < plen; off += take) {
-			take = ops->take(&st, pending + off, plen - off, &flags);
+		for (off = 0; (take = format_cut(&st, pending + off, plen - off, &flags)) > 0;
+		    off += take) {
 			if (take > plen - off)
 				abort();
-			if (take == 0) {
-				if (plen - off < ops->max_unit)
-					break;
-				take = plen - off;
-			}
 			emitted += take;
 		}
+		if (plen - off >= ops->max_unit)
+			abort();
 		memmove(pending, pending + off, plen - off);
 		plen -= off;
 	}
