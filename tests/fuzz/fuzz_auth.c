@@ -49,6 +49,7 @@ check_credentials(const char *user, const char *pass)
 	    (strcmp(user, "source") == 0 && strcmp(pass, "pw") == 0));
 }
 
+/* One input: a header to decode, and two strings to compare. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -37,6 +37,7 @@ decode(const uint8_t *data, size_t size, int whole, char *out, size_t *outlen)
 	return res;
 }
 
+/* One input: a body decoded split and whole, with the same outcome. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

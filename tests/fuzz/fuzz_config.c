@@ -55,6 +55,7 @@ check_config(const struct config *c)
 	FUZZ_CHECK(c->clients >= 1 && c->queue_size >= 0 && c->burst_size >= 0);
 }
 
+/* One input: a whole config file. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

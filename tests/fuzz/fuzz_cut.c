@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+/* The handlers the first input byte picks from. */
 static const struct format_ops *const handlers[] = {
 	&format_mp3, &format_aac, &format_ogg, &format_generic,
 };
@@ -68,6 +69,7 @@ check_unit(const struct format_ops *ops, const uint8_t *p, size_t n, uint32_t fl
 	}
 }
 
+/* One input: a handler and a stream, cut as the source cuts it. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -37,6 +37,7 @@ same(const char *a, const char *b)
 	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
+/* One input: a request head parsed split and whole, with the same outcome. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

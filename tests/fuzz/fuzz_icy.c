@@ -60,6 +60,7 @@ deframe(size_t metaint, const uint8_t *data, size_t size, int whole, uint8_t *ou
 	free(d);
 }
 
+/* One input: an interval and a source's stream, deframed split and whole. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -67,6 +67,7 @@ check_decode(const char *s, size_t n)
 	}
 }
 
+/* One input: a query string, as every admin command reads it. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
