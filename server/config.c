@@ -537,7 +537,7 @@ parse_mount_headers(struct parse *p, xmlNode *n, void *target)
 
 /* Free one mount's contents (not the struct itself). */
 static void
-mount_clear(struct config_mount *m)
+config_mount_clear(struct config_mount *m)
 {
 	size_t i;
 
@@ -561,7 +561,7 @@ mount_clear(struct config_mount *m)
 
 /* Find a mount by name among those parsed so far. */
 static const struct config_mount *
-mount_lookup(const struct config *c, const char *name, int is_default)
+config_mount_lookup(const struct config *c, const char *name, int is_default)
 {
 	size_t i;
 
@@ -615,7 +615,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 		    "block is ignored; remove <mount-name> to apply it to every "
 		    "mount");
 		bad = 1;
-	} else if (m.is_default && (prev = mount_lookup(c, NULL, 1)) != NULL) {
+	} else if (m.is_default && (prev = config_mount_lookup(c, NULL, 1)) != NULL) {
 		report(p, line, CONFIG_ERROR, "second <mount type=\"default\"> "
 		    "(the first is at line %d); merge the two blocks", prev->line);
 		bad = 1;
@@ -623,7 +623,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 		report(p, line, CONFIG_ERROR, "<mount> has no <mount-name>; add "
 		    "one such as <mount-name>/live.mp3</mount-name>");
 		bad = 1;
-	} else if (!m.is_default && (prev = mount_lookup(c, m.name, 0)) != NULL) {
+	} else if (!m.is_default && (prev = config_mount_lookup(c, m.name, 0)) != NULL) {
 		q = quote_value(m.name);
 		report(p, line, CONFIG_ERROR, "mount %s is already defined at "
 		    "line %d; merge the two <mount> blocks", q, prev->line);
@@ -631,7 +631,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 		bad = 1;
 	}
 	if (bad) {
-		mount_clear(&m);
+		config_mount_clear(&m);
 		return;
 	}
 	c->mounts = xrealloc(c->mounts, (c->nmounts + 1) * sizeof *c->mounts);
@@ -640,7 +640,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 
 /* Append a listen socket to the config. */
 static void
-listen_add(struct config *c, const struct config_listen *l)
+config_listen_add(struct config *c, const struct config_listen *l)
 {
 	c->listens = xrealloc(c->listens, (c->nlistens + 1) * sizeof *c->listens);
 	c->listens[c->nlistens++] = *l;
@@ -669,7 +669,7 @@ parse_listen(struct parse *p, xmlNode *n, void *target)
 		    "to say so");
 		l.port = 8000;
 	}
-	listen_add(target, &l);
+	config_listen_add(target, &l);
 }
 
 /* Legacy top-level <port> (Icecast before 2.3): one more listen socket. */
@@ -696,7 +696,7 @@ parse_legacy_bind(struct parse *p, xmlNode *n, void *target)
 
 /* Are two optional strings equal (NULL only equals NULL)? */
 static int
-str_same(const char *a, const char *b)
+config_str_same(const char *a, const char *b)
 {
 	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
@@ -712,7 +712,7 @@ finish_listens(struct parse *p)
 	if (p->legacy_port != -1) {
 		for (i = 0; i < c->nlistens; i++)
 			if (c->listens[i].port == p->legacy_port &&
-			    str_same(c->listens[i].bind_address, p->legacy_bind))
+			    config_str_same(c->listens[i].bind_address, p->legacy_bind))
 				break;
 		if (i < c->nlistens) {
 			report(p, p->legacy_port_line, CONFIG_WARNING, "top-level "
@@ -723,7 +723,7 @@ finish_listens(struct parse *p)
 			l.port = (int)p->legacy_port;
 			l.bind_address = xstrdup(p->legacy_bind);
 			l.line = p->legacy_port_line;
-			listen_add(c, &l);
+			config_listen_add(c, &l);
 		}
 	} else if (p->legacy_bind != NULL) {
 		report(p, p->legacy_bind_line, CONFIG_WARNING, "top-level "
@@ -736,12 +736,12 @@ finish_listens(struct parse *p)
 	if (c->nlistens == 0) {
 		memset(&l, 0, sizeof l);
 		l.port = 8000;
-		listen_add(c, &l);
+		config_listen_add(c, &l);
 	}
 	for (i = 1; i < c->nlistens; i++) {
 		for (j = 0; j < i; j++) {
 			if (c->listens[i].port != c->listens[j].port ||
-			    !str_same(c->listens[i].bind_address,
+			    !config_str_same(c->listens[i].bind_address,
 			    c->listens[j].bind_address))
 				continue;
 			report(p, c->listens[i].line, CONFIG_ERROR, "<listen-socket> "
@@ -766,7 +766,7 @@ inherit_str(char **dst, const char *src)
 
 /* Fill a named mount's unset fields from the type="default" block. */
 static void
-mount_inherit(struct config_mount *m, const struct config_mount *d)
+config_mount_inherit(struct config_mount *m, const struct config_mount *d)
 {
 	size_t i, j;
 
@@ -821,7 +821,7 @@ finish(struct parse *p)
 	finish_listens(p);
 	for (i = 0; i < c->nmounts; i++) {
 		if (d != NULL && !c->mounts[i].is_default)
-			mount_inherit(&c->mounts[i], d);
+			config_mount_inherit(&c->mounts[i], d);
 		if (c->mounts[i].password != NULL)
 			mount_password = 1;
 	}
@@ -1032,7 +1032,7 @@ config_free(struct config *c)
 	}
 	free(c->listens);
 	for (i = 0; i < c->nmounts; i++)
-		mount_clear(&c->mounts[i]);
+		config_mount_clear(&c->mounts[i]);
 	free(c->mounts);
 	for (i = 0; i < c->nheaders; i++) {
 		free(c->headers[i].name);
@@ -1059,7 +1059,7 @@ config_find_mount(const struct config *c, const char *name)
 {
 	const struct config_mount *m;
 
-	if (name != NULL && (m = mount_lookup(c, name, 0)) != NULL)
+	if (name != NULL && (m = config_mount_lookup(c, name, 0)) != NULL)
 		return m;
 	return config_default_mount(c);
 }
@@ -1068,5 +1068,5 @@ config_find_mount(const struct config *c, const char *name)
 const struct config_mount *
 config_default_mount(const struct config *c)
 {
-	return mount_lookup(c, NULL, 1);
+	return config_mount_lookup(c, NULL, 1);
 }

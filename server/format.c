@@ -7,6 +7,7 @@
 #include "block.h"
 #include "util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,4 +71,23 @@ format_state_init(struct format_state *st, const struct format_ops *ops)
 {
 	memset(st, 0, sizeof *st);
 	st->ops = ops;
+}
+
+/* See format.h: the handler's next unit, or the pass-through rule. */
+size_t
+format_cut(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags)
+{
+	size_t len;
+
+	*flags = 0;
+	if (n == 0)
+		return 0;
+	if ((len = st->ops->take(st, p, n, flags)) > 0) {
+		assert(len <= n);
+		return len;
+	}
+	*flags = 0;
+	if (n < st->ops->max_unit)
+		return 0;	/* an incomplete frame or page: wait for the rest */
+	return n;		/* no framing found within max_unit: pass it through */
 }

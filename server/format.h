@@ -17,10 +17,10 @@ struct format_ops {
 	int	 icy;		/* may ICY metadata be interleaved for listeners? */
 	size_t	 max_unit;	/* longest frame/page: waiting for more than this is pointless */
 	/**
-	 * Look at the unconsumed input p[0..n). Return how many bytes from the
-	 * start form one block to cut now, with *flags for it (BLOCK_*), or 0
-	 * if a frame/page is incomplete and more input is needed. Called again
-	 * on the rest until it returns 0.
+	 * Look at the unconsumed input p[0..n), n > 0. Return how many bytes
+	 * from the start form one unit to cut now (at most n), with *flags for
+	 * it (BLOCK_*), or 0 if a frame/page is incomplete and more input is
+	 * needed. Only format_cut() calls it: callers use that.
 	 */
 	size_t	(*take)(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags);
 };
@@ -44,6 +44,20 @@ extern const struct format_ops format_mp3, format_aac, format_ogg, format_generi
 /** Pick a handler from a Content-Type ("audio/mpeg", "application/ogg"...). */
 const struct format_ops *format_for_type(const char *content_type);
 void format_state_init(struct format_state *st, const struct format_ops *ops);
+
+/**
+ * The cutting step, the one every caller uses (the source, the unit test,
+ * the fuzzer): given the pending bytes p[0..n) of a source, return the
+ * length of the next unit to hand over (whole frames or pages, an ID3 tag,
+ * a run of garbage), with its BLOCK_* flags in *flags, or 0 when the rest
+ * must wait for more bytes. Pure: no I/O, only st changes. Call it again on
+ * what follows the unit until it returns 0; then fewer than the handler's
+ * max_unit bytes are left, so a pending buffer of max_unit plus one read
+ * always has room. If the handler finds no framing within max_unit bytes,
+ * all n bytes come out as one unframed unit (flags 0): a stream that is not
+ * what it claims still flows, and no listener starts inside it.
+ */
+size_t format_cut(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags);
 
 /** MP3 frame header at p (4 bytes): frame length, or 0 if not a valid header. */
 size_t mp3_frame_len(const uint8_t *p, int *samplerate, int *channels, int *kbps);

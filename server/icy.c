@@ -115,8 +115,11 @@ icy_to_utf8(const char *s, const char *charset)
 			return xstrdup(s);
 		charset = "ISO-8859-1";	/* not UTF-8 after all: old encoders send Latin-1 */
 	}
-	if ((out = convert(s, charset)) != NULL)
+	/* glibc's decoder for "UTF8 " or "utf-8//IGNORE" passes code points
+	 * beyond U+10FFFF through: what iconv made is checked too. */
+	if ((out = convert(s, charset)) != NULL && utf8_is_valid(out, strlen(out)))
 		return out;
+	free(out);
 	if (utf8_is_valid(s, strlen(s)))
 		return xstrdup(s);
 	return convert(s, "ISO-8859-1");	/* cannot fail: every byte is a character */

@@ -182,19 +182,11 @@ source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 static void
 source_cut(struct source *s)
 {
-	const struct format_ops *ops = s->fs.ops;
 	size_t off = 0, n;
 	uint32_t flags;
 
-	while (off < s->plen) {
-		n = ops->take(&s->fs, s->pending + off, s->plen - off, &flags);
-		if (n == 0) {
-			if (s->plen - off < ops->max_unit)
-				break;		/* an incomplete frame: wait for the rest */
-			n = s->plen - off;	/* no framing found in max_unit: pass as is */
-			flags = 0;
-		}
-		if (ops == &format_ogg)
+	while ((n = format_cut(&s->fs, s->pending + off, s->plen - off, &flags)) > 0) {
+		if (s->fs.ops == &format_ogg)
 			source_ogg_block(s, s->pending + off, n, flags);
 		/* A source that did not say its bitrate: the first MP3 frame does. */
 		if (s->mount->info.bitrate == NULL && s->fs.bitrate > 0)

@@ -1,9 +1,9 @@
 /*
  * test_format.c: TAP tests for the codec handlers (format.c, format_mpeg.c,
  * format_ogg.c): frame-length arithmetic on hand-built MP3 and ADTS headers,
- * Ogg page lengths, the Content-Type map, and the take() contract driven by
- * a copy of source.c's cut loop over synthetic streams (ID3 tags, garbage,
- * Ogg chains) fed whole, one byte at a time and in random pieces.
+ * Ogg page lengths, the Content-Type map, and format_cut(), the cutting step
+ * source.c uses, over synthetic streams (ID3 tags, garbage, Ogg chains) fed
+ * whole, one byte at a time, in random pieces and split at every offset.
  */
 #include "tap.h"
 
@@ -177,9 +177,9 @@ add_garbage(struct stream *s, size_t n, int fake)
 	free(g);
 }
 
-/* ---- A copy of server/source.c's cut loop ---- */
+/* ---- A source's pending buffer, cut with format_cut() as source.c does ---- */
 
-/* One unit take() produced. */
+/* One unit format_cut() produced. */
 struct unit {
 	size_t	 off;	/* stream offset of its first byte */
 	size_t	 len;
@@ -218,7 +218,7 @@ cutter_free(struct cutter *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Record one unit, as mount_append(block_new(...)) would. */
+/* Record one unit, as fanout_add would gather it. */
 static void
 cutter_emit(struct cutter *c, const uint8_t *p, size_t n, uint32_t flags)
 {
@@ -239,22 +239,14 @@ cutter_emit(struct cutter *c, const uint8_t *p, size_t n, uint32_t flags)
 	c->outlen += n;
 }
 
-/* source_cut: hand complete units over, keep the rest pending. */
+/* As source_cut: hand complete units over, keep the rest pending. */
 static void
 cutter_cut(struct cutter *c)
 {
-	const struct format_ops *ops = c->st.ops;
 	size_t off = 0, n;
 	uint32_t flags;
 
-	while (off < c->plen) {
-		n = ops->take(&c->st, c->pending + off, c->plen - off, &flags);
-		if (n == 0) {
-			if (c->plen - off < ops->max_unit)
-				break;
-			n = c->plen - off;
-			flags = 0;
-		}
+	while ((n = format_cut(&c->st, c->pending + off, c->plen - off, &flags)) > 0) {
 		cutter_emit(c, c->pending + off, n, flags);
 		off += n;
 	}
@@ -371,7 +363,7 @@ dump_units(const struct cutter *c)
 		    c->u[i].len, (unsigned)c->u[i].flags);
 }
 
-/* Run one MPEG stream through take() every way and check the contract. */
+/* Run one MPEG stream through format_cut() every way and check the contract. */
 static void
 check_mpeg_stream(const char *what, const struct format_ops *ops, const struct stream *s)
 {
@@ -493,7 +485,7 @@ test_adts_frame_len(void)
 	is_int(adts_frame_len(h, NULL, NULL), 0, "an MP3 header is not ADTS");
 }
 
-/* MP3 streams through take(). */
+/* MP3 streams through format_cut(). */
 static void
 test_mp3_take(void)
 {
@@ -609,7 +601,7 @@ test_mp3_take(void)
 	cutter_free(&c);
 }
 
-/* ADTS streams through take(). */
+/* ADTS streams through format_cut(). */
 static void
 test_aac_take(void)
 {
@@ -777,7 +769,7 @@ test_ogg_page_len(void)
 	stream_free(&s);
 }
 
-/* Ogg chains through take(). */
+/* Ogg chains through format_cut(). */
 static void
 test_ogg_take(void)
 {
@@ -907,6 +899,180 @@ test_ogg_take(void)
 	stream_free(&s);
 }
 
+/* ---- format_cut() itself ---- */
+
+/* A handler that never finds framing, to reach the pass-through rule. */
+static size_t
+never_take(struct format_state *st, const uint8_t *p, size_t n, uint32_t *flags)
+{
+	*flags = BLOCK_SYNC;	/* format_cut must not keep this */
+	return 0;
+}
+
+static const struct format_ops format_never = {
+	.name = "never",
+	.max_unit = 100,
+	.take = never_take,
+};
+
+/* Feed s in two reads split at every offset; each way, the units must
+ * tile the stream and pass check. Returns the first failing split, or 0. */
+static size_t
+split_everywhere(const struct format_ops *ops, const struct stream *s,
+    long (*check)(const struct cutter *, const struct stream *))
+{
+	struct cutter c;
+	size_t k;
+	int pass;
+
+	for (k = 1; k < s->len; k++) {
+		cutter_init(&c, ops);
+		cutter_feed(&c, s->data, k);
+		cutter_feed(&c, s->data + k, s->len - k);
+		pass = c.outlen == s->len && units_tile(&c, s) && check(&c, s) < 0 &&
+		    c.st.frames == s->nframes;
+		cutter_free(&c);
+		if (!pass)
+			return k;
+	}
+	return 0;
+}
+
+/* Edge cases of the cutting step, one call at a time. */
+static void
+test_cut_edges(void)
+{
+	static const struct format_ops *const all[] = {
+		&format_mp3, &format_aac, &format_ogg, &format_generic, &format_never,
+	};
+	struct format_state st;
+	struct stream s = { 0 };
+	uint8_t buf[200];
+	uint32_t flags;
+	size_t i, n, f1, f2, bad;
+
+	for (i = 0; i < FLOE_NELEM(all); i++) {
+		format_state_init(&st, all[i]);
+		flags = 99;
+		n = format_cut(&st, buf, 0, &flags);
+		ok(n == 0 && flags == 0, "%s: no pending bytes, nothing to cut", all[i]->name);
+	}
+
+	/* The pass-through rule. */
+	memset(buf, 'x', sizeof buf);
+	format_state_init(&st, &format_never);
+	n = format_cut(&st, buf, 99, &flags);
+	ok(n == 0 && flags == 0, "no framing in fewer than max_unit bytes: wait for more");
+	n = format_cut(&st, buf, 100, &flags);
+	ok(n == 100 && flags == 0, "no framing in max_unit bytes: one unframed unit of them all");
+	n = format_cut(&st, buf, 150, &flags);
+	ok(n == 150 && flags == 0, "more than max_unit: all of it, unframed");
+
+	/* MP3: two whole frames and a partial third. */
+	add_mp3_frame(&s);
+	add_mp3_frame(&s);
+	f2 = s.len;
+	add_mp3_frame(&s);
+	format_state_init(&st, &format_mp3);
+	n = format_cut(&st, s.data, s.len - 1, &flags);
+	ok(n == f2 && flags == BLOCK_SYNC, "mp3: the whole frames, as one sync unit");
+	n = format_cut(&st, s.data + f2, s.len - 1 - f2, &flags);
+	ok(n == 0 && flags == 0, "mp3: a partial frame is held back");
+	n = format_cut(&st, s.data + f2, s.len - f2, &flags);
+	ok(n == s.len - f2 && flags == BLOCK_SYNC, "mp3: completed, it comes out whole");
+	format_state_init(&st, &format_mp3);
+	n = format_cut(&st, s.data, 3, &flags);
+	ok(n == 0, "mp3: three bytes of a header: wait");
+	stream_free(&s);
+
+	/* A lone frame header after garbage is not trusted until the next. */
+	add_garbage(&s, 50, 0);
+	f1 = s.len;
+	add_mp3_frame(&s);
+	f2 = s.len;
+	add_mp3_frame(&s);
+	format_state_init(&st, &format_mp3);
+	n = format_cut(&st, s.data, f2, &flags);
+	ok(n == f1 && flags == 0, "mp3: garbage passes through as a non-sync unit");
+	n = format_cut(&st, s.data + f1, f2 - f1, &flags);
+	ok(n == 0, "mp3: a frame with no header after it is not yet a frame");
+	n = format_cut(&st, s.data + f1, f2 - f1 + 4, &flags);
+	ok(n == f2 - f1 && flags == BLOCK_SYNC, "mp3: confirmed by the next header, it is");
+	stream_free(&s);
+
+	/* ID3: a tag split in its header and in its body. */
+	add_id3(&s, 300, 0);
+	add_mp3_frame(&s);
+	add_mp3_frame(&s);
+	format_state_init(&st, &format_mp3);
+	n = format_cut(&st, s.data, 2, &flags);
+	ok(n == 0, "ID3: \"ID\" might be a tag: wait");
+	n = format_cut(&st, s.data, 9, &flags);
+	ok(n == 0, "ID3: a tag header missing a byte: wait");
+	n = format_cut(&st, s.data, 100, &flags);
+	ok(n == 100 && flags == 0, "ID3: the first part of a tag passes, unframed");
+	n = format_cut(&st, s.data + 100, 5, &flags);
+	ok(n == 5 && flags == 0, "ID3: so does the next part");
+	n = format_cut(&st, s.data + 105, s.len - 105, &flags);
+	ok(n == 310 - 105 && flags == 0, "ID3: the rest of the tag, and not a byte more");
+	n = format_cut(&st, s.data + 310, s.len - 310, &flags);
+	ok(n == s.len - 310 && flags == BLOCK_SYNC, "ID3: the frames after it are a sync unit");
+	stream_free(&s);
+
+	/* ADTS: a header split, and a frame held back. */
+	add_adts_frame(&s);
+	f1 = s.len;
+	add_adts_frame(&s);
+	f2 = s.len;
+	add_adts_frame(&s);
+	format_state_init(&st, &format_aac);
+	n = format_cut(&st, s.data, 6, &flags);
+	ok(n == 0, "ADTS: six bytes of a seven-byte header: wait");
+	n = format_cut(&st, s.data, f1 + 6, &flags);
+	ok(n == 0, "ADTS: a frame whose successor's header is cut: wait");
+	n = format_cut(&st, s.data, f1 + 7, &flags);
+	ok(n == f1 && flags == BLOCK_SYNC, "ADTS: confirmed by the next header");
+	n = format_cut(&st, s.data + f1, s.len - f1 - 1, &flags);
+	ok(n == f2 - f1 && flags == BLOCK_SYNC, "ADTS: in sync, whole frames only");
+	n = format_cut(&st, s.data + f2, s.len - f2 - 1, &flags);
+	ok(n == 0, "ADTS: the partial last frame is held back");
+	stream_free(&s);
+
+	/* Split at every offset: the cut never depends on where reads end. */
+	add_id3(&s, 40, 0);
+	for (i = 0; i < 3; i++)
+		add_mp3_frame(&s);
+	add_garbage(&s, 30, 0);
+	for (i = 0; i < 3; i++)
+		add_mp3_frame(&s);
+	bad = split_everywhere(&format_mp3, &s, mpeg_bad_unit);
+	ok(bad == 0, "mp3 with ID3 and garbage, split anywhere: cut right (failed at %zu)", bad);
+	stream_free(&s);
+
+	add_id3(&s, 20, 1);
+	for (i = 0; i < 3; i++)
+		add_adts_frame(&s);
+	add_garbage(&s, 25, 0);
+	for (i = 0; i < 3; i++)
+		add_adts_frame(&s);
+	bad = split_everywhere(&format_aac, &s, mpeg_bad_unit);
+	ok(bad == 0, "ADTS with ID3 and garbage, split anywhere: cut right (failed at %zu)", bad);
+	stream_free(&s);
+
+	add_garbage(&s, 20, 0);
+	add_page(&s, 0x02, 0, 1, 0, 30, K_HEADER, 1);
+	add_page(&s, 0x00, -1, 1, 1, 300, K_HEADER, 1);
+	add_page(&s, 0x00, 0, 1, 2, 100, K_HEADER, 1);
+	for (i = 0; i < 3; i++)
+		add_page(&s, 0x00, 960 * (int64_t)(i + 1), 1, (uint32_t)(3 + i), 200, K_AUDIO, 1);
+	add_page(&s, 0x02, 0, 2, 0, 30, K_HEADER, 2);
+	add_page(&s, 0x00, 0, 2, 1, 100, K_HEADER, 2);
+	add_page(&s, 0x00, 960, 2, 2, 260, K_AUDIO, 2);
+	bad = split_everywhere(&format_ogg, &s, ogg_bad_unit);
+	ok(bad == 0, "Ogg chains, split anywhere: whole pages, flagged right (failed at %zu)", bad);
+	stream_free(&s);
+}
+
 /* format_for_type and block_is_start. */
 static void
 test_types_and_start(void)
@@ -966,6 +1132,7 @@ main(void)
 	test_aac_take();
 	test_ogg_page_len();
 	test_ogg_take();
+	test_cut_edges();
 	test_types_and_start();
 	return tap_done();
 }
