@@ -64,6 +64,8 @@ class Swarm:
                 except OSError:
                     d = b""
                 with self.lock:
+                    if key.fileobj.fileno() < 0:
+                        continue        # close() took it while select() had it
                     if not d:
                         self.sel.unregister(key.fileobj)
                         continue
