@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from floelib import (Floe, Listener, contiguous_in, ffmpeg_push, icy_split, is_mp3_frame_header,
-                     media, spawn, stat_value, stream_title, tap, tmpdir, wait_for, wait_mount)
+                     media, mp3_whole, spawn, stat_value, stream_title, tap, tmpdir, wait_for, wait_mount)
 
 tone = media("tone.mp3")
 with open(tone, "rb") as f:
@@ -76,7 +76,7 @@ for i, r in enumerate(raws):
            % i, "blocks after update: %r" % metas[before[i]:])
 
 # ffprobe decodes what a listener got (metadata stripped).
-audio = icy_split(open(curls[0][1], "rb").read(), 16000)[0]
+audio = mp3_whole(icy_split(open(curls[0][1], "rb").read(), 16000)[0])
 cap = os.path.join(d, "capture.mp3")
 with open(cap, "wb") as f:
     f.write(audio)
