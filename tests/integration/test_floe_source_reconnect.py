@@ -43,10 +43,10 @@ def position():
     return (m.group(1), int(m.group(2)) * 60 + int(m.group(3))) if m else (out, -1)
 
 
-def fresh_capture(server, name, seconds=4):
+def fresh_capture(server, name, seconds=2.5):
     """A listener's capture of `seconds` of audio: (decode errors, titles)."""
     lst = Listener(server, "/r.mp3", icy=True)
-    lst.wait_bytes(seconds * 16000, 60)
+    lst.wait_bytes(int(seconds * 16000), 60)
     lst.close()
     audio, changes, err = icy_changes(lst.body(), 16000)
     errs = err or decode_errors(mp3_whole(audio), d, name)
@@ -69,7 +69,6 @@ tap.ok(rc == 0 and "DOWN (Connection refused), retry in" in out,
 if ice:
     tap.ok("PAUSED" not in out and ": up " in out,
            "the icecast2 output stays up, so the playlist goes on", out)
-time.sleep(2)
 tap.ok(floe.restart(), "floe restarts")
 tap.ok(wait_mount(floe, "/r.mp3", 25), "floe-source reconnects to the restarted floe by itself",
        src.log())
