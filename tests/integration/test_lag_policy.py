@@ -148,6 +148,7 @@ kslow = SlowReader("/kernel.mp3", 16000)
 dropped = wait_for(lambda: logged("/kernel.mp3", "dropped as too slow"), 30)
 tap.ok(dropped, "a quarter-rate reader is dropped within 30 s although its lag hides in the "
        "kernel's send buffer", floe.read_log()[-600:])
+kslow.drain()
 tap.ok(wait_for(lambda: kslow.closed, 30), "... and its connection is closed")
 feeder.stop()
 tap.is_eq(floe.stop(), 0, "floe exits 0")
