@@ -10,8 +10,8 @@ int
 main(void)
 {
 	struct pacer p;
-	uint64_t now, produced = 0, t;
-	int i;
+	uint64_t now, produced = 0, t, n;
+	int i, late, ahead;
 
 	pacer_start(&p, 1000 * FLOE_NS_PER_SEC, 44100, 0);
 	is_int(pacer_due(&p, 1000 * FLOE_NS_PER_SEC), 0, "nothing due at the start without lead");
@@ -39,6 +39,33 @@ main(void)
 	is_int(produced, t, "after ~20 minutes of jittery ticks, exactly on schedule");
 	ok(pacer_when(&p, 1) > now && pacer_when(&p, 1) <= now + FLOE_NS_PER_SEC / 44100 + 1,
 	    "the next frame is due within one frame period");
+
+	/* With a lead, and a tick that now and then comes seconds late (a
+	 * loaded machine): after every tick production is exactly the
+	 * schedule, rate x (elapsed + lead), never ahead of it, and a late
+	 * tick catches up in full. This is the precision the integration test
+	 * (test_floe_source_pacing.py) leaves to this one. */
+	pacer_start(&p, 5 * FLOE_NS_PER_SEC, 44100, FLOE_NS_PER_SEC);
+	now = 5 * FLOE_NS_PER_SEC;
+	produced = 0;
+	late = ahead = 0;
+	for (i = 0; i < 20000; i++) {
+		now += 20 * 1000000ULL + (uint64_t)(tap_rng() % 5000000);
+		if (i % 1000 == 999)
+			now += 3 * FLOE_NS_PER_SEC;	/* a 3 s stall */
+		n = pacer_due(&p, now);
+		produced += n;
+		pacer_advance(&p, n);
+		t = (now - 5 * FLOE_NS_PER_SEC + FLOE_NS_PER_SEC) / FLOE_NS_PER_SEC * 44100 +
+		    (now - 5 * FLOE_NS_PER_SEC + FLOE_NS_PER_SEC) % FLOE_NS_PER_SEC * 44100 /
+		    FLOE_NS_PER_SEC;
+		late += produced < t;
+		ahead += produced > t;
+	}
+	ok(late == 0 && ahead == 0, "with a lead and 3 s stalls: on schedule after every tick "
+	    "(%d behind, %d ahead)", late, ahead);
+	ok(pacer_behind(&p, now) <= FLOE_NS_PER_SEC / 44100 + 1,
+	    "... and not behind by more than a frame after catching up");
 
 	/* Days of uptime: no overflow. */
 	pacer_start(&p, 0, 96000, 0);

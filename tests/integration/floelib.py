@@ -204,6 +204,41 @@ def mp3_frame_list(data):
 def is_mp3_frame_header(b):
     return len(b) >= 4 and b[0] == 0xFF and (b[1] & 0xE0) == 0xE0 and (b[2] >> 4) not in (0, 15)
 
+
+def _mp3_frame_len(b):
+    """Length of the MPEG-1 Layer III frame whose header b starts, else 0."""
+    if not is_mp3_frame_header(b) or (b[1] & 0x1E) != 0x1A or (b[2] >> 2) & 3 == 3:
+        return 0
+    return 144000 * MP3_KBPS[b[2] >> 4] // MP3_RATES[(b[2] >> 2) & 3] + ((b[2] >> 1) & 1)
+
+
+def mp3_whole(data):
+    """A listener's MP3 capture without its last frame if that was cut short.
+
+    A capture ends wherever the listener stopped, often inside a frame (a
+    server that cuts its stream into 1400-byte reads, as icecast2 does, ends
+    anywhere), and ffmpeg reports a frame cut 1 to ~35 bytes in as an error
+    ("invalid new backstep -1"). Only such a tail goes: unless the frames run
+    back to back from the first one up to it, data comes back unchanged, so
+    that ffmpeg still sees any real damage. Leading bytes before the first
+    frame (a join mid-frame) are kept: ffmpeg skips them silently."""
+    start = mp3_frames_offset(data)
+    for i in range(start, min(len(data), start + 4096)):
+        n = _mp3_frame_len(data[i:i + 4])
+        if n and _mp3_frame_len(data[i + n:i + n + 4]):
+            break
+    else:
+        return data
+    off = i
+    while off < len(data):
+        n = _mp3_frame_len(data[off:off + 4])
+        if len(data) - off < 4 or (n and off + n > len(data)):
+            return data[:off]       # the last frame, cut short
+        if not n:
+            return data             # not back to back: leave it to ffmpeg
+        off += n
+    return data
+
 # ---------------------------------------------------------------- floe
 
 CONFIG_TEMPLATE = """<icecast>

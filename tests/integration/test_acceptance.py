@@ -8,10 +8,9 @@ source's, and ffprobe decodes a capture. Then the same over SOURCE
 (ffmpeg -legacy_icecast 1)."""
 import os
 import subprocess
-import time
 
 from floelib import (Floe, Listener, contiguous_in, ffmpeg_push, icy_split, is_mp3_frame_header,
-                     media, spawn, stat_value, stream_title, tap, tmpdir, wait_for, wait_mount)
+                     media, mp3_whole, spawn, stat_value, stream_title, tap, tmpdir, wait_for, wait_mount)
 
 tone = media("tone.mp3")
 with open(tone, "rb") as f:
@@ -26,9 +25,19 @@ d = tmpdir()
 curls = []
 for i in range(3):
     out, hdr = os.path.join(d, "c%d.bin" % i), os.path.join(d, "c%d.hdr" % i)
-    p = spawn(["curl", "-s", "-H", "Icy-MetaData: 1", "-D", hdr, "-o", out, "--max-time", "9",
+    p = spawn(["curl", "-s", "-H", "Icy-MetaData: 1", "-D", hdr, "-o", out, "--max-time", "60",
                floe.url("/live.mp3")])
     curls.append((p, out, hdr))
+
+
+def curl_metas(out):
+    """The metadata blocks a curl listener has written out so far."""
+    try:
+        with open(out, "rb") as f:
+            return icy_split(f.read(), 16000)[1]
+    except OSError:
+        return []
+
 
 # Raw listeners too, so the "next block" property can be checked exactly.
 raws = [Listener(floe, "/live.mp3", icy=True) for _ in range(2)]
@@ -38,13 +47,25 @@ for r in raws:
 tap.ok(wait_for(lambda: stat_value(floe.stats(), "/live.mp3", "listeners") == "5", 10),
        "/admin/stats counts the three curl listeners (and two raw ones)")
 
-time.sleep(2)
+# Every curl has had a metadata block (the empty title) before the update.
+wait_for(lambda: all(curl_metas(out) for _, out, _ in curls), 30)
 before = [len(icy_split(r.body(), 16000)[1]) for r in raws]
 st, _, body = floe.metadata("/live.mp3", song="Foo - Bar")
 tap.ok(st == 200 and b"<message>Metadata update successful</message><return>1</return>" in body,
        "/admin/metadata answers success", body)
 
+
+def title_then_empty(out):
+    """Has this curl had the new title, two blocks after it, five in all?"""
+    metas = curl_metas(out)
+    got = [i for i, m in enumerate(metas) if m and stream_title(m) == "Foo - Bar"]
+    return len(metas) >= 5 and got and len(metas) - got[0] > 2
+
+
+# The curls listen until each has had the new title and blocks after it.
+wait_for(lambda: all(title_then_empty(out) for _, out, _ in curls), 60, 0.2)
 for p, out, hdr in curls:
+    p.terminate()
     p.wait(30)
 for r in raws:
     r.wait_bytes(len(r.body()) + 3 * 16001)
@@ -76,7 +97,7 @@ for i, r in enumerate(raws):
            % i, "blocks after update: %r" % metas[before[i]:])
 
 # ffprobe decodes what a listener got (metadata stripped).
-audio = icy_split(open(curls[0][1], "rb").read(), 16000)[0]
+audio = mp3_whole(icy_split(open(curls[0][1], "rb").read(), 16000)[0])
 cap = os.path.join(d, "capture.mp3")
 with open(cap, "wb") as f:
     f.write(audio)

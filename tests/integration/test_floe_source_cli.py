@@ -13,7 +13,6 @@ says what is wrong.
 import os
 import re
 import shutil
-import time
 
 from floe_source_lib import FLOE_SOURCE, Source, run_source, tone, write
 from floelib import TOP_SRCDIR, Floe, tap, tmpdir, wait_for, wait_mount
@@ -69,19 +68,17 @@ junk = os.path.join(d, "junk.mp3")
 with open(junk, "wb") as f:
     f.write(os.urandom(30000))
 nothing = write(os.path.join(d, "nothing.m3u"), "gone1.mp3\njunk.mp3\ngone2.flac\n")
+# A spin or an endless retry never exits: run_source's deadline (rc None)
+# catches it, however slow the machine; a retry also says "retrying in".
 for extra, how in (([], "looping"), (["--once"], "once")):
-    t0 = time.monotonic()
     rc, out = run_source(["--playlist", nothing, "--url", url + "/n.mp3", "--control",
-                          "none"] + extra, 20)
-    tap.ok(rc == 1 and "no playable file in the playlist" in out and
-           time.monotonic() - t0 < 10,
-           "no playable file (%s): a clear error in %.1f s, not a spin" %
-           (how, time.monotonic() - t0), out)
-t0 = time.monotonic()
+                          "none"] + extra, 60)
+    tap.ok(rc == 1 and "no playable file in the playlist" in out,
+           "no playable file (%s): a clear error, exit 1, not a spin" % how, out)
 rc, out = run_source(["--playlist", nothing, "--url", url.replace("hackme", "nope") +
-                      "/w.mp3", "--control", "none"], 20)
-tap.ok(rc == 1 and "wrong user name or password" in out and time.monotonic() - t0 < 10,
-       "floe's 401: reported as a wrong password, exit 1, no endless retry", out)
+                      "/w.mp3", "--control", "none"], 60)
+tap.ok(rc == 1 and "wrong user name or password" in out and "retrying in" not in out,
+       "floe's 401: reported as a wrong password, exit 1, no retry", out)
 
 # ---- playlist formats: PLS, a folder, standard input
 tone(os.path.join(d, "untagged.ogg"), 500, 3)

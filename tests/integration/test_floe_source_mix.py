@@ -14,7 +14,6 @@ four floe-source runs at the same time, each writing its MP3 to a file:
 floe-source exits by itself (status 0) at the end of a --once playlist.
 """
 import os
-import time
 
 from floe_source_lib import Source, decode_errors, icy_changes, pcm, probe, tone, window_levels, write
 from floelib import Floe, Listener, tap, tmpdir, wait_for, wait_mount
@@ -52,7 +51,7 @@ tap.ok(wait_mount(floe, "/xfade.mp3"), "the crossfading run streams to floe too"
 lst = Listener(floe, "/xfade.mp3", icy=True)
 
 for name, (src, out) in runs.items():
-    done = wait_for(lambda: not src.alive(), 40)
+    done = wait_for(lambda: not src.alive(), 90)
     tap.ok(done and src.proc.returncode == 0 and "end of the playlist" in src.log(),
            "%s: floe-source exits 0 at the end of a --once playlist" % name, src.log())
 
@@ -80,8 +79,9 @@ tap.ok(17.9 <= dur["untrimmed"] <= 18.15 and len(quiet["untrimmed"]) >= 2 * 90,
        "control: untrimmed padded tones keep their silence (%.2f s, %d silent windows)"
        % (dur["untrimmed"], len(quiet["untrimmed"])))
 
-# The listener of the crossfading run: no silence at any boundary.
-time.sleep(1)
+# The listener of the crossfading run: no silence at any boundary. Its
+# source has gone: floe sends what it still holds, then closes.
+wait_for(lambda: lst.closed, 30)
 lst.close()
 audio, changes, err = icy_changes(lst.body(), 16000)
 cap = os.path.join(d, "listener.mp3")

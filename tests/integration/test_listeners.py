@@ -433,6 +433,15 @@ def check_stalled_listener():
     stalled.connect(("127.0.0.1", floe.port))
     stalled.sendall(b"GET /stall.mp3 HTTP/1.0\r\nUser-Agent: stalled\r\n\r\n")
     counts_are(floe, "/stall.mp3", 2)
+    # Its worker picks its start (the burst, from the first byte) a moment
+    # after it is counted: wait until its first audio has arrived (peeking,
+    # so it still reads nothing), or the source below could race past.
+    def peek():
+        try:
+            return stalled.recv(4096, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return b""
+    wait_for(lambda: len(peek().partition(b"\r\n\r\n")[2]) > 0, 15)
     # floe counts what the kernel still holds for a listener (SIOCOUTQ) as
     # lag, checked once a second, so the source pushes until the drop shows
     # (at most 32 MB). It stays at most 256 KB ahead of the reading listener:

@@ -7,7 +7,10 @@ and the log directory differ). One feeder thread sends the same MP3 bytes,
 at 128 kbit/s, to a raw-socket SOURCE on each, with the same ice-* headers.
 Each server gets three listeners (one with Icy-MetaData: 1, one with a
 Referer); one leaves, so listener_peak is 3 and listeners 2. The same
-/admin/metadata updates (song=, then artist=&title=) go to both. Then:
+/admin/metadata updates (song=, then artist=&title=) go to both, the second
+only once each server's ICY listener has shown the first (two changes
+within one metadata interval need not both reach a listener, on either
+server); the feed stops once both have shown the second. Then:
 
  (a) /admin/stats: the global and per-source element names are the same,
      except the differences in ALLOWED (each also in docs/compat.md);
@@ -29,11 +32,13 @@ import time
 import xml.etree.ElementTree as ET
 
 from floelib import (ADMIN_PASS, SOURCE_PASS, TOP_SRCDIR, Floe, Icecast2, Listener, RawSource,
-                     icy_split, media, mp3_frames_offset, stream_title, tap, wait_for)
+                     icy_split, media, mp3_frames_offset, stat_value, stream_title, tap, wait_for)
 
 MOUNT = "/parity.mp3"
 RATE = 16000                    # bytes/s: 128 kbit/s, the file's own rate
-FEED = RATE * 11                # the source sends 11 s of audio, then stays idle
+# The feed holds here until the listeners have joined: less than
+# burst-size, so each server's burst is the whole stream so far.
+JOIN_AT = RATE * 2
 SOURCE_HEADERS = {
     "ice-name": "Parity Stream", "ice-genre": "Testing", "ice-description": "Parity test",
     "ice-url": "http://example.com/parity", "ice-bitrate": "128", "ice-public": "0",
@@ -142,18 +147,33 @@ def source_stats(p):
 
 
 class Lockstep(threading.Thread):
-    """Sends the same bytes to several sources, chunk by chunk, at `rate`."""
+    """Sends the same bytes to several sources, chunk by chunk, at `rate`,
+    up to `limit` (then it holds, the sources idle but connected, until
+    release()); finish() ends the feed after the chunk in flight. The
+    scenario's steps wait for events, so the feed is steered by them, not
+    by the clock: it never runs out while a step still needs audio."""
 
-    def __init__(self, sources, data, rate, chunk=1600):
+    def __init__(self, sources, data, rate, limit, chunk=1600):
         super().__init__(daemon=True)
         self.sources, self.data, self.rate, self.chunk = sources, data, rate, chunk
         self.sent = 0
-        self.stopped = threading.Event()
+        self.limit = limit
+        self.held = False
+        self.cv = threading.Condition()
         self.start()
 
     def run(self):
         start = time.monotonic()
-        while self.sent < len(self.data) and not self.stopped.is_set():
+        while self.sent < len(self.data):
+            with self.cv:
+                if self.sent >= self.limit:
+                    self.held = True
+                    self.cv.notify_all()
+                    self.cv.wait_for(lambda: self.sent < self.limit)
+                    self.held = False
+                    start = time.monotonic() - self.sent / self.rate    # no catching up
+                if self.sent >= len(self.data):
+                    return
             piece = self.data[self.sent:self.sent + self.chunk]
             for s in self.sources:
                 try:
@@ -161,7 +181,27 @@ class Lockstep(threading.Thread):
                 except OSError:
                     return
             self.sent += len(piece)
-            self.stopped.wait(max(0.0, start + self.sent / self.rate - time.monotonic()))
+            delay = start + self.sent / self.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    def wait_held(self, timeout):
+        with self.cv:
+            return self.cv.wait_for(lambda: self.held, timeout)
+
+    def release(self):
+        with self.cv:
+            self.limit = len(self.data)
+            self.cv.notify_all()
+
+    def finish(self):
+        """Stop after the chunk being sent; returns the bytes sent in all."""
+        with self.cv:
+            self.data = self.data[:self.sent + self.chunk]
+            self.limit = len(self.data)
+            self.cv.notify_all()
+        self.join(30)
+        return self.sent
 
 
 def both(fn):
@@ -259,20 +299,19 @@ PEERS = [ice, flo]
 json0 = both(lambda p: p.get("/status-json.xsl")[2].decode("utf-8", "replace"))
 
 with open(media("tone.mp3"), "rb") as f:
-    DATA = f.read()[:FEED]
-assert len(DATA) == FEED
+    DATA = f.read()     # 30 s: far more than the steps need
 
 sources = both(lambda p: RawSource(p, MOUNT, extra_headers=SOURCE_HEADERS))
 tap.ok(all(s.ok() for s in sources.values()), "both accept the source",
        {k: s.response for k, s in sources.items()})
-feeder = Lockstep(list(sources.values()), DATA, RATE)
+feeder = Lockstep(list(sources.values()), DATA, RATE, JOIN_AT)
 tap.ok(wait_for(lambda: all(both(lambda p: bool(source_stats(p))).values()), 10),
        "the mount is live on both")
 
-# Three listeners each, while less than burst-size has been sent, so each
-# server's burst is the whole stream so far and every listener that stays
-# receives the whole stream (from the first byte or the first frame).
-wait_for(lambda: feeder.sent >= RATE, 5)
+# Three listeners each, while the feed holds at less than burst-size, so
+# each server's burst is the whole stream so far and every listener that
+# stays receives the whole stream (from the first byte or the first frame).
+tap.ok(feeder.wait_held(30), "the feed holds for the listeners to join", feeder.sent)
 AGENTS = [("parity-icy", True, {"Referer": "http://example.com/player"}),
           ("parity-plain", False, {}), ("parity-leaver", False, {})]
 listeners = {p.name: [] for p in PEERS}
@@ -285,34 +324,59 @@ tap.ok(all(h[0] == 200 for hs in heads.values() for h in hs), "every listener ge
        heads)
 wait_for(lambda: all(len(l.body()) > 0 for ls in listeners.values() for l in ls), 10)
 
-# One leaves (on both at once): listener_peak 3, listeners 2.
-wait_for(lambda: feeder.sent >= 2 * RATE, 5)
+# One leaves (on both at once) while audio flows (icecast2 notices a gone
+# listener when it writes to it): listener_peak 3, listeners 2.
+feeder.release()
 for k in listeners:
     listeners[k][2].close()
 tap.ok(wait_for(lambda: both(lambda p: source_stats(p).get("listeners")) ==
-                {"icecast2": "2", "floe": "2"}, 10),
+                {"icecast2": "2", "floe": "2"}, 30),
        "both count the listener that left")
 
-# The same title updates. icecast2 applies a title when the next audio
-# arrives (the feed is still running) and publishes it through its stats
-# thread, so wait for it to show.
+stayers = {k: ls[:2] for k, ls in listeners.items()}
+
+
+def icy_titles(k):
+    """The titles server k's ICY listener has shown so far, in order, each
+    change once."""
+    icy_l = stayers[k][0]
+    _, metas, _ = icy_split(icy_l.body(), int(icy_l.head()[1].get("icy-metaint", "0") or 16000))
+    seq = []
+    for m in metas:
+        if m and (not seq or stream_title(m) != seq[-1]):
+            seq.append(stream_title(m))
+    return seq
+
+
+def shown(title):
+    """Has each server's ICY listener shown title (as its latest)?"""
+    return all(icy_titles(k)[-1:] == [title] for k in stayers)
+
+
+# The same title updates, each given audio to reach the listeners: icecast2
+# applies a title when the next audio arrives and publishes it through its
+# stats thread; each server sends it at the listener's next metadata point.
 res = both(lambda p: p.metadata(MOUNT, song=SONG))
 tap.is_eq(res["floe"][2], res["icecast2"][2], "song=: the same answer document")
 wait_for(lambda: all(v == SONG for v in both(lambda p: source_stats(p).get("title")).values()),
-         10)
+         30)
+tap.ok(wait_for(lambda: shown(SONG), 30), "both ICY listeners show song=",
+       {k: icy_titles(k) for k in stayers})
 res = both(lambda p: p.metadata(MOUNT, artist=ARTIST, title=TITLE))
 tap.is_eq(res["floe"][2], res["icecast2"][2], "artist=&title=: the same answer document")
 wait_for(lambda: all(v != SONG for v in both(lambda p: source_stats(p).get("title")).values()),
-         10)
+         30)
+tap.ok(wait_for(lambda: shown(ARTIST + " - " + TITLE), 30),
+       "both ICY listeners show artist=&title=", {k: icy_titles(k) for k in stayers})
 
 # The feed ends (the sources stay connected). icecast2 publishes its byte
 # counters every 5 s: wait for its figure to reach what was sent.
-feeder.join(FEED / RATE + 10)
-tap.ok(not feeder.is_alive() and feeder.sent == FEED, "the source sent %d bytes to each" % FEED,
-       feeder.sent)
+FEED = feeder.finish()
+tap.ok(not feeder.is_alive() and FEED < len(DATA),
+       "the source sent %d bytes to each, and stopped when told" % FEED, feeder.sent)
+DATA = DATA[:FEED]
 wait_for(lambda: all(v == str(FEED) for v in
-                     both(lambda p: source_stats(p).get("total_bytes_read")).values()), 12, 0.5)
-stayers = {k: ls[:2] for k, ls in listeners.items()}
+                     both(lambda p: source_stats(p).get("total_bytes_read")).values()), 20, 0.5)
 
 
 def drained():
@@ -326,10 +390,47 @@ def drained():
     return True
 
 
-wait_for(drained, 10)
-# Let icecast2's stats thread catch up (it sleeps up to 300 ms when idle) and
-# publish the byte counters once more after the last listener write.
-time.sleep(5.5)
+wait_for(drained, 20)
+
+
+# The documents compared below, fetched from both servers alike (so that
+# their connection counts stay comparable) until icecast2's have caught up.
+DOC_GETS = {
+    "stats": lambda p: p.stats(),
+    "json": status_json,
+    "listmounts": lambda p: admin(p, "/admin/listmounts"),
+    "listclients": lambda p: admin(p, "/admin/listclients?mount=" + MOUNT),
+}
+POLLS = []      # icecast2's connection count in each poll's /admin/stats
+
+
+def settled():
+    """Fetch the documents; have icecast2's caught up? Its stats thread
+    applies events a while after they happen (it sleeps up to 300 ms when
+    idle) and publishes the byte counters every 5 s. Caught up: each server
+    has counted about what its listeners received, and icecast2's
+    connection count went up by exactly the previous poll's requests since
+    the previous poll, so no earlier event is still pending."""
+    global docs
+    docs = both(lambda p: {name: get(p) for name, get in DOC_GETS.items()})
+    counted = True
+    for p in PEERS:
+        got = sum(len(l.buf) for l in listeners[p.name])
+        try:
+            sent = int(stat_value(docs[p.name]["stats"], MOUNT, "total_bytes_sent") or -1)
+        except (ET.ParseError, ValueError):
+            sent = -1
+        counted = counted and abs(sent - got) <= TOLERANCE
+    try:
+        n = int(stat_value(docs["icecast2"]["stats"], None, "connections") or -1)
+    except (ET.ParseError, ValueError):
+        n = -1
+    quiet = bool(POLLS) and n == POLLS[-1] + len(DOC_GETS)
+    POLLS.append(n)
+    return counted and quiet
+
+
+tap.ok(wait_for(settled, 30, 0.5), "icecast2's stats have caught up", POLLS)
 
 # ---------------------------------------------------------------- what the listeners got
 
@@ -353,27 +454,17 @@ if starts["floe"] != starts["icecast2"]:
          "allowed: floe starts on an MP3 frame")
 metaints = {k: int(ls[0].head()[1].get("icy-metaint", "0") or 0) for k, ls in stayers.items()}
 tap.is_eq(metaints["floe"], metaints["icecast2"], "the same icy-metaint")
-titles = {}
 for k, ls in stayers.items():
     audio, metas, err = icy_split(ls[0].body(), metaints[k] or 16000)
     tap.ok(err is None and got_all(audio) is not None,
            "%s: the ICY listener's audio is the whole stream, as sent" % k,
            err or "%d bytes of %d" % (len(audio), FEED))
-    seq = []
-    for m in metas:
-        if m and (not seq or stream_title(m) != seq[-1]):
-            seq.append(stream_title(m))
-    titles[k] = seq
-tap.is_eq(titles["floe"], titles["icecast2"], "the ICY listener saw the same titles, in order")
+titles = {k: icy_titles(k) for k in stayers}
+tap.is_eq(titles, {k: ["", SONG, ARTIST + " - " + TITLE] for k in stayers},
+          "each ICY listener saw the same titles, in order, each once (the first empty)")
 
 # ---------------------------------------------------------------- the documents
 
-docs = both(lambda p: {
-    "stats": p.stats(),
-    "json": status_json(p),
-    "listmounts": admin(p, "/admin/listmounts"),
-    "listclients": admin(p, "/admin/listclients?mount=" + MOUNT),
-})
 roots = {k: ET.fromstring(d["stats"]) for k, d in docs.items()}
 glob = {k: {c.tag: c.text or "" for c in r if c.tag != "source"} for k, r in roots.items()}
 srcs = {k: {c.tag: c.text or "" for c in r.find("source")} if r.find("source") is not None else {}

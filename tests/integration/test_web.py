@@ -25,7 +25,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -141,6 +140,9 @@ class Browser:
         self.cdp("Emulation.setDeviceMetricsOverride",
                  {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1,
                   "mobile": mobile})
+        # The page sees the new size once it has laid out at it (bounded:
+        # a page too wide for the screen never does, and overflow() says so).
+        wait_for(lambda: self.js("return window.innerWidth;") == width, 15, 0.1)
 
     def screenshot(self, name, full=False):
         """Save a PNG into SHOTS; full=True makes the viewport as tall as the
@@ -291,7 +293,6 @@ tap.is_eq(overflow(1280), 0, "status page: no sideways scrolling on a desktop")
 browser.screenshot("status-desktop.png")
 
 browser.viewport(375, 700, mobile=True)
-time.sleep(0.3)     # one layout pass at the new size before measuring
 tap.is_eq(overflow(375), 0, "status page fits a 375 px wide phone screen")
 browser.screenshot("status-phone.png")
 browser.screenshot("status-phone-full.png", full=True)
@@ -300,7 +301,6 @@ browser.cdp("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-
 browser.screenshot("status-phone-dark.png")
 browser.cdp("Emulation.setEmulatedMedia", {"features": []})
 browser.viewport(360, 640, mobile=True)
-time.sleep(0.3)
 tap.is_eq(overflow(360), 0, "... and a 360 px one")
 browser.click(LIVE + " .c-play")
 tap.ok(wait_for(lambda: listeners(floe, "/live.mp3") == 0, 10),
@@ -356,7 +356,6 @@ for m in movers:
 tap.ok(wait_js("return document.querySelectorAll(arguments[0] + ' tbody tr').length === 2;", 15,
                LIVE), "two new listeners show on /live.mp3")
 browser.viewport(375, 700, mobile=True)
-time.sleep(0.3)
 tap.is_eq(overflow(375), 0, "admin page fits a 375 px wide phone screen")
 browser.screenshot("admin-phone.png", full=True)
 browser.viewport(1280, 900)
