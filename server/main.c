@@ -1,6 +1,8 @@
 /*
- * main.c: floe's entry point: arguments, configuration, logs, descriptor
- * limit, signals, the event loop, and an ordered shutdown.
+ * main.c: floe's entry point: arguments, configuration (its warnings held
+ * until the error log is open), logs, descriptor limit, signals, then
+ * chroot and the switch of user before the worker threads start, the event
+ * loop, and an ordered shutdown.
  */
 #include "config.h"
 #include "conn.h"
@@ -68,7 +70,12 @@ static const char usage_text[] =
 "\n"
 "Relative paths in the config (logdir, webroot, pidfile) are taken from the\n"
 "directory the config file is in. Logs: <logging><errorlog>/<accesslog> in\n"
-"<logdir>; the name \"-\" logs to standard error.\n";
+"<logdir>; the name \"-\" logs to standard error. Warnings go to the error\n"
+"log as well as to standard error.\n"
+"\n"
+"Started as root, floe opens its sockets, logs and pid file, then switches to\n"
+"<security><changeowner>'s user and group (after chrooting to <basedir> if\n"
+"<chroot>1); without <changeowner> it runs as root, with a warning.\n";
 
 /*
  * Problems found while loading a config (or checking what floe would do
