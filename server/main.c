@@ -137,14 +137,16 @@ reportf(struct reports *r, const char *file, int line, enum config_severity sev,
 	report(r, file, line, sev, msg);
 }
 
-/* The error log is open: write what was held, and log later reports at once. */
+/* The error log is open (log != 0): write what was held, and log later
+ * reports at once. Else only forget what was held. */
 static void
-reports_flush(struct reports *r)
+reports_flush(struct reports *r, int log)
 {
 	size_t i;
 
 	for (i = 0; i < r->nheld; i++) {
-		log_msg(r->held_error[i] ? LOG_ERROR : LOG_WARN, "%s", r->held[i]);
+		if (log)
+			log_msg(r->held_error[i] ? LOG_ERROR : LOG_WARN, "%s", r->held[i]);
 		free(r->held[i]);
 	}
 	free(r->held);
@@ -152,7 +154,7 @@ reports_flush(struct reports *r)
 	r->held = NULL;
 	r->held_error = NULL;
 	r->nheld = 0;
-	r->live = 1;
+	r->live = log;
 }
 
 /* path made absolute against dir (the config file's directory). */
@@ -487,6 +489,9 @@ check_startup(const struct config *c, struct reports *r)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;	/* floe raises it to the hard limit */
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			reportf(r, c->path, 0, CONFIG_WARNING, "cannot raise the descriptor "
+			    "limit: %s", strerror(errno));
 		budget = conn_budget(&rl, fds_estimate(c));
 		if (c->clients > budget)
 			reportf(r, c->path, 0, CONFIG_WARNING, FD_LIMIT_WARNING,
@@ -636,10 +641,13 @@ main(int argc, char **argv)
 			if ((c = load_config(optarg, &rep, 1)) == NULL) {
 				fprintf(stderr, "%s: %d error(s): floe would not start\n", optarg,
 				    rep.errors);
+				reports_flush(&rep, 0);
 				return 1;
 			}
 			check_startup(c, &rep);
 			config_free(c);
+			reports_flush(&rep, 0);
+			free(config_dir);
 			fprintf(stderr, "%s: OK\n", optarg);
 			return 0;
 		case 'b':
@@ -675,7 +683,7 @@ main(int argc, char **argv)
 		    srv.config->logdir ? srv.config->logdir : ".");
 		return 1;
 	}
-	reports_flush(&rep);		/* the config's warnings, into the error log too */
+	reports_flush(&rep, 1);		/* the config's warnings, into the error log too */
 	signal(SIGPIPE, SIG_IGN);
 	srv.started = time_wall();
 	srv.client_timeout = srv.config->client_timeout;
