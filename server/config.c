@@ -108,6 +108,9 @@ static void parse_global_headers(struct parse *, xmlNode *, void *);
 static void parse_mount_headers(struct parse *, xmlNode *, void *);
 static void parse_legacy_port(struct parse *, xmlNode *, void *);
 static void parse_legacy_bind(struct parse *, xmlNode *, void *);
+static void parse_security(struct parse *, xmlNode *, void *);
+static void parse_changeowner(struct parse *, xmlNode *, void *);
+static void parse_security_scalar(struct parse *, xmlNode *, void *);
 
 static const struct field limits_fields[] = {
 	FLONG("clients", struct config, clients, 1, MAX_COUNT),
@@ -199,15 +202,17 @@ static const struct field logging_fields[] = {
 	FEND
 };
 
+/* <security>'s elements go through functions that also keep their lines,
+ * so that privs.c can name the element it refuses or warns about. */
 static const struct field changeowner_fields[] = {
-	FSTR("user", struct config, user),
-	FSTR("group", struct config, group),
+	FFUNC("user", parse_security_scalar),
+	FFUNC("group", parse_security_scalar),
 	FEND
 };
 
 static const struct field security_fields[] = {
-	FBOOL("chroot", struct config, chroot),
-	FSECT("changeowner", changeowner_fields),
+	FFUNC("chroot", parse_security_scalar),
+	FFUNC("changeowner", parse_changeowner),
 	FEND
 };
 
@@ -224,7 +229,7 @@ static const struct field root_fields[] = {
 	FFUNC("http-headers", parse_global_headers),
 	FSECT("paths", paths_fields),
 	FSECT("logging", logging_fields),
-	FSECT("security", security_fields),
+	FFUNC("security", parse_security),
 	FIGN("fileserve", "files under <webroot> are always served"),
 	FEND
 };
@@ -663,6 +668,12 @@ parse_listen(struct parse *p, xmlNode *n, void *target)
 		free(l.shoutcast_mount);
 		return;
 	}
+	if (l.shoutcast_compat || l.shoutcast_mount != NULL)
+		report(p, l.line, CONFIG_WARNING, "<listen-socket> %s: the Shoutcast "
+		    "v1 source protocol is not supported yet, so sources must use "
+		    "SOURCE or PUT on it; remove <shoutcast-compat> and "
+		    "<shoutcast-mount>", l.shoutcast_compat ? "has <shoutcast-compat>1" :
+		    "has a <shoutcast-mount>");
 	if (l.port == -1) {
 		report(p, l.line, CONFIG_WARNING, "<listen-socket> has no <port>, "
 		    "so it listens on 8000 as Icecast does; add <port>8000</port> "
@@ -692,6 +703,48 @@ parse_legacy_bind(struct parse *p, xmlNode *n, void *target)
 
 	parse_scalar(p, n, &f, p);
 	p->legacy_bind_line = node_line(n);
+}
+
+/* <security>: its children, and its line. */
+static void
+parse_security(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+
+	c->security_line = node_line(n);
+	parse_section(p, n, security_fields, c);
+}
+
+/* <security><changeowner>: <user> and <group>, and its line. */
+static void
+parse_changeowner(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+
+	c->changeowner_line = node_line(n);
+	parse_section(p, n, changeowner_fields, c);
+}
+
+/* <chroot>, <user> or <group>: the value and the line it is on. */
+static void
+parse_security_scalar(struct parse *p, xmlNode *n, void *target)
+{
+	static const struct field chroot_f = FBOOL("chroot", struct config, chroot);
+	static const struct field user_f = FSTR("user", struct config, user);
+	static const struct field group_f = FSTR("group", struct config, group);
+	struct config *c = target;
+	const char *name = (const char *)n->name;
+
+	if (strcmp(name, "chroot") == 0) {
+		parse_scalar(p, n, &chroot_f, c);
+		c->chroot_line = node_line(n);
+	} else if (strcmp(name, "user") == 0) {
+		parse_scalar(p, n, &user_f, c);
+		c->user_line = node_line(n);
+	} else {
+		parse_scalar(p, n, &group_f, c);
+		c->group_line = node_line(n);
+	}
 }
 
 /* Are two optional strings equal (NULL only equals NULL)? */

@@ -124,10 +124,15 @@ struct config {
 	char	*errorlog;
 	int	 loglevel;		/* 1 error, 2 warn, 3 info, 4 debug; default 3 */
 
-	/* <security> */
+	/* <security>; the lines (0 if absent) name the element in messages */
 	int	 chroot;
 	char	*user;			/* <changeowner><user> */
 	char	*group;
+	int	 security_line;
+	int	 chroot_line;
+	int	 changeowner_line;
+	int	 user_line;
+	int	 group_line;
 };
 
 /** How a config problem is reported: file, line (0 if none), severity, text. */

@@ -162,10 +162,6 @@ listen_open(const struct config *cf)
 	for (i = 0; i < cf->nlistens; i++) {
 		const struct config_listen *ls = &cf->listens[i];
 
-		if (ls->shoutcast_compat || ls->shoutcast_mount != NULL)
-			log_warn("listen-socket port %d: the Shoutcast v1 source protocol is not "
-			    "supported yet; sources must use SOURCE or PUT (config %s line %d)",
-			    ls->port, cf->path, ls->line);
 		memset(&hints, 0, sizeof hints);
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;

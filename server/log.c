@@ -6,12 +6,14 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static FILE	*log_err;		/* NULL: stderr */
 static FILE	*log_acc;		/* NULL: stderr */
@@ -19,6 +21,10 @@ static char	*log_err_path;
 static char	*log_acc_path;
 static int	 log_level = LOG_INFO;	/* atomic: read outside the lock by every thread */
 static int	 log_starting;
+static int	 log_owned;		/* chown created files to log_uid:log_gid */
+static uid_t	 log_uid;
+static gid_t	 log_gid;
+static int	 log_chown_err;		/* why the last chown failed, for log_open */
 
 /* Worker threads log too: one lock keeps each line whole and the files in
  * place while SIGHUP reopens them. Recursive: log_open reports its own
@@ -27,17 +33,28 @@ static pthread_mutex_t log_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 static const char *level_names[] = { "", "EROR", "WARN", "INFO", "DBUG" };
 
-/* Open one log file in append mode; NULL for stderr or on failure. */
+/* Open one log file in append mode, giving it to the log owner if this
+ * creates it; NULL for stderr or on failure. */
 static FILE *
 log_open_one(const char *path, int *err)
 {
 	FILE *f;
+	int fd;
 
 	*err = 0;
 	if (path == NULL || strcmp(path, "-") == 0)
 		return NULL;
-	if ((f = fopen(path, "a")) == NULL) {
+	/* O_EXCL first: only a file made here is chowned, never one that
+	 * was there already. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0 && log_owned && fchown(fd, log_uid, log_gid) < 0)
+		log_chown_err = errno;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || (f = fdopen(fd, "a")) == NULL) {
 		*err = errno;
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	setvbuf(f, NULL, _IOLBF, 0);
@@ -52,6 +69,7 @@ log_open(const char *errorlog, const char *accesslog, int level)
 	FILE *e, *a;
 
 	pthread_mutex_lock(&log_lock);
+	log_chown_err = 0;
 	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 	e = log_open_one(errorlog, &err);
 	if (err != 0) {
@@ -72,6 +90,11 @@ log_open(const char *errorlog, const char *accesslog, int level)
 	log_acc = a;
 	log_err_path = xstrdup(errorlog);
 	log_acc_path = xstrdup(accesslog);
+	if (log_chown_err != 0)
+		log_warn("cannot give the new log files to uid %lu: %s; floe may not be able "
+		    "to reopen them after it switches user", (unsigned long)log_uid,
+		    strerror(log_chown_err));
+	log_chown_err = 0;
 	pthread_mutex_unlock(&log_lock);
 	return 0;
 }
@@ -90,6 +113,17 @@ log_reopen(void)
 		log_info("logs reopened");
 	free(e);
 	free(a);
+}
+
+/* Give log files created from now on to uid and gid. */
+void
+log_set_owner(uid_t uid, gid_t gid)
+{
+	pthread_mutex_lock(&log_lock);
+	log_uid = uid;
+	log_gid = gid;
+	log_owned = 1;
+	pthread_mutex_unlock(&log_lock);
 }
 
 /* Echo errors to stderr until startup is over. */

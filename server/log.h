@@ -6,6 +6,7 @@
 #define FLOE_LOG_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 enum log_level { LOG_ERROR = 1, LOG_WARN = 2, LOG_INFO = 3, LOG_DEBUG = 4 };
 
@@ -16,6 +17,9 @@ void log_reopen(void);
 /** While starting up, errors also go to stderr, so a failed start is never
  *  silent when the error log is a file. */
 void log_set_starting(int starting);
+/** Log files created from now on are given to this user and group (as root,
+ *  before floe switches to them), so that it can reopen them later. */
+void log_set_owner(uid_t uid, gid_t gid);
 void log_close(void);
 
 /** Write one error-log line; control characters in the text are escaped. */

@@ -1,6 +1,8 @@
 /*
- * main.c: floe's entry point: arguments, configuration, logs, descriptor
- * limit, signals, the event loop, and an ordered shutdown.
+ * main.c: floe's entry point: arguments, configuration (its warnings held
+ * until the error log is open), logs, descriptor limit, signals, then
+ * chroot and the switch of user before the worker threads start, the event
+ * loop, and an ordered shutdown.
  */
 #include "config.h"
 #include "conn.h"
@@ -8,6 +10,7 @@
 #include "listen.h"
 #include "log.h"
 #include "mount.h"
+#include "privs.h"
 #include "router.h"
 #include "server.h"
 #include "tls.h"
@@ -23,6 +26,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,21 +70,91 @@ static const char usage_text[] =
 "\n"
 "Relative paths in the config (logdir, webroot, pidfile) are taken from the\n"
 "directory the config file is in. Logs: <logging><errorlog>/<accesslog> in\n"
-"<logdir>; the name \"-\" logs to standard error.\n";
+"<logdir>; the name \"-\" logs to standard error. Warnings go to the error\n"
+"log as well as to standard error.\n"
+"\n"
+"Started as root, floe opens its sockets, logs and pid file, then switches to\n"
+"<security><changeowner>'s user and group (after chrooting to <basedir> if\n"
+"<chroot>1); without <changeowner> it runs as root, with a warning.\n";
 
-/* Print a config problem as file:line: severity: text. */
+/*
+ * Problems found while loading a config (or checking what floe would do
+ * with it): counted, printed to stderr, and put in the error log too: at
+ * once when it is open (reload), else held until it is (startup).
+ */
+struct reports {
+	int	 errors;
+	int	 live;			/* the error log is open */
+	char	**held;			/* "file:line: text", each with its level */
+	int	*held_error;
+	size_t	 nheld;
+};
+
+static char *config_dir;	/* relative paths are taken from here (outside any chroot) */
+static char *reload_path;	/* the config as SIGHUP reaches it; NULL: it cannot */
+static char *pidfile_path;	/* the pid file written, to remove at exit; NULL: none */
+
+/* Print a config problem as file:line: severity: text, and log it. */
 static void
 report(void *arg, const char *file, int line, enum config_severity sev, const char *msg)
 {
-	int *errors = arg;
+	struct reports *r = arg;
+	const char *what = sev == CONFIG_ERROR ? "error" : "warning";
+	char *text;
 
 	if (sev == CONFIG_ERROR)
-		(*errors)++;
+		r->errors++;
 	if (line > 0)
-		fprintf(stderr, "%s:%d: %s: %s\n", file, line,
-		    sev == CONFIG_ERROR ? "error" : "warning", msg);
+		text = xasprintf("%s:%d: %s", file, line, msg);
 	else
-		fprintf(stderr, "%s: %s: %s\n", file, sev == CONFIG_ERROR ? "error" : "warning", msg);
+		text = xasprintf("%s: %s", file, msg);
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s: %s\n", file, line, what, msg);
+	else
+		fprintf(stderr, "%s: %s: %s\n", file, what, msg);
+	if (r->live) {
+		log_msg(sev == CONFIG_ERROR ? LOG_ERROR : LOG_WARN, "%s", text);
+		free(text);
+		return;
+	}
+	r->held = xreallocarray(r->held, r->nheld + 1, sizeof *r->held);
+	r->held_error = xreallocarray(r->held_error, r->nheld + 1, sizeof *r->held_error);
+	r->held[r->nheld] = text;
+	r->held_error[r->nheld++] = sev == CONFIG_ERROR;
+}
+
+/* A report with a printf format. */
+static void __attribute__((format(printf, 5, 6)))
+reportf(struct reports *r, const char *file, int line, enum config_severity sev,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	report(r, file, line, sev, msg);
+}
+
+/* The error log is open (log != 0): write what was held, and log later
+ * reports at once. Else only forget what was held. */
+static void
+reports_flush(struct reports *r, int log)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheld; i++) {
+		if (log)
+			log_msg(r->held_error[i] ? LOG_ERROR : LOG_WARN, "%s", r->held[i]);
+		free(r->held[i]);
+	}
+	free(r->held);
+	free(r->held_error);
+	r->held = NULL;
+	r->held_error = NULL;
+	r->nheld = 0;
+	r->live = log;
 }
 
 /* path made absolute against dir (the config file's directory). */
@@ -94,22 +168,182 @@ resolve(const char *dir, const char *path)
 	return xasprintf("%s/%s", dir, path);
 }
 
-/* Load a config and make its relative paths absolute. */
+/* Does path, or the directory it would be made in, exist? */
+static int
+path_usable(const char *path)
+{
+	struct stat st;
+	char *copy;
+	int ok;
+
+	if (stat(path, &st) == 0)
+		return 1;
+	copy = xstrdup(path);
+	ok = stat(dirname(copy), &st) == 0 && S_ISDIR(st.st_mode);
+	free(copy);
+	return ok;
+}
+
+/*
+ * Under <chroot>, one path floe uses. Written under basedir, it is kept
+ * until the chroot, then becomes the part below basedir. Written
+ * otherwise, it is read as icecast2 reads it, from inside the new root
+ * (<logdir>/log</logdir> is basedir/log), if it is there: before the
+ * chroot it becomes basedir/log. Else, if floe needs it at run time, it
+ * could not reach it: an error. A path read only at startup (pid file, TLS
+ * files) may lie anywhere.
+ */
+static void
+chroot_path(struct config *c, struct reports *r, const char *root, int chrooted,
+    char **field, const char *element, int runtime)
+{
+	char *inside, *outside, *q, *qr;
+	size_t n = strlen(root);
+
+	if (*field == NULL || strcmp(*field, "-") == 0)
+		return;
+	if ((inside = privs_inside(root, *field)) != NULL) {
+		if (chrooted) {
+			free(*field);
+			*field = inside;
+		} else
+			free(inside);
+		return;
+	}
+	if (chrooted) {
+		if (path_usable(*field))
+			return;		/* a path inside, as icecast2 reads it */
+	} else {
+		if (!runtime && path_usable(*field))
+			return;		/* read before the chroot, where it is */
+		while (n > 0 && root[n - 1] == '/')
+			n--;
+		outside = xasprintf("%.*s%s", (int)n, root, *field);
+		inside = privs_inside(root, outside);	/* no ".." climbing out */
+		if (inside != NULL && path_usable(outside)) {
+			free(inside);
+			free(*field);
+			*field = outside;
+			return;
+		}
+		free(inside);
+		free(outside);
+	}
+	if (!runtime)
+		return;
+	q = str_sanitize(*field, 256);
+	qr = str_sanitize(root, 256);
+	reportf(r, c->path, c->chroot_line, CONFIG_ERROR, "<security><chroot>1: %s %s is "
+	    "neither under <paths><basedir> %s nor found inside it (where icecast2 "
+	    "looks under chroot), so floe could not reach it once chrooted; move it "
+	    "under basedir or set <chroot>0", element, q, qr);
+	free(q);
+	free(qr);
+}
+
+/*
+ * Check (before the chroot) or map (after it) every path floe needs under
+ * <chroot>. A new path setting in the config goes through here too.
+ */
+static void
+chroot_paths(struct config *c, struct reports *r, int at_start)
+{
+	const char *root = privs_root();
+	int chrooted = root != NULL, files;
+	size_t i;
+
+	if (!chrooted) {
+		if (!at_start || !c->chroot || c->basedir == NULL)
+			return;
+		root = c->basedir;
+	}
+	files = (c->errorlog != NULL && strcmp(c->errorlog, "-") != 0) ||
+	    (c->accesslog != NULL && strcmp(c->accesslog, "-") != 0);
+	if (files && c->logdir == NULL)
+		reportf(r, c->path, c->chroot_line, CONFIG_ERROR, "<security><chroot>1: "
+		    "the logs are files but <paths><logdir> is not set; set it to a "
+		    "directory under <basedir>, so that SIGHUP can reopen them");
+	if (files)
+		chroot_path(c, r, root, chrooted, &c->logdir, "<paths><logdir>", 1);
+	chroot_path(c, r, root, chrooted, &c->webroot, "<paths><webroot>", 1);
+	chroot_path(c, r, root, chrooted, &c->adminroot, "<paths><adminroot>", 1);
+	chroot_path(c, r, root, chrooted, &c->pidfile, "<paths><pidfile>", 0);
+	chroot_path(c, r, root, chrooted, &c->ssl_certificate, "<paths><ssl-certificate>", 0);
+	chroot_path(c, r, root, chrooted, &c->ssl_private_key, "<paths><ssl-private-key>", 0);
+	/* A relative dump-file is taken from the working directory: basedir. */
+	for (i = 0; i < c->nmounts; i++)
+		if (c->mounts[i].dump_file != NULL && c->mounts[i].dump_file[0] == '/')
+			chroot_path(c, r, root, chrooted, &c->mounts[i].dump_file,
+			    "<mount><dump-file>", 1);
+}
+
+/* Under <changeowner>: warn of a log file or directory already there that
+ * the user could not write, since SIGHUP could not reopen it after the switch. */
+static void
+check_log_access(struct config *c, struct reports *r)
+{
+	const char *names[2] = { c->errorlog, c->accesslog };
+	const char *user = privs_user();
+	struct stat st;
+	char *path;
+	size_t i;
+
+	if (user == NULL || geteuid() != 0)
+		return;
+	if (c->logdir != NULL && stat(c->logdir, &st) == 0 && !privs_can_write(&st))
+		reportf(r, c->path, c->changeowner_line, CONFIG_WARNING, "<security>"
+		    "<changeowner>: user %s cannot write to <paths><logdir> %s, so once "
+		    "logrotate moves the logs away SIGHUP cannot create new ones; chown "
+		    "the directory to %s", user, c->logdir, user);
+	for (i = 0; i < FLOE_NELEM(names); i++) {
+		if (names[i] == NULL || strcmp(names[i], "-") == 0)
+			continue;
+		path = xasprintf("%s/%s", c->logdir != NULL ? c->logdir : ".", names[i]);
+		if (stat(path, &st) == 0 && !privs_can_write(&st))
+			reportf(r, c->path, c->changeowner_line, CONFIG_WARNING, "<security>"
+			    "<changeowner>: user %s cannot write to the log %s (floe gives "
+			    "only the files it creates to the user), so SIGHUP cannot reopen "
+			    "it; chown it to %s", user, path, user);
+		free(path);
+	}
+}
+
+/* Where the config file is inside root (both real paths compared), or NULL. */
+static char *
+config_inside(const char *root, const char *path)
+{
+	char *real_root = realpath(root, NULL), *real = realpath(path, NULL), *in = NULL;
+
+	if (real_root != NULL && real != NULL)
+		in = privs_inside(real_root, real);
+	free(real_root);
+	free(real);
+	return in;
+}
+
+/*
+ * Load a config and make its relative paths absolute (and, once chrooted,
+ * relative to the new root). At startup (and for --check-config), also
+ * check what floe would do with <security>.
+ */
 static struct config *
-load_config(const char *path, int *errors)
+load_config(const char *path, struct reports *r, int at_start)
 {
 	struct config *c;
-	char *copy, *dir, *p;
+	char *copy, *p = NULL;
 
-	*errors = 0;
-	if ((c = config_load(path, report, errors)) == NULL)
+	r->errors = 0;
+	if ((c = config_load(path, report, r)) == NULL)
 		return NULL;
-	copy = xstrdup(path);
-	dir = realpath(dirname(copy), NULL);
-	free(copy);
-	if (dir == NULL)
-		dir = xstrdup(".");
-#define RESOLVE(field) do { p = resolve(dir, c->field); free(c->field); c->field = p; } while (0)
+	if (config_dir == NULL) {
+		copy = xstrdup(path);
+		config_dir = realpath(dirname(copy), NULL);
+		free(copy);
+		if (config_dir == NULL)
+			config_dir = xstrdup(".");
+	}
+#define RESOLVE(field) do { p = resolve(config_dir, c->field); free(c->field); c->field = p; } while (0)
+	RESOLVE(basedir);
 	RESOLVE(logdir);
 	RESOLVE(webroot);
 	RESOLVE(adminroot);
@@ -117,7 +351,25 @@ load_config(const char *path, int *errors)
 	RESOLVE(ssl_certificate);
 	RESOLVE(ssl_private_key);
 #undef RESOLVE
-	free(dir);
+	if (at_start)
+		privs_check(c, report, r);
+	chroot_paths(c, r, at_start);
+	if (at_start) {
+		check_log_access(c, r);
+		if (c->chroot && c->basedir != NULL && r->errors == 0 &&
+		    (p = config_inside(c->basedir, path)) == NULL)
+			reportf(r, c->path, c->chroot_line, CONFIG_WARNING,
+			    "<security><chroot>1: this config file is not under "
+			    "<paths><basedir> %s, so once chrooted SIGHUP can only "
+			    "reopen the logs, not reload the config; move it under "
+			    "basedir to reload it", c->basedir);
+		else
+			free(p);
+	}
+	if (r->errors > 0) {
+		config_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -132,8 +384,8 @@ open_logs(const struct config *c)
 		e = xasprintf("%s/%s", c->logdir != NULL ? c->logdir : ".", c->errorlog);
 	if (c->accesslog != NULL && strcmp(c->accesslog, "-") != 0)
 		a = xasprintf("%s/%s", c->logdir != NULL ? c->logdir : ".", c->accesslog);
-	if (c->logdir != NULL)
-		mkdir(c->logdir, 0755);
+	if (c->logdir != NULL && mkdir(c->logdir, 0755) == 0)
+		privs_chown(c->logdir);		/* made here: the user's, as its logs */
 	rc = log_open(e, a, c->loglevel);
 	free(e);
 	free(a);
@@ -170,6 +422,22 @@ fds_open(void)
 	return n - 1;		/* the directory's own */
 }
 
+/* Connections a descriptor limit leaves room for, with open in use. */
+static long
+conn_budget(struct rlimit *rl, long open)
+{
+	long spare;
+
+	if (rl->rlim_cur == RLIM_INFINITY)
+		rl->rlim_cur = 1 << 20;
+	spare = FLOE_MAX(SPARE_FDS_MIN, FLOE_MIN(SPARE_FDS_MAX, (long)(rl->rlim_cur / 8)));
+	return FLOE_MAX(1, (long)rl->rlim_cur - open - spare);
+}
+
+/* The warning when that is fewer than <clients>. */
+#define FD_LIMIT_WARNING "descriptor limit %llu: room for %s%ld connections, fewer than " \
+	"<limits><clients> %ld; raise ulimit -n (LimitNOFILE= in a systemd unit)"
+
 /*
  * The connection budget (conn.c refuses past it, before allocating
  * anything): the descriptor limit, less what floe holds once started, less
@@ -180,28 +448,89 @@ static void
 set_conn_budget(void)
 {
 	struct rlimit rl;
-	long spare, open = fds_open();
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		rl.rlim_cur = 1 << 20;
-	spare = FLOE_MAX(SPARE_FDS_MIN, FLOE_MIN(SPARE_FDS_MAX, (long)(rl.rlim_cur / 8)));
-	srv.max_clients_fd = FLOE_MAX(1, (long)rl.rlim_cur - open - spare);
-	log_info("descriptor limit %llu: room for %ld connections%s",
-	    (unsigned long long)rl.rlim_cur, srv.max_clients_fd,
-	    srv.config->clients > srv.max_clients_fd ? " (less than <clients>: raise ulimit -n)" : "");
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		rl.rlim_cur = RLIM_INFINITY;
+	srv.max_clients_fd = conn_budget(&rl, fds_open());
+	if (srv.config->clients > srv.max_clients_fd)
+		log_warn(FD_LIMIT_WARNING, (unsigned long long)rl.rlim_cur, "", srv.max_clients_fd,
+		    srv.config->clients);
+	else
+		log_info("descriptor limit %llu: room for %ld connections",
+		    (unsigned long long)rl.rlim_cur, srv.max_clients_fd);
+}
+
+/*
+ * Descriptors a started floe would hold, reckoned without starting it:
+ * standard streams, the logs, the listening sockets (two for a wildcard
+ * address: IPv4 and IPv6) and FDS_PER_WORKER for each worker's loop (its
+ * epoll, its wake-up eventfd and pipe).
+ */
+#define FDS_PER_WORKER 4
+static long
+fds_estimate(const struct config *c)
+{
+	long n = 3 + 2, workers = c->workers > 0 ? c->workers : (long)worker_cpus();
+	size_t i;
+
+	for (i = 0; i < c->nlistens; i++)
+		n += c->listens[i].bind_address == NULL ? 2 : 1;
+	return n + FDS_PER_WORKER * workers;
+}
+
+/* --check-config: what floe would warn about once started, where it can
+ * be known without starting (the descriptor limit, the pid file). */
+static void
+check_startup(const struct config *c, struct reports *r)
+{
+	struct rlimit rl;
+	long budget;
+	char *copy;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;	/* floe raises it to the hard limit */
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			reportf(r, c->path, 0, CONFIG_WARNING, "cannot raise the descriptor "
+			    "limit: %s", strerror(errno));
+		budget = conn_budget(&rl, fds_estimate(c));
+		if (c->clients > budget)
+			reportf(r, c->path, 0, CONFIG_WARNING, FD_LIMIT_WARNING,
+			    (unsigned long long)rl.rlim_cur, "about ", budget, c->clients);
+	}
+	if (c->pidfile != NULL) {
+		copy = xstrdup(c->pidfile);
+		if (access(c->pidfile, F_OK) == 0 ? access(c->pidfile, W_OK) != 0 :
+		    access(dirname(copy), W_OK | X_OK) != 0)
+			reportf(r, c->path, 0, CONFIG_WARNING, "cannot write pidfile %s: %s",
+			    c->pidfile, strerror(errno));
+		free(copy);
+	}
+}
+
+/* Are two optional strings equal (NULL only equals NULL)? */
+static int
+str_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
 /* SIGHUP: reload the config and reopen the logs; keep every connection. */
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
+	struct reports r = { .live = 1 };
 	struct config *c, *old = srv.config;
-	int errors;
 
+	if (reload_path == NULL) {
+		log_warn("SIGHUP: %s is outside the chroot, so it cannot be reloaded; "
+		    "reopening the logs only", srv.config_path);
+		log_reopen();
+		return;
+	}
 	log_info("SIGHUP: reloading %s", srv.config_path);
-	if ((c = load_config(srv.config_path, &errors)) == NULL) {
-		log_error("reload failed: %d error(s) in %s (printed to stderr); keeping the "
-		    "running config", errors, srv.config_path);
+	if ((c = load_config(reload_path, &r, 0)) == NULL) {
+		log_error("reload failed: %d error(s) in %s (above); keeping the "
+		    "running config", r.errors, srv.config_path);
 		log_reopen();
 		return;
 	}
@@ -212,6 +541,9 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		log_reopen();
 	if (c->workers != old->workers)
 		log_warn("<workers> changes take effect at restart");
+	if (c->chroot != old->chroot || !str_same(c->user, old->user) ||
+	    !str_same(c->group, old->group) || !str_same(c->basedir, old->basedir))
+		log_warn("<security> and <paths><basedir> changes take effect at restart");
 	log_info("config reloaded (changes to listen-sockets take effect at restart)");
 	config_free(old);
 }
@@ -238,7 +570,30 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(srv.base, NULL);
 }
 
-/* Write the pid file, if configured. */
+/* Just chrooted: the config's paths and the pid file become paths inside
+ * the new root, and the logs are reopened there. */
+static int
+enter_root(struct reports *r)
+{
+	const char *root = privs_root();
+	char *in;
+
+	if (root == NULL)
+		return 0;
+	chroot_paths(srv.config, r, 0);
+	if (r->errors > 0)
+		return -1;		/* checked at load; cannot happen */
+	if (pidfile_path != NULL) {
+		in = privs_inside(root, pidfile_path);
+		free(pidfile_path);
+		pidfile_path = in;
+	}
+	if (open_logs(srv.config) < 0)
+		return -1;
+	return 0;
+}
+
+/* Write the pid file, if configured, as the user floe will run as. */
 static void
 write_pidfile(const char *path)
 {
@@ -252,6 +607,8 @@ write_pidfile(const char *path)
 	}
 	fprintf(f, "%ld\n", (long)getpid());
 	fclose(f);
+	privs_chown(path);
+	pidfile_path = xstrdup(path);
 }
 
 int
@@ -267,8 +624,12 @@ main(int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct event *ev_hup, *ev_term, *ev_int;
+	struct reports rep = { 0 };
+	struct config *c;
 	unsigned nworkers;
-	int ch, errors;
+	uid_t uid;
+	gid_t gid;
+	int ch;
 	static const struct worker_hooks transport = { conn_reap, conn_close_all };
 
 	while ((ch = getopt_long(argc, argv, "c:bfvh", longopts, NULL)) != -1) {
@@ -277,10 +638,16 @@ main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'C':
-			if (load_config(optarg, &errors) == NULL) {
-				fprintf(stderr, "%s: %d error(s): floe would not start\n", optarg, errors);
+			if ((c = load_config(optarg, &rep, 1)) == NULL) {
+				fprintf(stderr, "%s: %d error(s): floe would not start\n", optarg,
+				    rep.errors);
+				reports_flush(&rep, 0);
 				return 1;
 			}
+			check_startup(c, &rep);
+			config_free(c);
+			reports_flush(&rep, 0);
+			free(config_dir);
 			fprintf(stderr, "%s: OK\n", optarg);
 			return 0;
 		case 'b':
@@ -303,16 +670,20 @@ main(int argc, char **argv)
 	}
 
 	srv.config_path = xstrdup(path);
-	if ((srv.config = load_config(path, &errors)) == NULL) {
-		fprintf(stderr, "%s: %d error(s): not starting\n", path, errors);
+	if ((srv.config = load_config(path, &rep, 1)) == NULL) {
+		fprintf(stderr, "%s: %d error(s): not starting\n", path, rep.errors);
 		return 1;
 	}
+	reload_path = xstrdup(path);
+	if (privs_owner(&uid, &gid))
+		log_set_owner(uid, gid);
 	log_set_starting(1);
 	if (open_logs(srv.config) < 0) {
 		fprintf(stderr, "floe: cannot open the logs in %s: fix <logdir> or use \"-\"\n",
 		    srv.config->logdir ? srv.config->logdir : ".");
 		return 1;
 	}
+	reports_flush(&rep, 1);		/* the config's warnings, into the error log too */
 	signal(SIGPIPE, SIG_IGN);
 	srv.started = time_wall();
 	srv.client_timeout = srv.config->client_timeout;
@@ -336,8 +707,6 @@ main(int argc, char **argv)
 	raise_fd_limit();
 	if (tls_init(srv.config) < 0 || listen_open(srv.config) < 0)
 		return 1;
-	if (worker_start() < 0)
-		return 1;
 	set_conn_budget();
 	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, NULL);
 	ev_term = evsignal_new(srv.base, SIGTERM, on_sigterm, NULL);
@@ -346,13 +715,23 @@ main(int argc, char **argv)
 	event_add(ev_term, NULL);
 	event_add(ev_int, NULL);
 	write_pidfile(srv.config->pidfile);
+	if (srv.config->chroot) {	/* where SIGHUP will find the config, if it can */
+		free(reload_path);
+		reload_path = config_inside(srv.config->basedir, path);
+	}
+	/* Everything that needs root is open: now chroot and switch user,
+	 * before any worker thread exists, so that every thread runs so. */
+	if (privs_chroot(srv.config) < 0 || enter_root(&rep) < 0 || privs_switch_user() < 0)
+		return 1;
+	if (worker_start() < 0)
+		return 1;
 	log_set_starting(0);
 
 	event_base_dispatch(srv.base);
 
 	conn_reap(srv.workers[0]);
-	if (srv.config->pidfile != NULL)
-		unlink(srv.config->pidfile);
+	if (pidfile_path != NULL)
+		unlink(pidfile_path);
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
@@ -363,5 +742,8 @@ main(int argc, char **argv)
 	log_close();
 	config_free(srv.config);
 	free(srv.config_path);
+	free(reload_path);
+	free(pidfile_path);
+	free(config_dir);
 	return 0;
 }

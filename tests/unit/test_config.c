@@ -183,6 +183,8 @@ test_fields(void)
 	is_int(c->chroot, 1, "chroot from 'yes'");
 	is_str(c->user, "u", "changeowner user");
 	is_str(c->group, "g", "changeowner group");
+	ok(c->security_line == 7 && c->chroot_line == 7 && c->changeowner_line == 7 &&
+	    c->user_line == 7 && c->group_line == 7, "<security> elements keep their line");
 	config_free(c);
 }
 
@@ -209,7 +211,10 @@ test_listen(void)
 		dump_reps();
 		return;
 	}
-	is_int(R.n, 0, "listen config: no reports");
+	is_int(R.n, 1, "listen config: one report");
+	ok(R.n == 1 && R.r[0].sev == CONFIG_WARNING && R.r[0].line == 6 &&
+	    strstr(R.r[0].msg, "Shoutcast v1 source protocol is not supported") != NULL,
+	    "a warning at line 6: shoutcast-compat is not supported (so --check-config shows it)");
 	is_int(c->nlistens, 6, "five sockets plus the legacy one");
 	is_int(c->listens[0].port, 8000, "socket 1 port");
 	ok(c->listens[0].bind_address == NULL, "socket 1 all addresses");
