@@ -9,6 +9,7 @@ takes to be noticed.
 import atexit
 import base64
 import os
+import re
 import shutil
 import signal
 import socket
@@ -414,6 +415,20 @@ class Floe(Server):
 
 ICECAST2 = "/usr/bin/icecast2"
 
+# Debian's icecast2 2.4.4 sometimes dies of a SIGSEGV about a second after
+# it starts (its stats thread creates a global node from an event whose
+# value is NULL: strdup(NULL)), about when its slave thread first runs: on
+# this machine, under load, up to 19 starts in 50 with connections arriving,
+# and some with none. That is icecast2's bug, not what the tests are about,
+# so a start counts as done only once the slave thread's first run is
+# logged (at loglevel 4, which icecast2 therefore always runs at: an event,
+# not a delay), and an icecast2 that died before that is started again, up
+# to ICECAST2_STARTS times. Hammering connections at it for seconds after
+# that point never crashed it (0 of 50 starts).
+ICECAST2_LOGLEVEL = "<loglevel>4</loglevel>"
+ICECAST2_SETTLED = "slave/_slave_thread checking master stream list"
+ICECAST2_STARTS = 3
+
 
 class Icecast2(Server):
     """Debian's icecast2 on a free port, started from config_text ({port},
@@ -421,8 +436,9 @@ class Icecast2(Server):
     refuses to run as root, so as root it runs as nobody: the config is
     readable by all and the log directory writable by all. .up says whether
     it accepts connections; if not, .skip_reason says why (not installed, or
-    did not start) and the test is expected to skip what needs it.
-    restart() brings it back on the same port."""
+    did not start) and the test is expected to skip what needs it. It runs
+    at loglevel 4 and counts as started once its start-up is over (see
+    ICECAST2_SETTLED). restart() brings it back on the same port."""
 
     name = "icecast2"
 
@@ -437,6 +453,7 @@ class Icecast2(Server):
         if not self.installed():
             self.skip_reason = "icecast2 is not installed"
             return
+        config_text = re.sub(r"<loglevel>\d</loglevel>", ICECAST2_LOGLEVEL, config_text)
         self._setup("icecast.xml", config_text, **fmt)
         os.chmod(self.dir, 0o755)
         os.chmod(self.logdir, 0o777)
@@ -446,6 +463,22 @@ class Icecast2(Server):
             argv = ["runuser", "-u", "nobody", "--"] + argv
         if not self._start(argv):
             self.skip_reason = "icecast2 did not start (exit %s)" % self.proc.poll()
+
+    def _start(self, args):
+        """As Server._start, and then wait until its slave thread's first
+        run is logged; started again if it died before that (see
+        ICECAST2_SETTLED). .up: it runs and accepts connections."""
+        for attempt in range(ICECAST2_STARTS):
+            before = self.read_log().count(ICECAST2_SETTLED)
+            super()._start(args)
+            wait_for(lambda: self.read_log().count(ICECAST2_SETTLED) > before or
+                     not self.alive(), self.start_timeout)
+            self.up = self.alive() and self._port_open()
+            if self.up or self.proc.poll() is None:
+                break
+            tap.diag("icecast2 died while starting (exit %s): starting it again"
+                     % self.proc.poll())
+        return self.up
 
     def stop(self):
         """As Server.stop, and then wait (briefly) for the port to be free:
