@@ -41,6 +41,7 @@
 #define REFUSE_LOG_SECONDS 10
 
 static void conn_read_request(struct bufferevent *bev, void *arg);
+static void conn_dispatched(struct conn *c);
 static void conn_move(struct conn *c);
 static void conn_adopt(void *arg);
 static void conn_head_timeout(evutil_socket_t fd, short what, void *arg);
@@ -253,7 +254,16 @@ conn_read_request(struct bufferevent *bev, void *arg)
 	else
 		c->request_line = xstrdup("-");
 	conn_dispatch(c);
-	/* The role took what it needed from the head. */
+	conn_dispatched(c);
+}
+
+/* Dispatch (or a resumed continuation) returned: the role took what it
+ * needed from the head, unless the connection waits for an answer. */
+static void
+conn_dispatched(struct conn *c)
+{
+	if (c->suspended && !c->closing)
+		return;
 	if (c->req != NULL) {
 		http_request_free(c->req);
 		free(c->req);
@@ -261,6 +271,47 @@ conn_read_request(struct bufferevent *bev, void *arg)
 	}
 	if (c->handoff != NULL && !c->closing)
 		conn_move(c);
+}
+
+/* While suspended: leave what arrives in the input (a source's audio) for
+ * the role that comes; the read watermark stops reading beyond it. */
+static void
+conn_suspended_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	(void)arg;
+}
+
+/* Why 64 KiB: enough for a source's first second of audio and for EOF to be
+ * seen from a listener that gives up, not enough for a client to make a
+ * waiting connection cost memory. */
+#define SUSPEND_READ_MAX 65536
+
+void
+conn_suspend(struct conn *c, const struct conn_role *role, void *data)
+{
+	c->suspended = 1;
+	conn_set_role(c, role, data);
+	bufferevent_setcb(c->bev, conn_suspended_read, NULL, conn_on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, SUSPEND_READ_MAX);
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+void
+conn_resume(struct conn *c, void (*fn)(struct conn *c))
+{
+	if (c->closing)
+		return;
+	if (c->role != NULL && c->role->free != NULL)
+		c->role->free(c);
+	c->role = NULL;
+	c->role_data = NULL;
+	c->suspended = 0;
+	bufferevent_setcb(c->bev, NULL, NULL, conn_on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	fn(c);
+	conn_dispatched(c);
 }
 
 /* Give the connection its role. */

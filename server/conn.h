@@ -67,6 +67,7 @@ struct conn {
 	int		 status;
 	int		 head_only;	/* a HEAD request: answers carry no body */
 	int		 tls;		/* bytes go through OpenSSL: never write the fd directly */
+	int		 suspended;	/* conn_suspend: dispatch waits on an answer */
 	TAILQ_ENTRY(conn) entry;
 };
 
@@ -85,6 +86,23 @@ void conn_set_role(struct conn *c, const struct conn_role *role, void *data);
  *  in its output travels with it, then role->adopt runs there. On failure
  *  the connection is closed (role->detach runs, as for any close). */
 void conn_handoff(struct conn *c, struct worker *to);
+/**
+ * Dispatch cannot decide yet (an auth backend must answer, a failed login
+ * is made to wait): keep the request head and park the connection under a
+ * waiting role. Nothing is read from the client beyond a small buffer (a
+ * source's first audio stays queued for it); if the client leaves, the
+ * connection closes as any other, and role->detach must cancel whatever
+ * would resume it. Call from the dispatcher, or from a waiting role's
+ * continuation, on the main loop.
+ */
+void conn_suspend(struct conn *c, const struct conn_role *role, void *data);
+/**
+ * The answer came: drop the waiting role (its free hook runs now), run fn
+ * with the kept head in c->req as the dispatcher would, then finish as
+ * after dispatch (free the head, hand off to a worker if fn asked). fn may
+ * suspend again. Never call it for a connection that is closing.
+ */
+void conn_resume(struct conn *c, void (*fn)(struct conn *c));
 /** Close now: stop all I/O, detach the role, free later. Safe to call twice. */
 void conn_close(struct conn *c);
 /** Close once everything queued for writing has been sent. */
