@@ -4,7 +4,9 @@
  * documents, or the same as JSON with ?format=json or a ".json" suffix.
  */
 #include "admin.h"
+#include "access.h"
 #include "auth.h"
+#include "auth_htpasswd.h"
 #include "config.h"
 #include "conn.h"
 #include "doc.h"
@@ -155,6 +157,8 @@ listclients_one(struct listener *l, void *arg)
 	doc_value(d, "UserAgent", l->conn->user_agent != NULL ? l->conn->user_agent : "", 0);
 	doc_value(d, "Referer", l->conn->referer, 0);
 	doc_number(d, "Connected", (unsigned long long)(ld->now - l->conn->connected_at));
+	if (l->conn->user != NULL)	/* as whom <authentication> let it in */
+		doc_value(d, "username", l->conn->user, 0);
 	doc_value(d, "ID", id, 1);
 	doc_close(d);
 }
@@ -290,6 +294,102 @@ out:
 	free(u_song); free(u_artist); free(u_title);
 }
 
+/* The htpasswd file of a mount's first htpasswd role, or NULL. */
+static const char *
+mount_htpasswd(const char *mount)
+{
+	const struct config_mount *mc = config_find_mount(srv.config, mount);
+	size_t i;
+
+	for (i = 0; mc != NULL && i < mc->nauth; i++)
+		if (strcmp(mc->auth[i].type, "htpasswd") == 0)
+			return config_auth_option(&mc->auth[i], "filename");
+	return NULL;
+}
+
+/*
+ * /admin/manageauth?mount=[&action=list|add|delete&username=&password=]:
+ * the users of the mount's htpasswd file, as icecast2 answers it (names
+ * only: never a hash). Works while the mount is off the air, too.
+ */
+static void
+cmd_manageauth(struct admin_req *a, struct mount *unused)
+{
+	const char *q = a->r->query, *file;
+	char *action = http_query_get(q, "action"), *user = http_query_get(q, "username");
+	char *pass = http_query_get(q, "password"), *msg = NULL, *err = NULL, **names = NULL;
+	const char *what = action != NULL ? action : "list";
+	struct doc d;
+	size_t i, n = 0;
+	int ret;
+
+	if (a->mount == NULL) {
+		fail(a, 400, "Missing parameter");
+		goto out;
+	}
+	if ((file = mount_htpasswd(a->mount)) == NULL) {
+		fail(a, 400, "This mount has no htpasswd authentication");
+		goto out;
+	}
+	if (strcmp(what, "add") == 0) {
+		if (user == NULL || pass == NULL || !htpasswd_name_ok(user)) {
+			fail(a, 400, "Missing parameter");
+			goto out;
+		}
+		ret = htpasswd_adduser(file, user, pass, &err);
+		msg = xstrdup(ret == 0 ? "User added" : ret > 0 ?
+		    "User already exists - not added" : "User add failed - check the error log");
+		if (ret < 0)
+			log_error("manageauth %s: cannot add a user to %s: %s", a->mount, file, err);
+		else if (ret == 0)
+			log_info("admin %s: user added to %s", a->c->ip, a->mount);
+	} else if (strcmp(what, "delete") == 0) {
+		if (user == NULL) {
+			fail(a, 400, "Missing parameter");
+			goto out;
+		}
+		ret = htpasswd_deleteuser(file, user, &err);
+		msg = xstrdup(ret == 0 ? "User deleted" : ret > 0 ? "User not found" :
+		    "delete user failed");
+		if (ret < 0)
+			log_error("manageauth %s: cannot delete a user from %s: %s", a->mount,
+			    file, err);
+		else if (ret == 0)
+			log_info("admin %s: user deleted from %s", a->c->ip, a->mount);
+	} else if (strcmp(what, "list") != 0) {
+		fail(a, 400, "No such action");
+		goto out;
+	}
+	doc_init(&d, a->json, "icestats");
+	doc_list(&d, "source");
+	doc_item(&d, "source", "mount", a->mount);
+	doc_list(&d, "User");
+	if (htpasswd_list(file, &names, &n) == 0)
+		for (i = 0; i < n; i++) {
+			doc_item(&d, "User", NULL, NULL);
+			doc_value(&d, "username", names[i], 0);
+			doc_close(&d);
+		}
+	doc_close(&d);		/* the User list */
+	doc_close(&d);		/* the source */
+	doc_close(&d);		/* the source list */
+	if (msg != NULL) {
+		doc_open(&d, "iceresponse");
+		doc_value(&d, "message", msg, 0);
+		doc_close(&d);
+	}
+	send_doc(a, &d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+out:
+	free(action);
+	free(user);
+	free(pass);
+	free(msg);
+	free(err);
+}
+
 /* /admin/streamlist.txt: the mounts an Icecast slave should relay. */
 static void
 cmd_streamlist(struct admin_req *a, struct mount *unused)
@@ -329,11 +429,14 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "stats", AUTH_ADMIN, 0, cmd_stats },
 	{ "stats.xml", AUTH_ADMIN, 0, cmd_stats },
 	{ "listmounts", AUTH_ADMIN, 0, cmd_listmounts },
-	{ "listclients", AUTH_ADMIN, 1, cmd_listclients },
-	{ "moveclients", AUTH_ADMIN, 1, cmd_moveclients },
-	{ "killclient", AUTH_ADMIN, 1, cmd_killclient },
-	{ "killsource", AUTH_ADMIN, 1, cmd_killsource },
-	{ "fallbacks", AUTH_ADMIN, 1, cmd_fallbacks },
+	/* Mount-level commands accept the mount's own source credentials,
+	 * as icecast2 2.4's do; the others are the admin's. */
+	{ "listclients", AUTH_MOUNT_SOURCE, 1, cmd_listclients },
+	{ "moveclients", AUTH_MOUNT_SOURCE, 1, cmd_moveclients },
+	{ "killclient", AUTH_MOUNT_SOURCE, 1, cmd_killclient },
+	{ "killsource", AUTH_MOUNT_SOURCE, 1, cmd_killsource },
+	{ "fallbacks", AUTH_MOUNT_SOURCE, 1, cmd_fallbacks },
+	{ "manageauth", AUTH_MOUNT_SOURCE, 0, cmd_manageauth },
 	{ "metadata", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
 	{ "metadata.xsl", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
 	{ "streamlist.txt", AUTH_RELAY, 0, cmd_streamlist },
@@ -393,11 +496,17 @@ admin_run(struct admin_req *a, const struct admin_cmd *cmd)
 
 	a->mount = http_query_get(a->r->query, "mount");
 	if (!admin_allowed(cmd->auth, a->r, a->mount, &user)) {
-		if (http_header_get(a->r, "Authorization") != NULL)
-			log_warn("admin %s from %s: wrong credentials", cmd->name, c->ip);
-		resp_auth_required(c);
+		if (http_header_get(a->r, "Authorization") == NULL) {
+			resp_auth_required(c);
+			goto out;
+		}
+		/* Wrong credentials: logged once, answered later each time. */
+		log_warn("admin %s from %s: wrong credentials", cmd->name, c->ip);
+		access_refuse_login(c, access_login_failed(c->ip));
 		goto out;
 	}
+	if (cmd->auth != AUTH_NONE)
+		access_login_ok(c->ip);
 	free(c->user);
 	c->user = user;
 	srv.stats.admin_requests++;
@@ -540,12 +649,12 @@ api_listeners(struct admin_req *a, struct mount *m)
 static const struct admin_cmd api_cmds[] = {
 	{ "status", AUTH_NONE, 0, api_status },
 	{ "mounts", AUTH_ADMIN, 0, api_all_mounts },
-	{ "listeners", AUTH_ADMIN, 1, api_listeners },
+	{ "listeners", AUTH_MOUNT_SOURCE, 1, api_listeners },
 	{ "metadata", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
-	{ "kill-source", AUTH_ADMIN, 1, cmd_killsource },
-	{ "kill-listener", AUTH_ADMIN, 1, cmd_killclient },
-	{ "move-listeners", AUTH_ADMIN, 1, cmd_moveclients },
-	{ "fallback", AUTH_ADMIN, 1, cmd_fallbacks },
+	{ "kill-source", AUTH_MOUNT_SOURCE, 1, cmd_killsource },
+	{ "kill-listener", AUTH_MOUNT_SOURCE, 1, cmd_killclient },
+	{ "move-listeners", AUTH_MOUNT_SOURCE, 1, cmd_moveclients },
+	{ "fallback", AUTH_MOUNT_SOURCE, 1, cmd_fallbacks },
 };
 
 /* Is this API command an action (changes something)? */

@@ -96,10 +96,9 @@ static const char *const icecast_unsupported[] = {
 	"master-ssl-port", "master-update-interval", "master-username",
 	"master-password", "master-redirect", "relays-on-demand", "server-id",
 	"shoutcast-mount", "max-redirect-slaves", "yp-url", "yp-url-timeout",
-	"intro", "max-listener-duration", "authentication", "on-connect",
+	"intro", "on-connect",
 	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
 	"cluster-password", "no-mount", "playlistlog", "ssl-allowed-ciphers",
-	"x-forwarded-for",
 };
 
 static void parse_listen(struct parse *, xmlNode *, void *);
@@ -111,6 +110,10 @@ static void parse_legacy_bind(struct parse *, xmlNode *, void *);
 static void parse_security(struct parse *, xmlNode *, void *);
 static void parse_changeowner(struct parse *, xmlNode *, void *);
 static void parse_security_scalar(struct parse *, xmlNode *, void *);
+static void parse_mount_auth(struct parse *, xmlNode *, void *);
+static void parse_global_auth_role(struct parse *, xmlNode *, void *);
+static void parse_path_list(struct parse *, xmlNode *, void *);
+static void parse_xff(struct parse *, xmlNode *, void *);
 
 static const struct field limits_fields[] = {
 	FLONG("clients", struct config, clients, 1, MAX_COUNT),
@@ -136,6 +139,7 @@ static const struct field auth_fields[] = {
 	FSTR("admin-password", struct config, admin_password),
 	FSTR("relay-user", struct config, relay_user),
 	FSTR("relay-password", struct config, relay_password),
+	FFUNC("role", parse_global_auth_role),
 	FEND
 };
 
@@ -171,6 +175,9 @@ static const struct field mount_fields[] = {
 	FSTR("charset", struct config_mount, charset),
 	FSTR("dump-file", struct config_mount, dump_file),
 	FFUNC("http-headers", parse_mount_headers),
+	FFUNC("authentication", parse_mount_auth),
+	FLONG("max-listener-duration", struct config_mount, max_listener_duration, 0, MAX_SECONDS),
+	FLONG("max-listeners-per-ip", struct config_mount, max_listeners_per_ip, 0, MAX_COUNT),
 	FEND
 };
 
@@ -184,10 +191,11 @@ static const struct field paths_fields[] = {
 	FSTR("ssl-private-key", struct config, ssl_private_key),
 	FIGN("alias", "URL aliases and redirects are not supported yet; the "
 	    "request path is served as is"),
-	FIGN("allow-ip", "IP allow lists are not supported yet; use a firewall"),
-	FIGN("deny-ip", "IP deny lists are not supported yet; use a firewall"),
-	FIGN("allow-agents", "user-agent lists are not supported yet"),
-	FIGN("deny-agents", "user-agent lists are not supported yet"),
+	FFUNC("allow-ip", parse_path_list),
+	FFUNC("deny-ip", parse_path_list),
+	FFUNC("allow-agents", parse_path_list),
+	FFUNC("deny-agents", parse_path_list),
+	FFUNC("x-forwarded-for", parse_xff),
 	FEND
 };
 
@@ -540,6 +548,363 @@ parse_mount_headers(struct parse *p, xmlNode *n, void *target)
 	parse_headers(p, n, &m->headers, &m->nheaders);
 }
 
+/*
+ * Listener authentication. What floe cannot enforce it refuses: an unknown
+ * type, an option it does not implement or a role limited in a way it does
+ * not understand is an error, never a warning and an open door.
+ */
+struct auth_type {
+	const char *type;
+	const char *const *options;	/* NULL-terminated */
+	const char *required;		/* an option that must be given, or NULL */
+};
+
+static const char *const htpasswd_options[] = { "filename", "allow_duplicate_users", NULL };
+static const char *const static_options[] = { "username", "password", NULL };
+static const char *const anonymous_options[] = { NULL };
+/* icecast2 2.4 and icecast-kh names, and 2.5's client_add/client_remove. */
+static const char *const url_options[] = {
+	"listener_add", "listener_remove", "client_add", "client_remove",
+	"mount_add", "mount_remove", "stream_auth", "username", "password",
+	"auth_header", "timelimit_header", "headers", "header_prefix", "timeout",
+	"presume_innocent", NULL
+};
+
+static const struct auth_type auth_types[] = {
+	{ "htpasswd", htpasswd_options, "filename" },
+	{ "url", url_options, NULL },
+	{ "static", static_options, "password" },
+	{ "anonymous", anonymous_options, NULL },
+};
+
+/* Role attributes of Icecast 2.5 that are not backend options. */
+static const char *const role_attributes[] = {
+	"type", "name", "allow-method", "deny-method", "management-url",
+	"allow-web", "deny-web", "allow-admin", "deny-admin", NULL
+};
+
+const char *
+config_auth_option(const struct config_auth *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->noptions; i++)
+		if (strcmp(a->options[i].name, name) == 0)
+			return a->options[i].value;
+	return NULL;
+}
+
+static void
+config_auth_clear(struct config_auth *a)
+{
+	size_t i;
+
+	free(a->type);
+	for (i = 0; i < a->noptions; i++) {
+		free(a->options[i].name);
+		free(a->options[i].value);
+	}
+	free(a->options);
+}
+
+static int
+name_in(const char *const *list, const char *name)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+auth_option_add(struct config_auth *a, const char *name, const char *value, int line)
+{
+	a->options = xrealloc(a->options, (a->noptions + 1) * sizeof *a->options);
+	a->options[a->noptions].name = xstrdup(name);
+	a->options[a->noptions].value = xstrdup(value);
+	a->options[a->noptions].line = line;
+	a->noptions++;
+}
+
+/* Does a comma list of methods ("get,head" or "*") name method? */
+static int
+method_listed(const char *list, const char *method)
+{
+	const char *p = list;
+	size_t n = strlen(method);
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncasecmp(p, method, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+/* 2.5's allow-method/deny-method: may the role serve this method? */
+static int
+role_allows(const char *allow, const char *deny, const char *method)
+{
+	if (deny != NULL && method_listed(deny, method))
+		return allow != NULL && method_listed(allow, method) && strcmp(allow, "*") != 0;
+	return allow == NULL || method_listed(allow, method);
+}
+
+/* Check one parsed auth against its type's options; 0 if floe can enforce it. */
+static int
+auth_check(struct parse *p, struct config_auth *a, const char *where)
+{
+	const struct auth_type *t = NULL;
+	size_t i;
+	int ok = 1;
+	char *q;
+
+	for (i = 0; i < FLOE_NELEM(auth_types); i++)
+		if (a->type != NULL && strcmp(a->type, auth_types[i].type) == 0)
+			t = &auth_types[i];
+	if (t == NULL) {
+		q = quote_value(a->type != NULL ? a->type : "");
+		report(p, a->line, CONFIG_ERROR, "%s type=\"%s\": floe does not "
+		    "know this authentication type, and will not start with the "
+		    "mount open to everyone; use htpasswd, url, static or anonymous",
+		    where, q);
+		free(q);
+		return -1;
+	}
+	for (i = 0; i < a->noptions; i++) {
+		if (name_in(t->options, a->options[i].name))
+			continue;
+		q = quote_value(a->options[i].name);
+		report(p, a->options[i].line, CONFIG_ERROR, "%s type=\"%s\": "
+		    "option \"%s\" is not implemented by floe, which will not "
+		    "start rather than ignore it; remove it or see docs/compat.md",
+		    where, a->type, q);
+		free(q);
+		ok = 0;
+	}
+	if (t->required != NULL && config_auth_option(a, t->required) == NULL) {
+		report(p, a->line, CONFIG_ERROR, "%s type=\"%s\" needs the option "
+		    "\"%s\"", where, a->type, t->required);
+		ok = 0;
+	}
+	if (strcmp(a->type, "url") == 0 && config_auth_option(a, "listener_add") == NULL &&
+	    config_auth_option(a, "client_add") == NULL && a->get) {
+		/* icecast2 admits everyone then: say so, since it looks protected. */
+		report(p, a->line, CONFIG_WARNING, "%s type=\"url\" has no listener_add: "
+		    "listeners are admitted without a check, as icecast2 does", where);
+	}
+	return ok ? 0 : -1;
+}
+
+/* Collect <option name= value=/> children into a. */
+static void
+auth_options(struct parse *p, xmlNode *n, struct config_auth *a)
+{
+	xmlNode *ch;
+	xmlChar *name, *value;
+	char path[512];
+
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		node_path(ch, path, sizeof path);
+		if (strcmp((const char *)ch->name, "option") != 0) {
+			report(p, node_line(ch), CONFIG_ERROR, "%s: only <option "
+			    "name=\"...\" value=\"...\"/> may go here; floe will not "
+			    "start rather than ignore part of an <authentication>", path);
+			continue;
+		}
+		name = xmlGetProp(ch, BAD_CAST "name");
+		value = xmlGetProp(ch, BAD_CAST "value");
+		if (name == NULL || value == NULL)
+			report(p, node_line(ch), CONFIG_ERROR, "%s needs both a name "
+			    "and a value attribute", path);
+		else
+			auth_option_add(a, (const char *)name, (const char *)value,
+			    node_line(ch));
+		xmlFree(name);
+		xmlFree(value);
+	}
+}
+
+/* An Icecast 2.5 <role type=... attr=...>: attributes are options too. */
+static int
+parse_role(struct parse *p, xmlNode *n, struct config_auth *a)
+{
+	xmlAttr *at;
+	xmlChar *v, *d;
+	const char *allow, *deny, *name;
+	char path[512];
+	int ok = 1;
+
+	node_path(n, path, sizeof path);
+	for (at = n->properties; at != NULL; at = at->next) {
+		name = (const char *)at->name;
+		v = xmlGetProp(n, at->name);
+		if (strcmp(name, "type") == 0)
+			a->type = xstrdup((const char *)v);
+		else if (!name_in(role_attributes, name))
+			auth_option_add(a, name, (const char *)v, node_line(n));
+		else if (strcmp(name, "deny-web") == 0 && v[0] != '\0') {
+			report(p, node_line(n), CONFIG_ERROR, "%s deny-web: floe cannot "
+			    "limit a role to some pages; remove it", path);
+			ok = 0;
+		}
+		xmlFree(v);
+	}
+	auth_options(p, n, a);
+	/* allow-method/deny-method decide which requests the role serves;
+	 * without them a role admits listeners only. */
+	v = xmlGetProp(n, BAD_CAST "allow-method");
+	d = xmlGetProp(n, BAD_CAST "deny-method");
+	allow = (const char *)v;
+	deny = (const char *)d;
+	a->get = role_allows(allow, deny, "get");
+	a->source = (allow != NULL || deny != NULL) &&
+	    (role_allows(allow, deny, "source") || role_allows(allow, deny, "put"));
+	xmlFree(v);
+	xmlFree(d);
+	return ok;
+}
+
+/* <mount><authentication type="T"> (2.4, kh) or <authentication><role>s (2.5). */
+static void
+parse_mount_auth(struct parse *p, xmlNode *n, void *target)
+{
+	struct config_mount *m = target;
+	struct config_auth a;
+	xmlChar *type = xmlGetProp(n, BAD_CAST "type");
+	xmlNode *ch;
+	char path[512];
+
+	node_path(n, path, sizeof path);
+	if (m->nauth > 0) {
+		report(p, node_line(n), CONFIG_ERROR, "%s: a second <authentication> "
+		    "in one <mount> (the first is at line %d); merge them", path, m->auth_line);
+		xmlFree(type);
+		return;
+	}
+	m->auth_line = node_line(n);
+	if (type != NULL) {
+		memset(&a, 0, sizeof a);
+		a.type = xstrdup((const char *)type);
+		a.line = node_line(n);
+		a.get = 1;
+		auth_options(p, n, &a);
+		a.source = strcmp(a.type, "url") == 0 && config_auth_option(&a, "stream_auth") != NULL;
+		if (auth_check(p, &a, path) == 0) {
+			m->auth = xrealloc(m->auth, (m->nauth + 1) * sizeof *m->auth);
+			m->auth[m->nauth++] = a;
+		} else
+			config_auth_clear(&a);
+		xmlFree(type);
+		return;
+	}
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)ch->name, "role") != 0) {
+			node_path(ch, path, sizeof path);
+			report(p, node_line(ch), CONFIG_ERROR, "%s: an <authentication> "
+			    "without type= holds Icecast 2.5 <role> elements only; floe "
+			    "will not start rather than ignore it", path);
+			continue;
+		}
+		memset(&a, 0, sizeof a);
+		a.line = node_line(ch);
+		node_path(ch, path, sizeof path);
+		if (parse_role(p, ch, &a) && auth_check(p, &a, path) == 0) {
+			if (strcmp(a.type, "url") == 0 && config_auth_option(&a, "stream_auth") != NULL)
+				a.source = 1;
+			m->auth = xrealloc(m->auth, (m->nauth + 1) * sizeof *m->auth);
+			m->auth[m->nauth++] = a;
+		} else
+			config_auth_clear(&a);
+	}
+	if (m->nauth == 0 && p->nerrors == 0) {
+		node_path(n, path, sizeof path);
+		report(p, node_line(n), CONFIG_ERROR, "%s has neither type= nor a "
+		    "<role>: say how listeners authenticate (type=\"htpasswd\", "
+		    "\"url\", ...)", path);
+	}
+}
+
+/* Icecast 2.5's global <authentication><role>: floe authenticates sources
+ * and admins with <source-password> and <admin-password> only. */
+static void
+parse_global_auth_role(struct parse *p, xmlNode *n, void *target)
+{
+	char path[512];
+
+	(void)target;
+	report(p, node_line(n), CONFIG_ERROR, "%s: Icecast 2.5 roles for sources and "
+	    "the admin are not implemented, and floe will not start with them "
+	    "ignored; use <source-password>, <admin-user> and <admin-password>",
+	    node_path(n, path, sizeof path));
+}
+
+/* <paths><deny-ip>, <allow-ip>, <deny-agents>, <allow-agents>: a file each. */
+static void
+parse_path_list(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	const char *name = (const char *)n->name;
+	char **dst;
+	int *line;
+	char *text;
+
+	if (strcmp(name, "deny-ip") == 0)
+		dst = &c->deny_ip, line = &c->deny_ip_line;
+	else if (strcmp(name, "allow-ip") == 0)
+		dst = &c->allow_ip, line = &c->allow_ip_line;
+	else if (strcmp(name, "deny-agents") == 0)
+		dst = &c->deny_agents, line = &c->deny_agents_line;
+	else
+		dst = &c->allow_agents, line = &c->allow_agents_line;
+	if (*dst != NULL) {
+		report(p, node_line(n), CONFIG_ERROR, "<paths><%s> is given twice "
+		    "(first at line %d); floe reads one file for each list", name, *line);
+		return;
+	}
+	text = node_text(n);
+	str_trim(text);
+	if (text[0] == '\0')
+		report(p, node_line(n), CONFIG_ERROR, "<paths><%s> is empty: name "
+		    "the file that holds the list", name);
+	else {
+		*dst = xstrdup(text);
+		*line = node_line(n);
+	}
+	xmlFree(text);
+}
+
+/* <paths><x-forwarded-for>: one trusted proxy (address or CIDR) each. */
+static void
+parse_xff(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	char *text = node_text(n), *q;
+	struct cidr cidr;
+
+	str_trim(text);
+	if (cidr_parse(text, &cidr) < 0) {
+		q = quote_value(text);
+		report(p, node_line(n), CONFIG_ERROR, "<paths><x-forwarded-for> "
+		    "\"%s\" is not an IP address or CIDR (such as 10.0.0.1 or "
+		    "10.0.0.0/8)", q);
+		free(q);
+	} else {
+		c->xff = xrealloc(c->xff, (c->nxff + 1) * sizeof *c->xff);
+		c->xff[c->nxff++] = xstrdup(text);
+	}
+	xmlFree(text);
+}
+
 /* Free one mount's contents (not the struct itself). */
 static void
 config_mount_clear(struct config_mount *m)
@@ -562,6 +927,9 @@ config_mount_clear(struct config_mount *m)
 		free(m->headers[i].value);
 	}
 	free(m->headers);
+	for (i = 0; i < m->nauth; i++)
+		config_auth_clear(&m->auth[i]);
+	free(m->auth);
 }
 
 /* Find a mount by name among those parsed so far. */
@@ -594,6 +962,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 	memset(&m, 0, sizeof m);
 	m.max_listeners = m.burst_size = m.queue_size = m.metaint = m.write_interval = -1;
 	m.fallback_override = m.hidden = m.public = m.lag_policy = -1;
+	m.max_listener_duration = m.max_listeners_per_ip = -1;
 	m.line = line;
 
 	type = xmlGetProp(n, BAD_CAST "type");
@@ -614,6 +983,13 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 
 	if (bad) {
 		/* already reported */
+	} else if (m.is_default && m.name != NULL && m.nauth > 0) {
+		report(p, m.auth_line, CONFIG_ERROR, "<mount type=\"default\"> with a "
+		    "<mount-name> (a pattern) is not supported yet, and this block "
+		    "protects listeners with <authentication>: floe will not start "
+		    "and leave the mounts it names open; give each mount its own "
+		    "<mount> block");
+		bad = 1;
 	} else if (m.is_default && m.name != NULL) {
 		report(p, line, CONFIG_WARNING, "<mount type=\"default\"> with a "
 		    "<mount-name> (a pattern) is not supported yet, so this "
@@ -851,6 +1227,26 @@ config_mount_inherit(struct config_mount *m, const struct config_mount *d)
 		m->hidden = d->hidden;
 	if (m->public == -1)
 		m->public = d->public;
+	if (m->max_listener_duration == -1)
+		m->max_listener_duration = d->max_listener_duration;
+	if (m->max_listeners_per_ip == -1)
+		m->max_listeners_per_ip = d->max_listeners_per_ip;
+	/* A mount without its own <authentication> is protected by the
+	 * default block's, as in icecast2. */
+	if (m->nauth == 0 && d->nauth > 0) {
+		m->auth = xcalloc(d->nauth, sizeof *m->auth);
+		for (i = 0; i < d->nauth; i++) {
+			m->auth[i] = d->auth[i];
+			m->auth[i].type = xstrdup(d->auth[i].type);
+			m->auth[i].options = NULL;
+			m->auth[i].noptions = 0;
+			for (j = 0; j < d->auth[i].noptions; j++)
+				auth_option_add(&m->auth[i], d->auth[i].options[j].name,
+				    d->auth[i].options[j].value, d->auth[i].options[j].line);
+		}
+		m->nauth = d->nauth;
+		m->auth_line = d->auth_line;
+	}
 	/* Default headers the mount does not set itself come after its own. */
 	for (i = 0; i < d->nheaders; i++) {
 		for (j = 0; j < m->nheaders; j++)
@@ -1099,6 +1495,13 @@ config_free(struct config *c)
 	free(c->pidfile);
 	free(c->ssl_certificate);
 	free(c->ssl_private_key);
+	free(c->deny_ip);
+	free(c->allow_ip);
+	free(c->deny_agents);
+	free(c->allow_agents);
+	for (i = 0; i < c->nxff; i++)
+		free(c->xff[i]);
+	free(c->xff);
 	free(c->accesslog);
 	free(c->errorlog);
 	free(c->user);

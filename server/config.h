@@ -46,6 +46,30 @@ struct config_header {
 	char	*value;
 };
 
+/** One <option name= value=/> of an <authentication> (or a 2.5 role attribute). */
+struct config_option {
+	char	*name;
+	char	*value;
+	int	 line;
+};
+
+/*
+ * One way a mount lets listeners in: an Icecast 2.4/kh <authentication
+ * type="..."> with its <option>s, or one Icecast 2.5 <role>. A mount's
+ * roles are tried in order; the first that admits a listener lets it in.
+ */
+struct config_auth {
+	char	*type;			/* "htpasswd", "url", "static", "anonymous" */
+	struct config_option *options;
+	size_t	 noptions;
+	int	 get;			/* applies to listeners (2.5 allow-method/deny-method) */
+	int	 source;		/* applies to SOURCE/PUT (url's stream_auth, 2.5 methods) */
+	int	 line;
+};
+
+/** The value of an auth option, or NULL. */
+const char *config_auth_option(const struct config_auth *a, const char *name);
+
 /** One <mount> block. Unset numbers are -1, unset strings NULL. */
 struct config_mount {
 	char	*name;			/* "/live.mp3"; NULL for type="default" */
@@ -71,6 +95,11 @@ struct config_mount {
 	char	*dump_file;
 	struct config_header *headers;
 	size_t	 nheaders;
+	struct config_auth *auth;	/* listener (and stream) authentication, in order */
+	size_t	 nauth;
+	int	 auth_line;		/* the <authentication> element */
+	long	 max_listener_duration;	/* seconds, -1 unset */
+	long	 max_listeners_per_ip;	/* Floe's <max-listeners-per-ip>, -1 unset */
 	int	 line;
 };
 
@@ -118,6 +147,13 @@ struct config {
 	char	*pidfile;
 	char	*ssl_certificate;	/* PEM with certificate and key */
 	char	*ssl_private_key;	/* optional separate key file */
+	char	*deny_ip;		/* files of addresses/CIDRs (access.c) */
+	char	*allow_ip;
+	char	*deny_agents;		/* files of user-agent patterns */
+	char	*allow_agents;
+	char	**xff;			/* <x-forwarded-for>: trusted proxies (addresses/CIDRs) */
+	size_t	 nxff;
+	int	 deny_ip_line, allow_ip_line, deny_agents_line, allow_agents_line;
 
 	/* <logging> */
 	char	*accesslog;		/* file name inside logdir; "-" is stderr */

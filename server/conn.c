@@ -299,18 +299,16 @@ conn_suspend(struct conn *c, const struct conn_role *role, void *data)
 }
 
 void
-conn_resume(struct conn *c, void (*fn)(struct conn *c))
+conn_resume(struct conn *c, void (*fn)(struct conn *c, void *arg), void *arg)
 {
 	if (c->closing)
 		return;
-	if (c->role != NULL && c->role->free != NULL)
-		c->role->free(c);
 	c->role = NULL;
 	c->role_data = NULL;
 	c->suspended = 0;
 	bufferevent_setcb(c->bev, NULL, NULL, conn_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
-	fn(c);
+	fn(c, arg);
 	conn_dispatched(c);
 }
 

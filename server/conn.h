@@ -68,6 +68,10 @@ struct conn {
 	int		 head_only;	/* a HEAD request: answers carry no body */
 	int		 tls;		/* bytes go through OpenSSL: never write the fd directly */
 	int		 suspended;	/* conn_suspend: dispatch waits on an answer */
+	int		 authorized;	/* mount_auth admitted it: routing again skips the check */
+	long		 timelimit;	/* seconds it may stay (auth's decision), 0: no limit */
+	unsigned	 auth_role;	/* the mount's next role to try (mount_auth.c) */
+	int		 auth_unique;	/* its user may listen once at a time (allow_duplicate_users 0) */
 	TAILQ_ENTRY(conn) entry;
 };
 
@@ -97,12 +101,13 @@ void conn_handoff(struct conn *c, struct worker *to);
  */
 void conn_suspend(struct conn *c, const struct conn_role *role, void *data);
 /**
- * The answer came: drop the waiting role (its free hook runs now), run fn
- * with the kept head in c->req as the dispatcher would, then finish as
- * after dispatch (free the head, hand off to a worker if fn asked). fn may
+ * The answer came: drop the waiting role (its hooks no longer run: the
+ * caller still owns its data and frees it after), run fn(c, arg) with the
+ * kept head in c->req as the dispatcher would, then finish as after
+ * dispatch (free the head, hand off to a worker if fn asked). fn may
  * suspend again. Never call it for a connection that is closing.
  */
-void conn_resume(struct conn *c, void (*fn)(struct conn *c));
+void conn_resume(struct conn *c, void (*fn)(struct conn *c, void *arg), void *arg);
 /** Close now: stop all I/O, detach the role, free later. Safe to call twice. */
 void conn_close(struct conn *c);
 /** Close once everything queued for writing has been sent. */

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Start over (r must be fresh or have been through http_request_free). */
 void
@@ -19,7 +20,7 @@ http_request_init(struct http_request *r)
 	r->len = 0;
 	r->nl_state = 0;
 	r->started = 0;
-	r->method = r->uri = r->path = r->query = NULL;
+	r->method = r->uri = r->path = r->query = r->userinfo = NULL;
 	r->version = 0;
 	r->nheaders = 0;
 	r->error = NULL;
@@ -45,6 +46,38 @@ trim(char *s)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
+}
+
+
+/*
+ * The absolute form, "GET http://user:pass@host/mount HTTP/1.0", as some
+ * players send it (RFC 9112 3.2.2): the target becomes the path and query,
+ * so logs never show the credentials, which are kept in r->userinfo.
+ */
+static enum parse_result
+parse_absolute(struct http_request *r)
+{
+	char *auth, *end, *at;
+
+	if (strncasecmp(r->uri, "http://", 7) == 0)
+		auth = r->uri + 7;
+	else if (strncasecmp(r->uri, "https://", 8) == 0)
+		auth = r->uri + 8;
+	else
+		return PARSE_OK;
+	end = auth + strcspn(auth, "/?#");
+	if (*end != '/') {
+		r->error = "absolute URI without a path";
+		return PARSE_ERROR;
+	}
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	if (at > auth) {
+		at[-1] = '\0';
+		r->userinfo = auth;
+	}
+	r->uri = end;
+	return PARSE_OK;
 }
 
 /* Split the request line "METHOD URI HTTP/x.y". */
@@ -95,6 +128,8 @@ parse_request_line(struct http_request *r, char *line)
 		r->error = "empty URI";
 		return PARSE_ERROR;
 	}
+	if (parse_absolute(r) != PARSE_OK)
+		return PARSE_ERROR;
 	if ((q = strchr(r->uri, '?')) != NULL) {
 		/* Keep uri intact for logs: the path copy is made below. */
 		r->query = q + 1;

@@ -35,6 +35,7 @@ struct http_request {
 	char	*uri;		/* raw, as sent */
 	char	*path;		/* percent-decoded path, without the query */
 	char	*query;		/* raw query string (after '?'), or NULL */
+	char	*userinfo;	/* "user:pass" of an absolute-form target (raw), or NULL */
 	int	 version;	/* 10 for HTTP/1.0, 11 for HTTP/1.1 */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t	 nheaders;

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <event2/buffer.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -210,11 +211,33 @@ resp_html_error(struct conn *c, int status, const char *text)
 void
 resp_auth_required(struct conn *c)
 {
+	resp_auth_refused(c, 401, NULL);
+}
+
+void
+resp_auth_refused(struct conn *c, int status, const char *message)
+{
 	static const char body[] = "You need to authenticate\r\n";
 	struct sbuf sb;
+	char *clean = NULL;
 
 	sbuf_init(&sb);
-	resp_head(&sb, 401, "text/plain; charset=utf-8", NULL);
-	sbuf_adds(&sb, "WWW-Authenticate: Basic realm=\"Icecast2 Server\"\r\n\r\n");
-	resp_finish(c, 401, &sb, body, sizeof body - 1);
+	resp_head(&sb, status, "text/plain; charset=utf-8", NULL);
+	if (status == 401)
+		sbuf_adds(&sb, "WWW-Authenticate: Basic realm=\"Icecast2 Server\"\r\n");
+	sbuf_adds(&sb, "\r\n");
+	if (message != NULL && message[0] != '\0') {
+		clean = str_sanitize(message, 512);
+	}
+	if (clean != NULL) {
+		size_t n = strlen(clean);
+
+		clean = xrealloc(clean, n + 3);
+		memcpy(clean + n, "\r\n", 3);
+		resp_finish(c, status, &sb, clean, n + 2);
+		free(clean);
+	} else if (status == 401)
+		resp_finish(c, status, &sb, body, sizeof body - 1);
+	else
+		resp_finish(c, status, &sb, "Forbidden\r\n", 11);
 }

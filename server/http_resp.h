@@ -51,5 +51,8 @@ void resp_html_error(struct conn *c, int status, const char *text);
 
 /** 401 asking for Basic credentials. */
 void resp_auth_required(struct conn *c);
+/** A refused listener or source: 401 (asking for Basic credentials) or 403,
+ *  with the auth backend's message (sanitised) as the body if there is one. */
+void resp_auth_refused(struct conn *c, int status, const char *message);
 
 #endif

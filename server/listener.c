@@ -18,6 +18,9 @@
  * got, else a single zero byte.
  */
 #include "listener.h"
+#include "access.h"
+#include "config.h"
+#include "mount_auth.h"
 #include "block.h"
 #include "config.h"
 #include "conn.h"
@@ -505,11 +508,34 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	const char *icy = http_header_get(r, "Icy-MetaData");
 	long max = mount_max_listeners(m);
 	size_t metaint = 0;
+	char *user_key = NULL;
+	const struct config_mount *mc = config_find_mount(srv.config, requested);
+	long per_ip = mc != NULL ? mc->max_listeners_per_ip : -1;
+	long duration = mc != NULL ? mc->max_listener_duration : -1;
 
 	if (max >= 0 && STAT_GET(m->nlisteners) >= (unsigned long)max) {
 		log_info("listener %s refused on %s: max-listeners %ld reached", c->ip, m->name, max);
 		resp_plain_error(c, 403, "max listeners reached");
 		return;
+	}
+	if (per_ip >= 0 && strcmp(r->method, "HEAD") != 0 &&
+	    access_ip_enter(requested, c->ip, per_ip) < 0) {
+		log_info("listener %s refused on %s: max-listeners-per-ip %ld reached", c->ip,
+		    requested, per_ip);
+		resp_plain_error(c, 403, "too many listeners from your address");
+		return;
+	}
+	if (c->auth_unique && strcmp(r->method, "HEAD") != 0) {
+		user_key = xasprintf("\001%s", c->user);	/* never an address */
+		if (access_ip_enter(requested, user_key, 1) < 0) {
+			log_info("listener %s refused on %s: user %s is already listening "
+			    "(allow_duplicate_users 0)", c->ip, requested, c->user);
+			if (per_ip >= 0)
+				access_ip_leave(requested, c->ip);
+			free(user_key);
+			resp_plain_error(c, 403, "Account already in use");
+			return;
+		}
 	}
 	if (icy != NULL && strcmp(icy, "1") == 0 && m->fmt->icy)
 		metaint = (size_t)mount_metaint(m);
@@ -531,6 +557,16 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	l->icy_left = metaint;
 	if (strcmp(requested, m->name) != 0)
 		l->origin = xstrdup(requested);
+	if (per_ip >= 0 || user_key != NULL)
+		l->ip_mount = xstrdup(requested);
+	l->ip_counted = per_ip >= 0;
+	l->user_key = user_key;
+	l->asked = r->query != NULL ? xasprintf("%s?%s", requested, r->query) :
+	    xstrdup(requested);
+	/* The shorter of auth's timelimit and <max-listener-duration>. */
+	l->limit = c->timelimit;
+	if (duration > 0 && (l->limit == 0 || duration < l->limit))
+		l->limit = duration;
 	conn_set_role(c, &listener_role, l);
 	/* Counted now, on this thread, so max-listeners holds exactly and the
 	 * mount stays while the listener changes threads. */
@@ -562,6 +598,20 @@ listener_link(struct listener *l, struct mount *m)
 	STAT_ADD(sh->n, 1);
 }
 
+/* Its time (auth's timelimit or max-listener-duration) is up. */
+static void
+listener_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct listener *l = c->role_data;
+
+	(void)fd;
+	(void)what;
+	log_info("listener %s on %s: time limit of %lds reached, closing", c->ip,
+	    l->asked, l->limit);
+	conn_close(c);
+}
+
 /* On the listener's worker: start serving (burst first). */
 static void
 listener_adopt(struct conn *c)
@@ -575,6 +625,12 @@ listener_adopt(struct conn *c)
 	bufferevent_setwatermark(c->bev, EV_READ, 0, LISTENER_DISCARD);
 	bufferevent_set_timeouts(c->bev, NULL, conn_client_timeout());
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (l->limit > 0) {
+		struct timeval tv = { l->limit, 0 };
+
+		l->deadline = evtimer_new(c->w->base, listener_expired, c);
+		evtimer_add(l->deadline, &tv);
+	}
 	listener_fill(l);
 }
 
@@ -618,6 +674,14 @@ listener_role_detach(struct conn *c)
 	if (l->w != NULL)
 		STAT_SUB(l->w->listeners, 1);
 	l->w = NULL;
+	if (l->deadline != NULL)
+		event_free(l->deadline);
+	l->deadline = NULL;
+	if (l->ip_counted)
+		access_ip_leave(l->ip_mount, c->ip);
+	if (l->user_key != NULL)
+		access_ip_leave(l->ip_mount, l->user_key);
+	mount_auth_listener_left(c, l->asked, (long)(time_wall() - c->connected_at));
 	log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
 	    listener_sent(l), c->referer, c->user_agent, time_wall() - c->connected_at);
 }
@@ -630,6 +694,9 @@ listener_role_free(struct conn *c)
 
 	icy_meta_unref(l->last_meta);
 	free(l->origin);
+	free(l->asked);
+	free(l->ip_mount);
+	free(l->user_key);
 	free(l);
 	c->role_data = NULL;
 }

@@ -66,6 +66,12 @@ struct listener {
 	uint64_t	 backlog;	/* kernel send queue at the last sweep, beyond backlog_base */
 	uint64_t	 backlog_base;	/* kernel send queue already accounted for (resync) */
 	char		*origin;	/* mount asked for, if served from a fallback */
+	char		*asked;		/* mount asked for, with its query (auth callbacks) */
+	char		*ip_mount;	/* counted in access.c's per-address table under this */
+	int		 ip_counted;	/* ip_mount counts its address */
+	char		*user_key;	/* and, for allow_duplicate_users 0, its user under this */
+	long		 limit;		/* seconds it may stay (auth timelimit, max-listener-duration) */
+	struct event	*deadline;	/* on its worker, when limit > 0 */
 	TAILQ_ENTRY(listener) entry;
 	TAILQ_ENTRY(listener) wentry;
 };

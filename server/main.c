@@ -5,17 +5,20 @@
  * loop, and an ordered shutdown.
  */
 #include "config.h"
+#include "access.h"
 #include "conn.h"
 #include "fanout.h"
 #include "listen.h"
 #include "log.h"
 #include "mount.h"
+#include "mount_auth.h"
 #include "privs.h"
 #include "router.h"
 #include "server.h"
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
+#include "http_client.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -241,6 +244,20 @@ chroot_path(struct config *c, struct reports *r, const char *root, int chrooted,
 	free(qr);
 }
 
+/* The htpasswd file of an auth role, or NULL. */
+static struct config_option *
+auth_file(struct config_auth *a)
+{
+	size_t i;
+
+	if (strcmp(a->type, "htpasswd") != 0)
+		return NULL;
+	for (i = 0; i < a->noptions; i++)
+		if (strcmp(a->options[i].name, "filename") == 0)
+			return &a->options[i];
+	return NULL;
+}
+
 /*
  * Check (before the chroot) or map (after it) every path floe needs under
  * <chroot>. A new path setting in the config goes through here too.
@@ -250,7 +267,8 @@ chroot_paths(struct config *c, struct reports *r, int at_start)
 {
 	const char *root = privs_root();
 	int chrooted = root != NULL, files;
-	size_t i;
+	struct config_option *o;
+	size_t i, j;
 
 	if (!chrooted) {
 		if (!at_start || !c->chroot || c->basedir == NULL)
@@ -270,11 +288,20 @@ chroot_paths(struct config *c, struct reports *r, int at_start)
 	chroot_path(c, r, root, chrooted, &c->pidfile, "<paths><pidfile>", 0);
 	chroot_path(c, r, root, chrooted, &c->ssl_certificate, "<paths><ssl-certificate>", 0);
 	chroot_path(c, r, root, chrooted, &c->ssl_private_key, "<paths><ssl-private-key>", 0);
+	chroot_path(c, r, root, chrooted, &c->deny_ip, "<paths><deny-ip>", 1);
+	chroot_path(c, r, root, chrooted, &c->allow_ip, "<paths><allow-ip>", 1);
+	chroot_path(c, r, root, chrooted, &c->deny_agents, "<paths><deny-agents>", 1);
+	chroot_path(c, r, root, chrooted, &c->allow_agents, "<paths><allow-agents>", 1);
 	/* A relative dump-file is taken from the working directory: basedir. */
-	for (i = 0; i < c->nmounts; i++)
+	for (i = 0; i < c->nmounts; i++) {
 		if (c->mounts[i].dump_file != NULL && c->mounts[i].dump_file[0] == '/')
 			chroot_path(c, r, root, chrooted, &c->mounts[i].dump_file,
 			    "<mount><dump-file>", 1);
+		for (j = 0; j < c->mounts[i].nauth; j++)
+			if ((o = auth_file(&c->mounts[i].auth[j])) != NULL)
+				chroot_path(c, r, root, chrooted, &o->value,
+				    "<authentication> option filename", 1);
+	}
 }
 
 /* Under <changeowner>: warn of a log file or directory already there that
@@ -330,7 +357,9 @@ static struct config *
 load_config(const char *path, struct reports *r, int at_start)
 {
 	struct config *c;
+	struct config_option *o;
 	char *copy, *p = NULL;
+	size_t i, j;
 
 	r->errors = 0;
 	if ((c = config_load(path, report, r)) == NULL)
@@ -350,7 +379,19 @@ load_config(const char *path, struct reports *r, int at_start)
 	RESOLVE(pidfile);
 	RESOLVE(ssl_certificate);
 	RESOLVE(ssl_private_key);
+	RESOLVE(deny_ip);
+	RESOLVE(allow_ip);
+	RESOLVE(deny_agents);
+	RESOLVE(allow_agents);
 #undef RESOLVE
+	for (i = 0; i < c->nmounts; i++)
+		for (j = 0; j < c->mounts[i].nauth; j++)
+			if ((o = auth_file(&c->mounts[i].auth[j])) != NULL) {
+				p = resolve(config_dir, o->value);
+				free(o->value);
+				o->value = p;
+			}
+	p = NULL;	/* each resolved path now belongs to the config */
 	if (at_start)
 		privs_check(c, report, r);
 	chroot_paths(c, r, at_start);
@@ -520,6 +561,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 {
 	struct reports r = { .live = 1 };
 	struct config *c, *old = srv.config;
+	char err[1024];
 
 	if (reload_path == NULL) {
 		log_warn("SIGHUP: %s is outside the chroot, so it cannot be reloaded; "
@@ -535,6 +577,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	srv.config = c;
+	access_configure(c, 0, err, sizeof err);	/* a list it cannot read stays as it was */
 	STAT_SET(srv.client_timeout, c->client_timeout);
 	mount_config_changed();
 	if (open_logs(c) < 0)
@@ -576,7 +619,7 @@ static int
 enter_root(struct reports *r)
 {
 	const char *root = privs_root();
-	char *in;
+	char *in, err[1024];
 
 	if (root == NULL)
 		return 0;
@@ -590,6 +633,10 @@ enter_root(struct reports *r)
 	}
 	if (open_logs(srv.config) < 0)
 		return -1;
+	if (access_configure(srv.config, 1, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -629,6 +676,7 @@ main(int argc, char **argv)
 	unsigned nworkers;
 	uid_t uid;
 	gid_t gid;
+	char err[1024];
 	int ch;
 	static const struct worker_hooks transport = { conn_reap, conn_close_all };
 
@@ -645,6 +693,15 @@ main(int argc, char **argv)
 				return 1;
 			}
 			check_startup(c, &rep);
+			if (access_configure(c, 1, err, sizeof err) < 0) {
+				fprintf(stderr, "%s\n%s: 1 error(s): floe would not start\n",
+				    err, optarg);
+				reports_flush(&rep, 0);
+				access_shutdown();
+				config_free(c);
+				return 1;
+			}
+			access_shutdown();
 			config_free(c);
 			reports_flush(&rep, 0);
 			free(config_dir);
@@ -684,6 +741,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	reports_flush(&rep, 1);		/* the config's warnings, into the error log too */
+	if (access_configure(srv.config, 1, err, sizeof err) < 0) {
+		log_error("%s", err);
+		fprintf(stderr, "%s: 1 error(s): not starting\n", path);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	srv.started = time_wall();
 	srv.client_timeout = srv.config->client_timeout;
@@ -730,6 +792,9 @@ main(int argc, char **argv)
 	event_base_dispatch(srv.base);
 
 	conn_reap(srv.workers[0]);
+	mount_auth_shutdown();
+	http_client_shutdown();
+	access_shutdown();
 	if (pidfile_path != NULL)
 		unlink(pidfile_path);
 	event_free(ev_hup);

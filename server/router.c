@@ -9,6 +9,7 @@
  */
 #include "router.h"
 #include "router_check.h"
+#include "access.h"
 #include "admin.h"
 #include "auth.h"
 #include "config.h"
@@ -18,6 +19,7 @@
 #include "listener.h"
 #include "log.h"
 #include "mount.h"
+#include "mount_auth.h"
 #include "server.h"
 #include "source.h"
 #include "stats.h"
@@ -28,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void route_again(struct conn *c, void *arg);
+
 /* SOURCE or PUT: authenticate, check limits, start the source. */
 static void
 route_source(struct conn *c, const struct http_request *r)
@@ -37,6 +41,7 @@ route_source(struct conn *c, const struct http_request *r)
 	struct mount *m;
 	const char *ct;
 	char *user = NULL, *pass = NULL, *clean;
+	int by_url = 0;
 
 	if (r->path[0] != '/') {
 		log_info("source from %s: mount \"%s\" does not start with /", c->ip, r->path);
@@ -48,17 +53,30 @@ route_source(struct conn *c, const struct http_request *r)
 		return;
 	}
 	mc = config_find_mount(cf, r->path);
+	/* A mount whose <authentication> checks sources (url's stream_auth)
+	 * decides by itself; the answer may take a while. */
+	if (!mount_auth_source(c, mc, route_again, &by_url))
+		return;
 	auth_parse_basic(http_header_get(r, "Authorization"), &user, &pass);
-	if (!auth_source_ok(cf, mc, user, pass)) {
-		/* libshout's first, credential-less request lands here on purpose. */
-		if (user != NULL)
+	if (!by_url && !auth_source_ok(cf, mc, user, pass)) {
+		/* libshout's first, credential-less request lands here on
+		 * purpose: it is not a failed login. */
+		long delay = 0;
+
+		if (user != NULL) {
+			clean = str_sanitize(user, 64);
 			log_warn("source %s from %s: wrong password for user \"%s\"",
-			    r->path, c->ip, user);
+			    r->path, c->ip, clean);
+			free(clean);
+			delay = access_login_failed(c->ip);
+		}
 		free(user);
 		free(pass);
-		resp_auth_required(c);
+		access_refuse_login(c, delay);
 		return;
 	}
+	if (!by_url)
+		access_login_ok(c->ip);
 	free(c->user);
 	c->user = user;
 	free(pass);
@@ -170,6 +188,10 @@ route_get(struct conn *c, const struct http_request *r)
 	if (webroot_serve(c, r->path) == 0)
 		return;
 	if ((m = mount_resolve(r->path)) != NULL) {
+		/* The mount asked for decides who may listen, as in icecast2
+		 * (a fallback's own rules do not apply to those it catches). */
+		if (!mount_auth_listener(c, config_find_mount(srv.config, r->path), route_again))
+			return;
 		if (conn_count_client(c) < 0) {
 			log_warn("listener %s on %s refused: <clients> limit %ld reached", c->ip,
 			    r->path, srv.config->clients);
@@ -184,21 +206,10 @@ route_get(struct conn *c, const struct http_request *r)
 	resp_html_error(c, 404, "The file you requested could not be found");
 }
 
-/* Entry point from conn.c: a complete request head, or one it refused. */
-void
-router_dispatch(struct conn *c)
+/* Route a request (again, once its authentication answered). */
+static void
+route(struct conn *c, const struct http_request *r)
 {
-	const struct http_request *r = c->req;
-
-	if (r->error != NULL) {
-		log_info("bad request from %s: %s", c->ip, r->error);
-		resp_html_error(c, 400, strcmp(r->error, "request head too large") == 0 ?
-		    "Request header too large" : "Bad request");
-		return;
-	}
-	/* icecast2 counts listener and admin requests here, not sources. */
-	if (strcmp(r->method, "SOURCE") != 0 && strcmp(r->method, "PUT") != 0)
-		srv.stats.client_connections++;
 	if (strcmp(r->method, "SOURCE") == 0 || strcmp(r->method, "PUT") == 0)
 		route_source(c, r);
 	else if (strncmp(r->path, "/api/v1/", 8) == 0 && (strcmp(r->method, "GET") == 0 ||
@@ -221,4 +232,44 @@ router_dispatch(struct conn *c)
 		conn_close(c);
 	} else
 		resp_html_error(c, 400, "unknown request");
+}
+
+/* A suspended request's answer came: route it afresh from its head. */
+static void
+route_again(struct conn *c, void *arg)
+{
+	(void)arg;
+	route(c, c->req);
+}
+
+/* Entry point from conn.c: a complete request head, or one it refused. */
+void
+router_dispatch(struct conn *c)
+{
+	const struct http_request *r = c->req;
+	const char *why;
+	char addr[INET6_ADDRSTRLEN];
+
+	if (r->error != NULL) {
+		log_info("bad request from %s: %s", c->ip, r->error);
+		resp_html_error(c, 400, strcmp(r->error, "request head too large") == 0 ?
+		    "Request header too large" : "Bad request");
+		return;
+	}
+	/* Behind a trusted proxy the client is the one it names: every
+	 * check, log line and callback from here on uses that address. */
+	if (access_forwarded_for(c->ip, http_header_get(r, "X-Forwarded-For"), addr,
+	    sizeof addr)) {
+		log_debug("%s: client %s (X-Forwarded-For from a trusted proxy)", c->ip, addr);
+		snprintf(c->ip, sizeof c->ip, "%s", addr);
+	}
+	if ((why = access_refused(c->ip, http_header_get(r, "User-Agent"))) != NULL) {
+		log_info("%s refused by <paths><%s>", c->ip, why);
+		resp_plain_error(c, 403, "Forbidden");
+		return;
+	}
+	/* icecast2 counts listener and admin requests here, not sources. */
+	if (strcmp(r->method, "SOURCE") != 0 && strcmp(r->method, "PUT") != 0)
+		srv.stats.client_connections++;
+	route(c, r);
 }

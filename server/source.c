@@ -16,6 +16,7 @@
 #include "icy.h"
 #include "log.h"
 #include "mount.h"
+#include "mount_auth.h"
 #include "server.h"
 #include "util.h"
 
@@ -312,6 +313,7 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 		evbuffer_add_printf(conn_output(c), "HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n");
 	evbuffer_add_printf(conn_output(c), "HTTP/1.0 200 OK\r\n\r\n");
 	c->status = 200;
+	mount_auth_mount_event(m->name, 1);	/* url auth's mount_add */
 
 	/* Listeners waiting on the fallback come home. */
 	if (m->conf != NULL && m->conf->fallback_override > 0 && mount_fallback(m) != NULL) {
@@ -347,6 +349,8 @@ source_role_detach(struct conn *c)
 	m->source = NULL;
 	s->mount = NULL;
 	srv.stats.sources--;
+	if (!srv.shutting_down)
+		mount_auth_mount_event(m->name, 0);	/* url auth's mount_remove */
 	mount_release(m);
 }
 

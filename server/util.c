@@ -4,6 +4,7 @@
  */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -716,4 +717,85 @@ time_iso8601(char *buf, size_t n, int64_t t)
 
 	localtime_r(&tt, &tm);
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%S%z", &tm);
+}
+
+/* An address as 16 bytes, IPv4 as ::ffff:a.b.c.d, so one match serves both. */
+static int
+addr16(const char *s, unsigned char out[16], int *v4)
+{
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4, 4);
+		*v4 = 1;
+		return 0;
+	}
+	*v4 = 0;
+	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -1;
+}
+
+int
+cidr_parse(const char *s, struct cidr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	long bits;
+	int v4;
+
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	memcpy(buf, s, strlen(s) + 1);
+	if (slash != NULL)
+		buf[slash - s] = '\0';
+	if (addr16(buf, out->addr, &v4) < 0)
+		return -1;
+	if (slash == NULL)
+		bits = v4 ? 32 : 128;
+	else if (parse_long(slash + 1, 0, v4 ? 32 : 128, &bits) < 0)
+		return -1;
+	out->bits = (int)bits + (v4 ? 96 : 0);
+	return 0;
+}
+
+int
+cidr_match(const struct cidr *net, const char *ip)
+{
+	unsigned char a[16];
+	int v4, full = net->bits / 8, rest = net->bits % 8;
+
+	if (addr16(ip, a, &v4) < 0)
+		return 0;
+	if (memcmp(a, net->addr, (size_t)full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[full] ^ net->addr[full]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+/* application/x-www-form-urlencoded: unreserved bytes as they are, the rest %XX. */
+char *
+url_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct sbuf sb;
+	char e[3];
+
+	sbuf_init(&sb);
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			sbuf_add(&sb, s, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[ch >> 4];
+		e[2] = hex[ch & 15];
+		sbuf_add(&sb, e, 3);
+	}
+	sbuf_add(&sb, "", 1);
+	return sb.data;
 }

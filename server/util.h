@@ -73,6 +73,8 @@ char *sbuf_steal(struct sbuf *sb, size_t *len);
 /** Percent-decode [s, s+n) ('+' becomes space when plus_is_space); result
  *  is NUL-terminated and allocated. Invalid escapes are kept literally. */
 char *url_decode(const char *s, size_t n, int plus_is_space, size_t *outlen);
+/** Percent-encode everything but RFC 3986's unreserved bytes (allocated). */
+char *url_encode(const char *s);
 
 /** Decode base64 text; returns allocated NUL-terminated bytes or NULL if the
  *  input is not valid base64. */
@@ -84,6 +86,16 @@ char *base64_encode(const void *p, size_t n);
 int str_ieq(const char *a, const char *b);
 int str_iprefix(const char *s, const char *prefix);
 int str_isuffix(const char *s, const char *suffix);
+/** An IPv4 or IPv6 network (an address is a /32 or /128); v4 kept as v4-mapped v6. */
+struct cidr {
+	unsigned char	addr[16];
+	int		bits;		/* prefix length on the 128-bit form */
+};
+/** Parse "1.2.3.4", "10.0.0.0/8", "::1", "2001:db8::/32"; 0 or -1. */
+int cidr_parse(const char *s, struct cidr *out);
+/** Does the address text (as in conn->ip) fall inside the network? */
+int cidr_match(const struct cidr *net, const char *ip);
+
 /** Trim ASCII white space at both ends, in place; returns s. */
 char *str_trim(char *s);
 

@@ -502,17 +502,14 @@ test_unknown(void)
 	    "<frobnicate>1</frobnicate>\n"
 	    "<limits><burst-on-connect>1</burst-on-connect>"
 	    "<threadpool>5</threadpool><bogus/></limits>\n"
-	    "<mount><mount-name>/m</mount-name><intro>/i.mp3</intro>"
-	    "<authentication type=\"url\"><option name=\"a\" value=\"b\"/>"
-	    "</authentication></mount>\n"
-	    "<paths><alias source=\"/\" destination=\"/status.xsl\"/>"
-	    "<deny-ip>/x</deny-ip></paths>\n"
+	    "<mount><mount-name>/m</mount-name><intro>/i.mp3</intro></mount>\n"
+	    "<paths><alias source=\"/\" destination=\"/status.xsl\"/></paths>\n"
 	    "<logging><logsize>1</logsize><logarchive>1</logarchive></logging>\n"
 	    "</icecast>");
 
 	ok(c != NULL, "unknown elements do not refuse the config");
 	is_int(R.errors, 0, "no errors");
-	is_int(R.warnings, 11, "exactly one warning per ignored element");
+	is_int(R.warnings, 9, "exactly one warning per ignored element");
 	ok(find_rep("<relay> is not supported by Floe yet") != NULL &&
 	    find_rep("<relay>")->line == 2, "relay: unsupported, with line");
 	ok(find_rep("<frobnicate> is not a known setting") != NULL &&
@@ -523,13 +520,65 @@ test_unknown(void)
 	ok(find_rep("<limits><bogus> is not a known setting") != NULL,
 	    "unknown in a section");
 	ok(find_rep("<mount><intro> is not supported") != NULL, "mount intro");
-	ok(find_rep("<mount><authentication> is not supported") != NULL &&
-	    find_rep("<option>") == NULL, "mount auth warned once, children skipped");
 	ok(find_rep("<paths><alias> is ignored") != NULL, "alias warned");
-	ok(find_rep("<paths><deny-ip> is ignored") != NULL, "deny-ip warned");
 	ok(find_rep("<logging><logsize> is ignored") != NULL, "logsize warned");
 	ok(find_rep("<logging><logarchive> is ignored") != NULL, "logarchive warned");
 	config_free(c);
+}
+
+/* <authentication> on mounts and the access lists: read, or refused. */
+static void
+test_access_config(void)
+{
+	struct config *c;
+	const struct config_mount *m;
+
+	c = load("<icecast>" AUTH "\n"
+	    "<mount><mount-name>/m</mount-name>\n"
+	    "<authentication type=\"url\"><option name=\"a\" value=\"b\"/>\n"
+	    "</authentication></mount></icecast>");
+	ok(c == NULL && R.errors == 1 && find_rep("\"a\"") != NULL &&
+	    find_rep("\"a\"")->line == 3, "an unknown url option refuses, at its line");
+	c = load("<icecast>" AUTH "\n"
+	    "<mount><mount-name>/m</mount-name>\n"
+	    "<authentication type=\"pam\"/></mount></icecast>");
+	ok(c == NULL && R.errors >= 1 && find_rep("pam") != NULL &&
+	    find_rep("pam")->line == 3, "an unknown type refuses, at its line");
+	c = load("<icecast>" AUTH "\n"
+	    "<mount><mount-name>/m</mount-name>\n"
+	    "<authentication type=\"url\">"
+	    "<option name=\"listener_add\" value=\"http://a/add\"/>"
+	    "<option name=\"stream_auth\" value=\"http://a/src\"/></authentication>"
+	    "<max-listener-duration>60</max-listener-duration>"
+	    "<max-listeners-per-ip>2</max-listeners-per-ip></mount>\n"
+	    "<mount><mount-name>/r</mount-name><authentication>"
+	    "<role type=\"htpasswd\" filename=\"/u\" allow-method=\"get\"/>"
+	    "<role type=\"static\" username=\"s\" password=\"p\" "
+	    "allow-method=\"source,put\"/></authentication></mount>\n"
+	    "<paths><deny-ip>/d</deny-ip><allow-ip>/a</allow-ip>"
+	    "<deny-agents>/g</deny-agents><x-forwarded-for>10.0.0.0/8</x-forwarded-for>"
+	    "<x-forwarded-for>192.0.2.1</x-forwarded-for></paths></icecast>");
+	ok(c != NULL && R.errors == 0, "url auth, 2.5 roles and access lists are read");
+	if (c == NULL)
+		return;
+	m = config_find_mount(c, "/m");
+	ok(m != NULL && m->nauth == 1 && m->auth[0].get && m->auth[0].source &&
+	    strcmp(config_auth_option(&m->auth[0], "listener_add"), "http://a/add") == 0,
+	    "url: listeners and (stream_auth) sources");
+	ok(m != NULL && m->max_listener_duration == 60 && m->max_listeners_per_ip == 2,
+	    "max-listener-duration and max-listeners-per-ip");
+	m = config_find_mount(c, "/r");
+	ok(m != NULL && m->nauth == 2 && m->auth[0].get && !m->auth[0].source &&
+	    !m->auth[1].get && m->auth[1].source &&
+	    strcmp(config_auth_option(&m->auth[0], "filename"), "/u") == 0,
+	    "2.5 roles: attributes become options, methods pick listeners or sources");
+	ok(strcmp(c->deny_ip, "/d") == 0 && strcmp(c->allow_ip, "/a") == 0 &&
+	    strcmp(c->deny_agents, "/g") == 0, "the access list files");
+	ok(c->nxff == 2 && strcmp(c->xff[1], "192.0.2.1") == 0, "the trusted proxies");
+	config_free(c);
+	c = load("<icecast>" AUTH "<paths><x-forwarded-for>not-an-address"
+	    "</x-forwarded-for></paths></icecast>");
+	ok(c == NULL && R.errors == 1, "a trusted proxy that is not an address refuses");
 }
 
 /* Source and admin authentication requirements. */
@@ -640,6 +689,7 @@ main(void)
 	test_bad_values();
 	test_malformed();
 	test_unknown();
+	test_access_config();
 	test_auth_rules();
 	test_debian();
 	test_compat_file();

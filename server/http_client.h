@@ -1,0 +1,44 @@
+/*
+ * http_client.h: outgoing HTTP requests that never block the main loop
+ * (auth callbacks now; YP and relays later). libcurl's multi interface does
+ * the protocol (HTTP/HTTPS, keep-alive, redirects are not followed); its
+ * sockets and timers are events on srv.base. Main loop only.
+ */
+#ifndef FLOE_HTTP_CLIENT_H
+#define FLOE_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+struct http_call;
+
+/** What came back. error is NULL on an HTTP answer (any status), else why
+ *  there was none (refused, timed out, ...). Valid during the callback. */
+struct http_result {
+	const char	*error;
+	long		 status;
+	const char	*headers;	/* the final response's header lines, "\r\n" separated */
+	const char	*body;		/* at most 64 KiB of it, NUL-terminated */
+	size_t		 body_len;
+};
+
+typedef void (*http_call_done)(void *arg, const struct http_result *res);
+
+/**
+ * POST body (application/x-www-form-urlencoded) to url, with Basic
+ * credentials "user:pass" if userpwd is not NULL, giving up after
+ * timeout_ms. done runs later on the main loop, exactly once, unless
+ * http_call_cancel ran first. NULL if the call could not even start (then
+ * done never runs).
+ */
+struct http_call *http_post(const char *url, const char *body, const char *userpwd,
+    long timeout_ms, http_call_done done, void *arg);
+/** Forget a call whose answer is no longer wanted. */
+void http_call_cancel(struct http_call *call);
+/** The value of a response header (trimmed, allocated), or NULL. */
+char *http_result_header(const struct http_result *res, const char *name);
+/** Calls under way. */
+unsigned http_client_pending(void);
+/** Cancel everything and release libcurl (shutdown). */
+void http_client_shutdown(void);
+
+#endif
