@@ -101,7 +101,7 @@ forward_headers(struct sbuf *sb, const struct config_auth *a, const struct http_
 {
 	const char *list = config_auth_option(a, "headers");
 	const char *prefix = opt(a, "header_prefix", DEFAULT_HEADER_PREFIX);
-	char *copy, *tok, *save = NULL, *name, *p;
+	char *copy, *tok, *save = NULL, *name;
 	const char *v;
 
 	if (list == NULL || r == NULL)
@@ -111,13 +111,8 @@ forward_headers(struct sbuf *sb, const struct config_auth *a, const struct http_
 		tok = str_trim(tok);
 		if (*tok == '\0' || (v = http_header_get(r, tok)) == NULL)
 			continue;
+		/* As icecast2 2.4: the prefix, then the name as configured. */
 		name = xasprintf("%s%s", prefix, tok);
-		for (p = name; *p != '\0'; p++)
-			if (*p == '-' && p >= name + strlen(prefix))
-				*p = '_';
-		/* kh lower-cases and turns '-' into '_' in the field name. */
-		for (p = name; *p != '\0'; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 		field(sb, name, v);
 		free(name);
 	}
@@ -134,10 +129,11 @@ has_header_line(const struct http_result *res, const char *line)
 
 	if (colon == NULL)
 		return 0;
+	/* str_trim() returns a pointer inside its argument: free the copies. */
 	name = xstrndup(line, (size_t)(colon - line));
-	want = str_trim(xstrdup(colon + 1));
+	want = xstrdup(colon + 1);
 	got = http_result_header(res, str_trim(name));
-	ok = got != NULL && strcmp(got, want) == 0;
+	ok = got != NULL && strcmp(str_trim(got), str_trim(want)) == 0;
 	free(name);
 	free(want);
 	free(got);
@@ -205,7 +201,8 @@ on_answer(void *arg, const struct http_result *res)
 	} else {
 		msg = http_result_header(res, "icecast-auth-message");
 		d.message = msg;
-		d.status = 401;
+		/* A backend's own 403 says "not you, whatever the password". */
+		d.status = res->status == 403 ? 403 : 401;
 	}
 	if (d.status == 0)
 		d.user = q->user[0] != '\0' ? q->user : NULL;

@@ -536,6 +536,7 @@ conn_reap(struct worker *w)
 		free(c->user_agent);
 		free(c->referer);
 		free(c->user);
+		free(c->auth_pass);
 		free(c);
 		STAT_SUB(conn_open, 1);
 	}

@@ -71,6 +71,7 @@ struct conn {
 	int		 authorized;	/* mount_auth admitted it: routing again skips the check */
 	long		 timelimit;	/* seconds it may stay (auth's decision), 0: no limit */
 	unsigned	 auth_role;	/* the mount's next role to try (mount_auth.c) */
+	char		*auth_pass;	/* the password it was admitted with (url's listener_remove) */
 	int		 auth_unique;	/* its user may listen once at a time (allow_duplicate_users 0) */
 	TAILQ_ENTRY(conn) entry;
 };

@@ -214,7 +214,6 @@ http_post(const char *url, const char *body, const char *userpwd, long timeout_m
     http_call_done done, void *arg)
 {
 	struct http_call *call;
-	int running;
 
 	if (client_init() < 0)
 		return NULL;
@@ -259,9 +258,9 @@ http_post(const char *url, const char *body, const char *userpwd, long timeout_m
 		calls->prev = call;
 	calls = call;
 	ncalls++;
-	/* Start it now rather than at curl's next timer. */
-	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done();
+	/* curl asks (timer_cb) for a timer of 0 ms to start it: on the next
+	 * loop turn, never inside this call, so done() never runs before the
+	 * caller has the handle (nor does another call's). */
 	return call;
 }
 
@@ -277,14 +276,19 @@ http_result_header(const struct http_result *res, const char *name)
 {
 	const char *p = res->headers, *eol;
 	size_t n = strlen(name), len;
-	char *v;
+
 
 	while (p != NULL && *p != '\0') {
 		eol = strstr(p, "\r\n");
 		len = eol != NULL ? (size_t)(eol - p) : strlen(p);
 		if (len > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			v = xstrndup(p + n + 1, len - n - 1);
-			return str_trim(v);
+			p += n + 1;
+			len -= n + 1;
+			while (len > 0 && (*p == ' ' || *p == '\t'))
+				p++, len--;
+			while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+				len--;
+			return xstrndup(p, len);	/* the caller frees it */
 		}
 		p = eol != NULL ? eol + 2 : NULL;
 	}

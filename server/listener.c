@@ -607,8 +607,9 @@ listener_expired(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_info("listener %s on %s: time limit of %lds reached, closing", c->ip,
-	    l->asked, l->limit);
+	log_info("listener %s on %s: %s of %lds reached, closing", c->ip, l->asked,
+	    l->limit == c->timelimit ? "authentication time limit" :
+	    "max-listener-duration", l->limit);
 	conn_close(c);
 }
 

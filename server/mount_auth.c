@@ -105,6 +105,7 @@ struct auth_wait {
 	char		*message;
 	long		 timelimit;
 	char		*user;
+	char		*pass;		/* as the client gave it, for listener_remove */
 };
 
 static void
@@ -119,6 +120,7 @@ static void
 wait_free(struct auth_wait *w)
 {
 	wait_free_decision(w);
+	free(w->pass);
 	free(w);
 }
 
@@ -164,6 +166,8 @@ admit(struct conn *c, const struct auth_wait *w)
 		c->user = str_sanitize(w->user, 128);
 	}
 	c->timelimit = w->timelimit;
+	free(c->auth_pass);
+	c->auth_pass = w->pass != NULL ? xstrdup(w->pass) : NULL;
 	c->auth_unique = w->unique && c->user != NULL;
 	c->authorized = 1;
 	c->auth_role = 0;
@@ -292,6 +296,7 @@ run_roles(struct conn *c, const struct config_mount *mc, int source,
 		w->unique = (v = config_auth_option(a, "allow_duplicate_users")) != NULL &&
 		    strcmp(v, "0") == 0;
 		w->again = again;
+		w->pass = xstrdup(who.pass);
 		w->in_call = 1;
 		w->handle = add(a, &who, on_decision, w);
 		w->in_call = 0;
@@ -312,6 +317,7 @@ run_roles(struct conn *c, const struct config_mount *mc, int source,
 		}
 		wait_free_decision(&refusal);
 		refusal = *w;
+		refusal.pass = NULL;
 		w->message = w->user = NULL;
 		wait_free(w);
 	}
@@ -352,7 +358,7 @@ mount_auth_source(struct conn *c, const struct config_mount *mc,
 
 /* listener_remove, posted from the listener's worker to the main loop. */
 struct left {
-	char	*ip, *mount, *user, *agent, *referer;
+	char	*ip, *mount, *user, *pass, *agent, *referer;
 	uint64_t id;
 	long	 seconds;
 };
@@ -375,7 +381,7 @@ left_on_main(void *arg)
 	who.ip = l->ip;
 	who.mount = l->mount;
 	who.user = l->user;
-	who.pass = "";
+	who.pass = l->pass;
 	who.agent = l->agent;
 	who.referer = l->referer;
 	for (i = 0; mc != NULL && i < mc->nauth; i++) {
@@ -387,6 +393,7 @@ left_on_main(void *arg)
 	free(l->ip);
 	free(l->mount);
 	free(l->user);
+	free(l->pass);
 	free(l->agent);
 	free(l->referer);
 	free(l);
@@ -404,6 +411,7 @@ mount_auth_listener_left(struct conn *c, const char *mount, long seconds)
 	l->ip = xstrdup(c->ip);
 	l->mount = xstrdup(mount);
 	l->user = xstrdup(c->user != NULL ? c->user : "");
+	l->pass = xstrdup(c->auth_pass != NULL ? c->auth_pass : "");
 	l->agent = xstrdup(c->user_agent != NULL ? c->user_agent : "");
 	l->referer = xstrdup(c->referer != NULL ? c->referer : "");
 	l->seconds = seconds;
