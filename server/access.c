@@ -280,6 +280,27 @@ access_refused(const char *ip, const char *agent)
 	return NULL;
 }
 
+static int trusted(const char *ip);
+
+int
+access_gate(const char *ip)
+{
+	const char *why;
+
+	if (lists[DENY_IP].path == NULL && lists[ALLOW_IP].path == NULL)
+		return 0;
+	if (trusted(ip))
+		return 0;
+	if (lists[DENY_IP].path != NULL && list_has_ip(&lists[DENY_IP], ip))
+		why = "deny-ip";
+	else if (lists[ALLOW_IP].path != NULL && !list_has_ip(&lists[ALLOW_IP], ip))
+		why = "allow-ip";
+	else
+		return 0;
+	log_info("%s refused by <paths><%s>", ip, why);
+	return 1;
+}
+
 static int
 trusted(const char *ip)
 {
@@ -503,6 +524,8 @@ access_refuse_login(struct conn *c, long delay_ms)
 		resp_auth_required(c);
 		return;
 	}
+	log_info("%s: %u failed logins in a row: the 401 waits %ld ms", c->ip,
+	    access_failures(c->ip), delay_ms);
 	d = xcalloc(1, sizeof *d);
 	d->c = c;
 	d->timer = evtimer_new(srv.base, on_delay, d);

@@ -32,6 +32,9 @@ int access_configure(const struct config *cf, int at_start, char *err, size_t er
 /** Why a client is refused ("deny-ip", "allow-ip", "deny-agents",
  *  "allow-agents"), or NULL if it may go on. */
 const char *access_refused(const char *ip, const char *agent);
+/** At accept: is ip refused by the address lists? Never a trusted proxy
+ *  (the client behind it is judged once its request is read). */
+int access_gate(const char *ip);
 /** If peer is a trusted proxy and xff names a client, write the client's
  *  address (the last hop that is not a trusted proxy) to out; 1 if so. */
 int access_forwarded_for(const char *peer, const char *xff, char *out, size_t outlen);

@@ -47,11 +47,18 @@ static void conn_adopt(void *arg);
 static void conn_head_timeout(evutil_socket_t fd, short what, void *arg);
 
 static void (*conn_dispatch)(struct conn *c);
+static int (*gate)(const char *ip);	/* access.c: refuse an address at accept */
 static unsigned conn_open;		/* atomic: connections not yet reaped */
 static int64_t refused_logged;		/* main thread: when the last refusal was logged */
 static unsigned long refused;		/* main thread: refusals since then */
 
-/* The router, installed by main. */
+/* The address gate and the router, installed by main. */
+void
+conn_set_gate(int (*refuse)(const char *ip))
+{
+	gate = refuse;
+}
+
 void
 conn_set_dispatch(void (*dispatch)(struct conn *c))
 {
@@ -121,16 +128,32 @@ conn_over_budget(int fd)
 
 /* The peer's address as text (IPv4-mapped IPv6 shown as IPv4). */
 static void
-conn_set_ip(struct conn *c, const struct sockaddr *sa)
+peer_ip(const struct sockaddr *sa, char *ip, size_t len)
 {
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], c->ip, sizeof c->ip);
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], ip, (socklen_t)len);
 		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, c->ip, sizeof c->ip);
+			inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)len);
 	} else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->ip, sizeof c->ip);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, (socklen_t)len);
+}
+
+/* An address the gate refuses: a 403 written straight to the socket (it
+ * is empty: it cannot block), one access-log line, and the close. Nothing
+ * is allocated for it. TLS peers are closed without a word. */
+static void
+conn_refuse_at_door(int fd, const char *ip, int tls)
+{
+	static const char resp[] = "HTTP/1.0 403 Forbidden\r\nServer: Floe " PACKAGE_VERSION
+	    "\r\nConnection: Close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: 11\r\n\r\nForbidden\r\n";
+
+	if (!tls)
+		(void)!send(fd, resp, sizeof resp - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	log_access(ip, NULL, time_wall(), "-", 403, 0, NULL, NULL, 0);
+	close(fd);
 }
 
 /* A new connection: read a request head within header-timeout. */
@@ -140,17 +163,23 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 	SSL *ssl;
 	struct conn *c;
 	struct timeval tv;
+	char ip[sizeof c->ip];
 	int one = 1;
 
 	(void)salen;
 	if (conn_over_budget(fd))
 		return;
+	peer_ip(sa, ip, sizeof ip);
+	if (gate != NULL && gate(ip)) {
+		conn_refuse_at_door(fd, ip, tls);
+		return;
+	}
 	c = xcalloc(1, sizeof *c);
 	c->w = srv.workers[0];
 	c->id = ++srv.next_conn_id;
 	c->connected_at = time_wall();
 	c->fd = -1;
-	conn_set_ip(c, sa);
+	snprintf(c->ip, sizeof c->ip, "%s", ip);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
 	if (tls) {

@@ -82,6 +82,9 @@ struct conn {
  * the head is freed; the role keeps what it needs.
  */
 void conn_set_dispatch(void (*dispatch)(struct conn *c));
+/** Refuse a peer at accept, before anything is allocated for it, when
+ *  refuse(ip) says so (access.c's address lists). */
+void conn_set_gate(int (*refuse)(const char *ip));
 /** Take over an accepted socket (TLS if tls): start reading a request.
  *  Refused (closed at once, nothing allocated) past the descriptor budget. */
 void conn_accept(int fd, const struct sockaddr *sa, int salen, int tls);

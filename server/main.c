@@ -741,11 +741,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	reports_flush(&rep, 1);		/* the config's warnings, into the error log too */
-	if (access_configure(srv.config, 1, err, sizeof err) < 0) {
-		log_error("%s", err);
-		fprintf(stderr, "%s: 1 error(s): not starting\n", path);
-		return 1;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	srv.started = time_wall();
 	srv.client_timeout = srv.config->client_timeout;
@@ -761,8 +756,15 @@ main(int argc, char **argv)
 		log_error("cannot create the event loop");
 		return 1;
 	}
+	/* The lists, with srv.base there for the timer that re-reads them. */
+	if (access_configure(srv.config, 1, err, sizeof err) < 0) {
+		log_error("%s", err);
+		fprintf(stderr, "%s: 1 error(s): not starting\n", path);
+		return 1;
+	}
 	worker_init(nworkers, srv.base, &transport);
 	conn_set_dispatch(router_dispatch);
+	conn_set_gate(access_gate);
 	fanout_init();
 	log_info("floe %s starting with %s, %u worker%s", PACKAGE_VERSION, path, nworkers,
 	    nworkers == 1 ? "" : "s");
