@@ -96,7 +96,8 @@ int cidr_parse(const char *s, struct cidr *out);
 /** Does the address text (as in conn->ip) fall inside the network? */
 int cidr_match(const struct cidr *net, const char *ip);
 
-/** Trim ASCII white space at both ends, in place; returns s. */
+/** Trim ASCII white space at both ends: cuts the end in place and returns
+ *  a pointer past the leading white space (inside s: free s, not it). */
 char *str_trim(char *s);
 
 /*

@@ -101,6 +101,33 @@ test_sanitize(void)
 	free(s);
 }
 
+/* Networks for <deny-ip>/<allow-ip>/<x-forwarded-for>. */
+static void
+test_cidr(void)
+{
+	struct cidr n;
+	char *e;
+
+	ok(cidr_parse("10.1.0.0/16", &n) == 0, "cidr: a v4 network parses");
+	ok(cidr_match(&n, "10.1.255.3") && !cidr_match(&n, "10.2.0.1"),
+	    "cidr: inside and outside a /16");
+	ok(cidr_match(&n, "::ffff:10.1.2.3"), "cidr: a v4-mapped v6 address matches its v4 net");
+	ok(!cidr_match(&n, "2001:db8::1") && !cidr_match(&n, "garbage"),
+	    "cidr: v6 and garbage never match a v4 net");
+	ok(cidr_parse("192.0.2.7", &n) == 0 && cidr_match(&n, "192.0.2.7") &&
+	    !cidr_match(&n, "192.0.2.8"), "cidr: a bare address is a /32");
+	ok(cidr_parse("2001:db8::/32", &n) == 0 && cidr_match(&n, "2001:db8:1::5") &&
+	    !cidr_match(&n, "2001:db9::1"), "cidr: a v6 network");
+	ok(cidr_parse("0.0.0.0/0", &n) == 0 && cidr_match(&n, "203.0.113.1"),
+	    "cidr: /0 matches every v4 address");
+	ok(cidr_parse("10.0.0.0/33", &n) < 0 && cidr_parse("10.0.0/8", &n) < 0 &&
+	    cidr_parse("example.org", &n) < 0 && cidr_parse("10.0.0.0/", &n) < 0 &&
+	    cidr_parse("::/129", &n) < 0, "cidr: bad prefixes and names are refused");
+	e = url_encode("a b&c=d/é");
+	is_str(e, "a%20b%26c%3Dd%2F%C3%A9", "url_encode escapes what a form needs");
+	free(e);
+}
+
 /* Run the checks; the exit status says whether all passed. */
 int
 main(void)
@@ -214,6 +241,7 @@ main(void)
 	free(s);
 	test_utf8();
 	test_sanitize();
+	test_cidr();
 	ok(time_mono_ns() > 0, "monotonic clock runs");
 	return tap_done();
 }
