@@ -95,6 +95,23 @@ server_fields(struct sbuf *sb)
 	field(sb, "port", port);
 }
 
+/* What icecast2 says of a listener, action first. */
+static void
+client_fields(struct sbuf *sb, const char *action, const struct auth_client *who)
+{
+	char id[32];
+
+	snprintf(id, sizeof id, "%llu", (unsigned long long)who->id);
+	field(sb, "action", action);
+	server_fields(sb);
+	field(sb, "client", id);
+	field(sb, "mount", who->mount);
+	field(sb, "user", who->user);
+	field(sb, "pass", who->pass);
+	field(sb, "ip", who->ip);
+	field(sb, "agent", who->agent);
+}
+
 /* headers= (comma list): forward those request headers, prefixed. */
 static void
 forward_headers(struct sbuf *sb, const struct config_auth *a, const struct http_request *r)
@@ -252,7 +269,6 @@ url_listener_add(const struct config_auth *a, const struct auth_client *who,
 	const char *url = config_auth_option(a, "listener_add");
 	struct auth_decision d = { 0, NULL, 0, NULL };
 	struct sbuf body;
-	char id[32];
 	void *h;
 
 	if (url == NULL)
@@ -262,16 +278,8 @@ url_listener_add(const struct config_auth *a, const struct auth_client *who,
 		done(arg, &d);
 		return NULL;
 	}
-	snprintf(id, sizeof id, "%llu", (unsigned long long)who->id);
 	sbuf_init(&body);
-	field(&body, "action", "listener_add");
-	server_fields(&body);
-	field(&body, "client", id);
-	field(&body, "mount", who->mount);
-	field(&body, "user", who->user);
-	field(&body, "pass", who->pass);
-	field(&body, "ip", who->ip);
-	field(&body, "agent", who->agent);
+	client_fields(&body, "listener_add", who);
 	field(&body, "referer", who->referer);
 	forward_headers(&body, a, who->req);
 	h = ask(a, url, &body, who, 0, done, arg);
@@ -347,23 +355,15 @@ url_listener_remove(const struct config_auth *a, const struct auth_client *who, 
 {
 	const char *url = config_auth_option(a, "listener_remove");
 	struct sbuf body;
-	char id[32], dur[32];
+	char dur[32];
 
 	if (url == NULL)
 		url = config_auth_option(a, "client_remove");
 	if (url == NULL)
 		return;
-	snprintf(id, sizeof id, "%llu", (unsigned long long)who->id);
 	snprintf(dur, sizeof dur, "%ld", seconds);
 	sbuf_init(&body);
-	field(&body, "action", "listener_remove");
-	server_fields(&body);
-	field(&body, "client", id);
-	field(&body, "mount", who->mount);
-	field(&body, "user", who->user);
-	field(&body, "pass", who->pass);
-	field(&body, "ip", who->ip);
-	field(&body, "agent", who->agent);
+	client_fields(&body, "listener_remove", who);
 	field(&body, "duration", dur);
 	notify(a, url, &body);
 	sbuf_free(&body);
