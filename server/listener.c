@@ -670,6 +670,12 @@ listener_role_detach(struct conn *c)
 {
 	struct listener *l = c->role_data;
 
+	/* Its address and user are free again before it leaves the lists:
+	 * whoever sees it gone (listclients) can take its place. */
+	if (l->ip_counted)
+		access_ip_leave(l->ip_mount, c->ip);
+	if (l->user_key != NULL)
+		access_ip_leave(l->ip_mount, l->user_key);
 	if (l->mount != NULL)
 		listener_unlink(l);
 	if (l->w != NULL)
@@ -678,10 +684,6 @@ listener_role_detach(struct conn *c)
 	if (l->deadline != NULL)
 		event_free(l->deadline);
 	l->deadline = NULL;
-	if (l->ip_counted)
-		access_ip_leave(l->ip_mount, c->ip);
-	if (l->user_key != NULL)
-		access_ip_leave(l->ip_mount, l->user_key);
 	mount_auth_listener_left(c, l->asked, (long)(time_wall() - c->connected_at));
 	log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
 	    listener_sent(l), c->referer, c->user_agent, time_wall() - c->connected_at);

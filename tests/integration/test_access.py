@@ -192,7 +192,7 @@ def main():
     tap.is_eq(status(floe, "/lim", src="127.0.0.4"), 200, "another address is served")
     tap.is_eq(status(floe, "/m"), 200, "the limit is per mount")
     a.close()
-    tap.ok(wait_for(lambda: status(floe, "/lim") == 200, 10),
+    tap.ok(wait_for(lambda: status(floe, "/lim") == 200, 30),
            "once one leaves, the address is served again")
     b.close()
 
