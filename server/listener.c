@@ -546,6 +546,8 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	evbuffer_add(conn_output(c), sb.data, sb.len);
 	sbuf_free(&sb);
 	if (strcmp(r->method, "HEAD") == 0) {
+		/* A url backend that heard listener_add hears it leave. */
+		mount_auth_listener_left(c, requested, 0);
 		conn_close_after_write(c);
 		return;
 	}

@@ -35,6 +35,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from auth_backend import Backend  # noqa: E402
 from floelib import (Floe, Listener, LoopFeeder, RawSource, contiguous_in, free_port,  # noqa: E402
+                     parse_response,
                      mp3_frames, sine_mp3_frames, tap, tmpdir, wait_for, wait_mount)
 
 RATE = 16000    # bytes per second: 128 kbps
@@ -157,6 +158,16 @@ tap.is_eq(st, 200, "no credentials: the backend is asked anyway, and admits")
 rec = backend.wait(lambda r: r["form"].get("action") == "listener_add" and
                    r["form"].get("user") == "")
 tap.ok(rec is not None and rec["form"].get("pass") == "", "the backend decides for anonymous")
+
+# ---- HEAD: asked like a GET, and the backend hears it leave at once
+st = parse_response(floe.raw(("HEAD /auth.mp3 HTTP/1.0\r\nAuthorization: %s\r\n"
+                              "User-Agent: HeadProbe\r\n\r\n" % basic("good", "pw1")).encode()))[0]
+tap.is_eq(st, 200, "HEAD on a url-auth mount: asked, admitted")
+rec = backend.wait(lambda r: r["form"].get("action") == "listener_remove" and
+                   r["form"].get("agent") == "HeadProbe")
+tap.ok(rec is not None and rec["form"].get("duration") == "0",
+       "HEAD: listener_remove follows with duration 0 (no listener left counted)",
+       rec and rec["form"])
 
 # ---- timelimit
 t0 = time.monotonic()
