@@ -729,6 +729,9 @@ main(int argc, char **argv)
 	srv.config_path = xstrdup(path);
 	if ((srv.config = load_config(path, &rep, 1)) == NULL) {
 		fprintf(stderr, "%s: %d error(s): not starting\n", path, rep.errors);
+		reports_flush(&rep, 0);		/* printed already: only free them */
+		free(srv.config_path);
+		free(config_dir);
 		return 1;
 	}
 	reload_path = xstrdup(path);
