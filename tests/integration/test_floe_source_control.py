@@ -25,6 +25,12 @@ tap.ok(wait_mount(floe, "/ctl.mp3"), "floe-source streams", src.log())
 lst = Listener(floe, "/ctl.mp3", icy=True)
 
 
+def seen_titles():
+    """The titles the listener has seen, each change once."""
+    titles = [t for _, t in icy_changes(lst.body(), 16000)[1] if t]
+    return [t for i, t in enumerate(titles) if i == 0 or titles[i - 1] != t]
+
+
 def now():
     return src.ctl("now")[1].split("\n")[0]
 
@@ -49,6 +55,10 @@ rc, out = src.ctl("queue", "D.mp3")
 os.chdir(old)
 tap.ok(rc == 0 and out.startswith("queued: %s" % os.path.join(d, "D.mp3")), "ctl queue FILE", out)
 tap.ok(nxt() == "Ctl - D (%s, queued)" % os.path.join(d, "D.mp3"), "ctl next: the queued file")
+# the skip must come after the listener's first ICY block named A: that block
+# is 16000 bytes in, and a quick skip could rename the mount before it
+tap.ok(wait_for(lambda: seen_titles() == ["Ctl - A"], 30, 0.1), "the listener sees A first",
+       seen_titles())
 rc, out = src.ctl("skip")
 tap.ok(rc == 0 and out.strip() == "skipping: Ctl - A", "ctl skip answers what it skips", out)
 tap.ok(wait_now("Ctl - D"), "after the skip the queued file plays", now())
@@ -95,12 +105,6 @@ tap.ok(r.returncode == 1 and "cannot connect" in r.stderr, "ctl without a runnin
        r.stderr)
 
 # what the listener heard, once C's title has reached it
-
-
-def seen_titles():
-    """The titles the listener has seen, each change once."""
-    titles = [t for _, t in icy_changes(lst.body(), 16000)[1] if t]
-    return [t for i, t in enumerate(titles) if i == 0 or titles[i - 1] != t]
 
 
 wait_for(lambda: seen_titles()[-1:] == ["Ctl - C"], 30, 0.2)
