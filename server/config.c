@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,11 +95,11 @@ struct field {
 static const char *const icecast_unsupported[] = {
 	"directory", "relay", "master-server", "master-server-port",
 	"master-ssl-port", "master-update-interval", "master-username",
-	"master-password", "master-redirect", "relays-on-demand", "server-id",
+	"master-password", "master-redirect", "relays-on-demand",
 	"shoutcast-mount", "max-redirect-slaves", "yp-url", "yp-url-timeout",
 	"intro", "on-connect",
 	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
-	"cluster-password", "no-mount", "playlistlog", "ssl-allowed-ciphers",
+	"cluster-password", "no-mount", "ssl-allowed-ciphers",
 };
 
 static void parse_listen(struct parse *, xmlNode *, void *);
@@ -114,6 +115,8 @@ static void parse_mount_auth(struct parse *, xmlNode *, void *);
 static void parse_global_auth_role(struct parse *, xmlNode *, void *);
 static void parse_path_list(struct parse *, xmlNode *, void *);
 static void parse_xff(struct parse *, xmlNode *, void *);
+static void parse_server_id(struct parse *, xmlNode *, void *);
+static void parse_burst_on_connect(struct parse *, xmlNode *, void *);
 
 static const struct field limits_fields[] = {
 	FLONG("clients", struct config, clients, 1, MAX_COUNT),
@@ -126,8 +129,7 @@ static const struct field limits_fields[] = {
 	FLONG("write-interval", struct config, write_interval, 0, MAX_WRITE_INTERVAL),
 	FENUM("lag-policy", struct config, lag_policy, LAG_POLICY_NAMES),
 	FLONG("workers", struct config, workers, 0, FLOE_MAX_WORKERS),
-	FIGN("burst-on-connect", "Floe always bursts <burst-size> bytes to a "
-	    "new listener; set <burst-size>0</burst-size> to turn bursts off"),
+	FFUNC("burst-on-connect", parse_burst_on_connect),
 	FIGN("threadpool", "Floe has no thread pool; its <workers> (event "
 	    "loops serving listeners, default one per CPU) replaces it"),
 	FEND
@@ -202,11 +204,10 @@ static const struct field paths_fields[] = {
 static const struct field logging_fields[] = {
 	FSTR("accesslog", struct config, accesslog),
 	FSTR("errorlog", struct config, errorlog),
+	FSTR("playlistlog", struct config, playlistlog),
 	FINT("loglevel", struct config, loglevel, 1, 4),
-	FIGN("logsize", "Floe does not rotate its logs itself; rotate them "
-	    "with logrotate"),
-	FIGN("logarchive", "Floe does not rotate its logs itself; rotate them "
-	    "with logrotate"),
+	FLONG("logsize", struct config, logsize, 0, MAX_BYTES / 1024),
+	FBOOL("logarchive", struct config, logarchive),
 	FEND
 };
 
@@ -239,6 +240,7 @@ static const struct field root_fields[] = {
 	FSECT("logging", logging_fields),
 	FFUNC("security", parse_security),
 	FIGN("fileserve", "files under <webroot> are always served"),
+	FFUNC("server-id", parse_server_id),
 	FEND
 };
 
@@ -346,6 +348,54 @@ enum_index(const char *names, const char *text)
 	return -1;
 }
 
+/*
+ * A number as icecast.xml files in the field write them. Byte sizes take
+ * icecast-kh's k and m suffixes (64k is 65536); a setting that allows -1
+ * takes "unlimited" for it; and since icecast2 reads numbers with atoi(),
+ * digits followed by anything else load as the digits, with a warning that
+ * says so. 0 and *v set, or -1 after an error report.
+ */
+static int
+parse_number(struct parse *p, xmlNode *n, const struct field *f, const char *path,
+    const char *word, long *v)
+{
+	char *q, digits[32];
+	size_t nd = 0;
+	long mult = 0;
+
+	if (parse_long(word, LONG_MIN, LONG_MAX, v) == 0)
+		return 0;
+	if (f->min < 0 && strcasecmp(word, "unlimited") == 0) {
+		*v = -1;
+		return 0;
+	}
+	if (word[0] == '-' || word[0] == '+')
+		digits[nd++] = *word++;
+	while (*word >= '0' && *word <= '9' && nd < sizeof digits - 1)
+		digits[nd++] = *word++;
+	digits[nd] = '\0';
+	if (f->max == MAX_BYTES && *word != '\0' && word[1] == '\0')
+		mult = *word == 'k' || *word == 'K' ? 1024 :
+		    *word == 'm' || *word == 'M' ? 1024 * 1024 : 0;
+	if (parse_long(digits, LONG_MIN, LONG_MAX, v) != 0 ||
+	    (mult != 0 && (*v > LONG_MAX / mult || *v < LONG_MIN / mult))) {
+		q = quote_value(word - nd);
+		report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a number "
+		    "(expected %ld..%ld)", path, q, f->min, f->max);
+		free(q);
+		return -1;
+	}
+	if (mult != 0) {
+		*v *= mult;
+		return 0;
+	}
+	q = quote_value(word - nd);
+	report(p, node_line(n), CONFIG_WARNING, "%s: '%s' is read as %ld, as "
+	    "icecast2 reads it; write %ld to silence this warning", path, q, *v, *v);
+	free(q);
+	return 0;
+}
+
 static void
 parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 {
@@ -380,11 +430,8 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 	case F_LONG:
 	case F_INT:
 		word = str_trim(text);
-		if (parse_long(word, LONG_MIN, LONG_MAX, &v) != 0) {
-			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a "
-			    "number (expected %ld..%ld)", path, q, f->min, f->max);
+		if (parse_number(p, n, f, path, word, &v) != 0)
 			break;
-		}
 		if (v < f->min || v > f->max) {
 			report(p, node_line(n), CONFIG_ERROR, "%s: %ld is out of "
 			    "range (expected %ld..%ld)", path, v, f->min, f->max);
@@ -405,7 +452,10 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 		break;
 	case F_BOOL:
 		word = str_trim(text);
-		if (parse_bool(word, &b) != 0) {
+		/* icecast2 reads a boolean with atoi(): any non-zero number is true */
+		if (parse_bool(word, &b) != 0 && parse_long(word, LONG_MIN, LONG_MAX, &v) == 0)
+			b = v != 0;
+		else if (parse_bool(word, &b) != 0) {
 			report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a "
 			    "boolean (expected 1 or 0)", path, q);
 			break;
@@ -417,6 +467,42 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 	}
 	free(q);
 	xmlFree(text);
+}
+
+/* <server-id>: what the Server header and the documents call this server.
+ * It goes into every response head, so it must be one printable line. */
+static void
+parse_server_id(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	char *text = node_text(n);
+	const unsigned char *s;
+
+	for (s = (const unsigned char *)text; *s != '\0'; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			break;
+	if (*s != '\0' || text[0] == '\0')
+		report(p, node_line(n), CONFIG_ERROR, "<server-id> must be one line "
+		    "of printable text, as it is sent in every Server header");
+	else {
+		free(c->server_id);
+		c->server_id = xstrdup(text);
+	}
+	xmlFree(text);
+}
+
+/* <limits><burst-on-connect>0: as icecast2, no burst (burst-size 0); a
+ * <burst-size> after it in the file sets one again. */
+static void
+parse_burst_on_connect(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	const struct field f = { "burst-on-connect", F_BOOL, 0, 0, 1, NULL, NULL, NULL };
+	int on = 1;
+
+	parse_scalar(p, n, &f, &on);
+	if (!on)
+		c->burst_size = 0;
 }
 
 /* Walk the element children of n, dispatching each through the table. */
@@ -1504,6 +1590,8 @@ config_free(struct config *c)
 	free(c->xff);
 	free(c->accesslog);
 	free(c->errorlog);
+	free(c->playlistlog);
+	free(c->server_id);
 	free(c->user);
 	free(c->group);
 	free(c);

@@ -158,6 +158,10 @@ struct config {
 	/* <logging> */
 	char	*accesslog;		/* file name inside logdir; "-" is stderr */
 	char	*errorlog;
+	char	*server_id;		/* <server-id>: the Server header; NULL: Floe's */
+	char	*playlistlog;		/* one line per title change; unset: none */
+	long	 logsize;		/* KiB: rotate a log past this; 0 never */
+	int	 logarchive;		/* rotated logs get a timestamp, not .old */
 	int	 loglevel;		/* 1 error, 2 warn, 3 info, 4 debug; default 3 */
 
 	/* <security>; the lines (0 if absent) name the element in messages */

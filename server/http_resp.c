@@ -73,7 +73,7 @@ resp_head(struct sbuf *sb, int status, const char *content_type,
 
 	time_http(date, sizeof date, time_wall());
 	sbuf_addf(sb, "HTTP/1.0 %d %s\r\n", status, resp_reason(status));
-	sbuf_addf(sb, "Server: %s\r\n", FLOE_SERVER_ID);
+	sbuf_addf(sb, "Server: %s\r\n", server_id());
 	sbuf_adds(sb, "Connection: Close\r\n");
 	sbuf_addf(sb, "Date: %s\r\n", date);
 	if (content_type != NULL)

@@ -10,10 +10,16 @@
 
 enum log_level { LOG_ERROR = 1, LOG_WARN = 2, LOG_INFO = 3, LOG_DEBUG = 4 };
 
-/** Open the logs; NULL or "-" means stderr. Returns -1 and logs why on failure. */
-int log_open(const char *errorlog, const char *accesslog, int level);
-/** Reopen both files (after logrotate moved them); keeps the old ones on failure. */
+/** Open the logs; NULL, "-" or "/dev/stderr" means stderr (for the playlist
+ *  log: none). Returns -1 and logs why on failure, keeping the old ones. */
+int log_open(const char *errorlog, const char *accesslog, const char *playlistlog,
+    int level);
+/** Reopen the files (after logrotate moved them); keeps the old ones on failure. */
 void log_reopen(void);
+/** Past max_bytes (0: never), a log file is renamed to NAME.old, or with
+ *  archive to NAME.YYYYMMDD_HHMMSS, and a new one started (<logsize>,
+ *  <logarchive>). Files only: stderr and devices are never rotated. */
+void log_set_rotation(long max_bytes, int archive);
 /** While starting up, errors also go to stderr, so a failed start is never
  *  silent when the error log is a file. */
 void log_set_starting(int starting);
@@ -33,5 +39,8 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  *  ip - user [date] "METHOD uri HTTP/x" status bytes "referer" "agent" seconds */
 void log_access(const char *ip, const char *user, int64_t when, const char *request,
     int status, uint64_t bytes, const char *referer, const char *agent, int64_t seconds);
+
+/** One playlist-log line (<playlistlog>): date|mount|listeners|title. */
+void log_playlist(const char *mount, long listeners, const char *title);
 
 #endif

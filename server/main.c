@@ -72,9 +72,11 @@ static const char usage_text[] =
 "source or listener; SIGTERM or SIGINT shut down cleanly.\n"
 "\n"
 "Relative paths in the config (logdir, webroot, pidfile) are taken from the\n"
-"directory the config file is in. Logs: <logging><errorlog>/<accesslog> in\n"
-"<logdir>; the name \"-\" logs to standard error. Warnings go to the error\n"
-"log as well as to standard error.\n"
+"directory the config file is in. Logs: <logging><errorlog>, <accesslog> and\n"
+"<playlistlog> in <logdir>, or at an absolute path as written; \"-\" or\n"
+"/dev/stderr logs to standard error (for a process supervisor). <logsize> (KiB)\n"
+"rotates a log to NAME.old (NAME.YYYYMMDD_HHMMSS with <logarchive>1). Warnings\n"
+"go to the error log as well as to standard error.\n"
 "\n"
 "Started as root, floe opens its sockets, logs and pid file, then switches to\n"
 "<security><changeowner>'s user and group (after chrooting to <basedir> if\n"
@@ -258,6 +260,25 @@ auth_file(struct config_auth *a)
 	return NULL;
 }
 
+/* Is a log name a file in <logdir> (not stderr, not an absolute path)? */
+static int
+log_in_logdir(const char *name)
+{
+	return name != NULL && strcmp(name, "-") != 0 && name[0] != '/';
+}
+
+/* Where a log named in the config is: NULL or "-" as they are, an absolute
+ * path as written (/dev/stderr, /var/log/x.log), else inside <logdir>. */
+static char *
+log_file_path(const struct config *c, const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	if (!log_in_logdir(name))
+		return xstrdup(name);
+	return xasprintf("%s/%s", c->logdir != NULL ? c->logdir : ".", name);
+}
+
 /*
  * Check (before the chroot) or map (after it) every path floe needs under
  * <chroot>. A new path setting in the config goes through here too.
@@ -275,8 +296,8 @@ chroot_paths(struct config *c, struct reports *r, int at_start)
 			return;
 		root = c->basedir;
 	}
-	files = (c->errorlog != NULL && strcmp(c->errorlog, "-") != 0) ||
-	    (c->accesslog != NULL && strcmp(c->accesslog, "-") != 0);
+	files = log_in_logdir(c->errorlog) || log_in_logdir(c->accesslog) ||
+	    log_in_logdir(c->playlistlog);
 	if (files && c->logdir == NULL)
 		reportf(r, c->path, c->chroot_line, CONFIG_ERROR, "<security><chroot>1: "
 		    "the logs are files but <paths><logdir> is not set; set it to a "
@@ -309,7 +330,7 @@ chroot_paths(struct config *c, struct reports *r, int at_start)
 static void
 check_log_access(struct config *c, struct reports *r)
 {
-	const char *names[2] = { c->errorlog, c->accesslog };
+	const char *names[3] = { c->errorlog, c->accesslog, c->playlistlog };
 	const char *user = privs_user();
 	struct stat st;
 	char *path;
@@ -323,9 +344,10 @@ check_log_access(struct config *c, struct reports *r)
 		    "logrotate moves the logs away SIGHUP cannot create new ones; chown "
 		    "the directory to %s", user, c->logdir, user);
 	for (i = 0; i < FLOE_NELEM(names); i++) {
-		if (names[i] == NULL || strcmp(names[i], "-") == 0)
+		if (names[i] == NULL || strcmp(names[i], "-") == 0 ||
+		    strcmp(names[i], "/dev/stderr") == 0)
 			continue;
-		path = xasprintf("%s/%s", c->logdir != NULL ? c->logdir : ".", names[i]);
+		path = log_file_path(c, names[i]);
 		if (stat(path, &st) == 0 && !privs_can_write(&st))
 			reportf(r, c->path, c->changeowner_line, CONFIG_WARNING, "<security>"
 			    "<changeowner>: user %s cannot write to the log %s (floe gives "
@@ -418,18 +440,17 @@ load_config(const char *path, struct reports *r, int at_start)
 static int
 open_logs(const struct config *c)
 {
-	char *e = NULL, *a = NULL;
+	char *e = log_file_path(c, c->errorlog), *a = log_file_path(c, c->accesslog);
+	char *p = log_file_path(c, c->playlistlog);
 	int rc;
 
-	if (c->errorlog != NULL && strcmp(c->errorlog, "-") != 0)
-		e = xasprintf("%s/%s", c->logdir != NULL ? c->logdir : ".", c->errorlog);
-	if (c->accesslog != NULL && strcmp(c->accesslog, "-") != 0)
-		a = xasprintf("%s/%s", c->logdir != NULL ? c->logdir : ".", c->accesslog);
 	if (c->logdir != NULL && mkdir(c->logdir, 0755) == 0)
 		privs_chown(c->logdir);		/* made here: the user's, as its logs */
-	rc = log_open(e, a, c->loglevel);
+	log_set_rotation(c->logsize * 1024, c->logarchive);
+	rc = log_open(e, a, p, c->loglevel);
 	free(e);
 	free(a);
+	free(p);
 	return rc;
 }
 

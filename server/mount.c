@@ -258,6 +258,8 @@ mount_set_title(struct mount *m, const char *song, const char *artist, const cha
 	free(m->title);
 	m->title = xstrdup(m->meta->title);	/* exactly what listeners get */
 	log_info("mount %s: title \"%s\"", m->name, m->meta->title);
+	log_playlist(m->name, (long)__atomic_load_n(&m->nlisteners, __ATOMIC_RELAXED),
+	    m->meta->title);
 	free(text);
 }
 

@@ -53,6 +53,15 @@ struct server {
 
 extern struct server srv;
 
+/** What the Server header and the documents call this server: the config's
+ *  <server-id>, or Floe's own name and version. */
+static inline const char *
+server_id(void)
+{
+	return srv.config != NULL && srv.config->server_id != NULL ?
+	    srv.config->server_id : FLOE_SERVER_ID;
+}
+
 /* Counters more than one thread changes. */
 #define STAT_ADD(x, n)	__atomic_add_fetch(&(x), (n), __ATOMIC_RELAXED)
 #define STAT_SUB(x, n)	__atomic_sub_fetch(&(x), (n), __ATOMIC_RELAXED)

@@ -107,7 +107,7 @@ stats_global(struct stat_list *sl)
 	kv_num(sl, "listener_connections", st->listener_connections, 0);
 	kv_num(sl, "listeners", STAT_GET(st->listeners), 0);
 	kv_add(sl, "location", cf->location, 0, 1);
-	kv_add(sl, "server_id", FLOE_SERVER_ID, 0, 1);
+	kv_add(sl, "server_id", server_id(), 0, 1);
 	kv_dates(sl, "server_start", "server_start_iso8601", srv.started);
 	kv_num(sl, "source_client_connections", st->source_client_connections, 0);
 	kv_num(sl, "source_relay_connections", 0, 0);
