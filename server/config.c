@@ -116,6 +116,7 @@ static void parse_global_auth_role(struct parse *, xmlNode *, void *);
 static void parse_path_list(struct parse *, xmlNode *, void *);
 static void parse_xff(struct parse *, xmlNode *, void *);
 static void parse_server_id(struct parse *, xmlNode *, void *);
+static void parse_limit_rate(struct parse *, xmlNode *, void *);
 static void parse_burst_on_connect(struct parse *, xmlNode *, void *);
 
 static const struct field limits_fields[] = {
@@ -180,6 +181,8 @@ static const struct field mount_fields[] = {
 	FFUNC("authentication", parse_mount_auth),
 	FLONG("max-listener-duration", struct config_mount, max_listener_duration, 0, MAX_SECONDS),
 	FLONG("max-listeners-per-ip", struct config_mount, max_listeners_per_ip, 0, MAX_COUNT),
+	FSTR("listenurl", struct config_mount, listenurl),
+	FFUNC("limit-rate", parse_limit_rate),
 	FEND
 };
 
@@ -488,6 +491,32 @@ parse_server_id(struct parse *p, xmlNode *n, void *target)
 		free(c->server_id);
 		c->server_id = xstrdup(text);
 	}
+	xmlFree(text);
+}
+
+/* <mount><limit-rate> (icecast-kh): the most a source may send, in bits per
+ * second, with k or m for 1000 or 1000000 as kh reads it; 0 is no limit. */
+static void
+parse_limit_rate(struct parse *p, xmlNode *n, void *target)
+{
+	struct config_mount *m = target;
+	char path[512], *text = node_text(n), *word = str_trim(text), *end, *q;
+	double v;
+
+	node_path(n, path, sizeof path);
+	errno = 0;
+	v = strtod(word, &end);
+	if (end != word && (*end == 'k' || *end == 'K'))
+		v *= 1000, end++;
+	else if (end != word && (*end == 'm' || *end == 'M'))
+		v *= 1000000, end++;
+	if (end == word || *end != '\0' || errno != 0 || v < 0 || v > 1e10) {
+		q = quote_value(word);
+		report(p, node_line(n), CONFIG_ERROR, "%s: '%s' is not a rate in bits "
+		    "per second (such as 131072 or 128k)", path, q);
+		free(q);
+	} else
+		m->limit_rate = (long)(v / 8);
 	xmlFree(text);
 }
 
@@ -1008,6 +1037,7 @@ config_mount_clear(struct config_mount *m)
 	free(m->bitrate);
 	free(m->charset);
 	free(m->dump_file);
+	free(m->listenurl);
 	for (i = 0; i < m->nheaders; i++) {
 		free(m->headers[i].name);
 		free(m->headers[i].value);
@@ -1295,6 +1325,8 @@ config_mount_inherit(struct config_mount *m, const struct config_mount *d)
 	inherit_str(&m->bitrate, d->bitrate);
 	inherit_str(&m->charset, d->charset);
 	inherit_str(&m->dump_file, d->dump_file);
+	if (m->limit_rate == 0)
+		m->limit_rate = d->limit_rate;
 	if (m->max_listeners == -1)
 		m->max_listeners = d->max_listeners;
 	if (m->burst_size == -1)

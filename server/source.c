@@ -24,6 +24,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,23 @@ struct source {
 	struct sbuf	 hdr_acc;	/* Ogg: header pages of the chain being read */
 	int		 hdr_open;
 	int64_t		 started;
+	/* <limit-rate>: read at most rate bytes a second, measured from start */
+	long		 rate;
+	uint64_t	 rate_start_ns;
+	uint64_t	 rate_bytes;
+	struct event	*rate_ev;	/* resumes reading when the budget allows */
 };
+
+/* Bytes the source may still send now under its limit-rate (a second's
+ * worth of slack, so a source at the rate is never held). */
+static long
+source_rate_budget(const struct source *s)
+{
+	double secs = (double)(time_mono_ns() - s->rate_start_ns) / 1e9;
+	double allowed = s->rate * (secs + 1.0) - (double)s->rate_bytes;
+
+	return allowed > 0 ? (long)FLOE_MIN(allowed, (double)LONG_MAX) : 0;
+}
 
 /* First present header among names. */
 static const char *
@@ -199,6 +216,48 @@ source_cut(struct source *s)
 	s->plen -= off;
 }
 
+static void source_readable(struct bufferevent *bev, void *arg);
+
+/* The limit-rate timer: the budget allows more; read again. */
+static void
+source_rate_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	bufferevent_enable(c->bev, EV_READ);
+	source_readable(c->bev, c);
+}
+
+/*
+ * Over its limit-rate, a source is not read: its socket is left alone
+ * (the kernel's window pushes back on the sender) until a timer says the
+ * budget has grown back. 1 if reading must stop now; else *want is cut
+ * to what the budget allows.
+ */
+static int
+source_rate_hold(struct source *s, struct bufferevent *bev, size_t *want)
+{
+	long budget = source_rate_budget(s);
+	struct timeval tv;
+	long ms;
+
+	if (budget > 0) {
+		*want = FLOE_MIN(*want, (size_t)budget);
+		return 0;
+	}
+	/* wait until a 20th of a second's worth is allowed again */
+	ms = 50 + (long)(((double)s->rate_bytes - s->rate * ((double)(time_mono_ns() -
+	    s->rate_start_ns) / 1e9 + 1.0)) * 1000.0 / s->rate);
+	ms = FLOE_MAX(ms, 10L);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	bufferevent_disable(bev, EV_READ);
+	evtimer_add(s->rate_ev, &tv);
+	return 1;
+}
+
 /* Bytes from the source: decode, strip, dump, cut. */
 static void
 source_readable(struct bufferevent *bev, void *arg)
@@ -213,11 +272,15 @@ source_readable(struct bufferevent *bev, void *arg)
 	enum parse_result res;
 
 	while (!ended && evbuffer_get_length(in) > 0) {
+		size_t want = FLOE_MIN(s->pcap - s->plen, (size_t)SOURCE_READ);
+		if (s->rate > 0 && source_rate_hold(s, bev, &want))
+			break;
 		p = s->pending + s->plen;
-		n = evbuffer_remove(in, p, FLOE_MIN(s->pcap - s->plen, (size_t)SOURCE_READ));
+		n = evbuffer_remove(in, p, want);
 		if (n <= 0)
 			break;
 		len = (size_t)n;
+		s->rate_bytes += len;
 		if (s->chunked) {
 			res = http_chunked_decode(&s->ch, (char *)p, len, &len);
 			if (res == PARSE_ERROR) {
@@ -303,6 +366,11 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 	}
 	if (m->conf != NULL && m->conf->dump_file != NULL)
 		s->dump = source_open_dump(m->conf->dump_file, m->name);
+	if (m->conf != NULL && m->conf->limit_rate > 0) {
+		s->rate = m->conf->limit_rate;
+		s->rate_start_ns = time_mono_ns();
+		s->rate_ev = evtimer_new(srv.base, source_rate_resume, c);
+	}
 
 	log_info("source %s connected from %s (%s, %s, %s%s)", m->name, c->ip,
 	    c->user_agent != NULL ? c->user_agent : "no user agent", m->info.content_type,
@@ -339,6 +407,8 @@ source_role_detach(struct conn *c)
 	struct source *s = c->role_data;
 	struct mount *m = s->mount;
 
+	if (s->rate_ev != NULL)
+		event_del(s->rate_ev);
 	log_info("source %s disconnected after %llds, %llu bytes read", m->name,
 	    (long long)(time_wall() - s->started), (unsigned long long)m->bytes_read);
 	/* The last bytes, a partial frame included, still reach whoever stays. */
@@ -362,6 +432,8 @@ source_role_free(struct conn *c)
 
 	if (s->dump != NULL)
 		fclose(s->dump);
+	if (s->rate_ev != NULL)
+		event_free(s->rate_ev);
 	free(s->icy);
 	free(s->pending);
 	sbuf_free(&s->hdr_acc);

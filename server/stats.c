@@ -200,8 +200,11 @@ char *
 stats_listenurl(const char *mount)
 {
 	const struct config *cf = srv.config;
+	const struct config_mount *mc = config_find_mount(cf, mount);
 	int port = cf->nlistens > 0 ? cf->listens[0].port : 8000;
 
+	if (mc != NULL && mc->listenurl != NULL)	/* the operator's public URL */
+		return xstrdup(mc->listenurl);
 	return xasprintf("%s://%s:%d%s", cf->nlistens > 0 && cf->listens[0].tls ? "https" : "http",
 	    cf->hostname, port, mount);
 }
