@@ -22,7 +22,9 @@
 #include "source.h"
 #include "stats.h"
 #include "util.h"
+#include "webroot.h"
 #include "worker.h"
+#include "xslt.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -45,6 +47,7 @@ struct admin_req {
 	const struct http_request *r;
 	char		*mount;		/* the mount= parameter, decoded, or NULL */
 	int		 json;
+	const char	*xsl;		/* /admin/NAME.xsl: render through adminroot's NAME.xsl */
 	int		 api;		/* /api/v1: {"ok":...} answers and real status codes */
 };
 
@@ -55,15 +58,28 @@ struct admin_cmd {
 	void	(*fn)(struct admin_req *a, struct mount *m);
 };
 
-/* Send a finished document. */
+/*
+ * Send a finished document. Asked for as NAME.xsl, it goes through
+ * adminroot's NAME.xsl, or response.xsl for a command's <iceresponse>, as
+ * icecast2 renders its admin pages; without that file, the XML itself.
+ */
 static void
 send_doc(struct admin_req *a, struct doc *d)
 {
+	const char *sheet = NULL;
+	char *text, *path = NULL;
 	size_t len;
-	char *text = doc_finish(d, &len);
 
-	resp_send(a->c, 200, a->json ? "application/json; charset=utf-8" :
-	    "text/xml; charset=utf-8", text, len);
+	if (a->xsl != NULL && !a->json)
+		sheet = d->depth > 0 && strcmp(d->stack[1].name, "iceresponse") == 0 ?
+		    "response.xsl" : a->xsl;
+	text = doc_finish(d, &len);
+	if (sheet != NULL && (path = webroot_admin_path(sheet)) != NULL)
+		xslt_render(a->c, path, text, len);
+	else
+		resp_send(a->c, 200, a->json ? "application/json; charset=utf-8" :
+		    "text/xml; charset=utf-8", text, len);
+	free(path);
 	free(text);
 }
 
@@ -126,6 +142,18 @@ cmd_stats(struct admin_req *a, struct mount *m)
 	send_doc(a, &d);
 }
 
+/* /admin/updatemetadata.xsl?mount=: the form to set a title (icecast2's
+ * page), fed with that mount's stats. */
+static void
+cmd_updatemetadata(struct admin_req *a, struct mount *m)
+{
+	struct doc d;
+
+	doc_init(&d, a->json, "icestats");
+	stats_render(&d, m->name);
+	send_doc(a, &d);
+}
+
 /* /admin/listmounts. */
 static void
 cmd_listmounts(struct admin_req *a, struct mount *m)
@@ -133,7 +161,7 @@ cmd_listmounts(struct admin_req *a, struct mount *m)
 	struct doc d;
 
 	doc_init(&d, a->json, "icestats");
-	stats_render_listmounts(&d);
+	stats_render_listmounts(&d, NULL);
 	send_doc(a, &d);
 }
 
@@ -185,9 +213,16 @@ cmd_moveclients(struct admin_req *a, struct mount *m)
 {
 	char *dest = http_query_get(a->r->query, "destination");
 	struct mount *to = dest != NULL ? mount_find(dest) : NULL;
+	struct doc d;
 	unsigned n;
 
-	if (dest == NULL)
+	if (dest == NULL && !a->api) {
+		/* icecast2's answer, and its moveclients.xsl page: where to */
+		doc_init(&d, a->json, "icestats");
+		doc_value(&d, "current_source", m->name, 0);
+		stats_render_listmounts(&d, m->name);
+		send_doc(a, &d);
+	} else if (dest == NULL)
 		fail(a, 400, "Missing parameter");
 	else if (to == NULL || to->source == NULL)
 		fail(a, 404, "Destination does not exist");
@@ -438,7 +473,7 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "fallbacks", AUTH_MOUNT_SOURCE, 1, cmd_fallbacks },
 	{ "manageauth", AUTH_MOUNT_SOURCE, 0, cmd_manageauth },
 	{ "metadata", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
-	{ "metadata.xsl", AUTH_MOUNT_SOURCE, 1, cmd_metadata },
+	{ "updatemetadata", AUTH_MOUNT_SOURCE, 1, cmd_updatemetadata },
 	{ "streamlist.txt", AUTH_RELAY, 0, cmd_streamlist },
 	{ "buildm3u", AUTH_NONE, 1, cmd_buildm3u },
 };
@@ -479,7 +514,8 @@ admin_lookup(const struct admin_cmd *cmds, size_t n, const char *name, int *json
 	if (len > 5 && strcmp(name + len - 5, ".json") == 0) {
 		*json = 1;
 		len -= 5;
-	}
+	} else if (len > 4 && strcmp(name + len - 4, ".xsl") == 0)
+		len -= 4;		/* the caller renders it (send_doc) */
 	for (i = 0; i < n; i++)
 		if (strlen(cmds[i].name) == len && strncmp(cmds[i].name, name, len) == 0)
 			return &cmds[i];
@@ -528,13 +564,20 @@ out:
 
 /* Dispatch /admin/<command>. */
 void
-admin_handle(struct conn *c, const struct http_request *r)
+admin_handle(struct conn *c, const struct http_request *r, const char *path)
 {
 	const struct admin_cmd *cmd;
 	struct admin_req a = { .c = c, .r = r };
+	const char *name = path + strlen("/admin/");
 	char *format;
+	size_t n;
 
-	cmd = admin_lookup(admin_cmds, FLOE_NELEM(admin_cmds), r->path + strlen("/admin/"), &a.json);
+	if (*name == '\0')
+		name = "stats.xsl";	/* /admin/: icecast2's admin home page */
+	n = strlen(name);
+	if (n > 4 && strcmp(name + n - 4, ".xsl") == 0 && strchr(name, '/') == NULL)
+		a.xsl = name;
+	cmd = admin_lookup(admin_cmds, FLOE_NELEM(admin_cmds), name, &a.json);
 	if (cmd == NULL) {
 		resp_html_error(c, 400, "Unrecognised command");
 		return;
@@ -735,14 +778,31 @@ admin_cgi(struct conn *c, const struct http_request *r)
 	free(pass); free(mount); free(mode); free(song);
 }
 
-/* The public JSON status. */
+/* A webroot .xsl page (status.xsl, a station's own): the stylesheet at
+ * path applied to the public stats (?mount= limits them to one mount). */
 void
-admin_status_json(struct conn *c)
+admin_xsl_page(struct conn *c, const char *path, const char *mount)
+{
+	struct doc d;
+	size_t len;
+	char *text;
+
+	doc_init(&d, 0, "icestats");
+	stats_render_public(&d, mount);
+	text = doc_finish(&d, &len);
+	srv.stats.file_connections++;
+	xslt_render(c, path, text, len);
+	free(text);
+}
+
+/* The public JSON status (?mount=: that mount only). */
+void
+admin_status_json(struct conn *c, const char *mount)
 {
 	struct sbuf sb;
 
 	sbuf_init(&sb);
-	stats_render_json(&sb);
+	stats_render_json_mount(&sb, mount);
 	resp_send(c, 200, "application/json; charset=UTF-8", sb.data, sb.len);
 	sbuf_free(&sb);
 }

@@ -116,6 +116,7 @@ static void parse_global_auth_role(struct parse *, xmlNode *, void *);
 static void parse_path_list(struct parse *, xmlNode *, void *);
 static void parse_xff(struct parse *, xmlNode *, void *);
 static void parse_server_id(struct parse *, xmlNode *, void *);
+static void parse_alias(struct parse *, xmlNode *, void *);
 static void parse_limit_rate(struct parse *, xmlNode *, void *);
 static void parse_burst_on_connect(struct parse *, xmlNode *, void *);
 
@@ -194,8 +195,7 @@ static const struct field paths_fields[] = {
 	FSTR("pidfile", struct config, pidfile),
 	FSTR("ssl-certificate", struct config, ssl_certificate),
 	FSTR("ssl-private-key", struct config, ssl_private_key),
-	FIGN("alias", "URL aliases and redirects are not supported yet; the "
-	    "request path is served as is"),
+	FFUNC("alias", parse_alias),
 	FFUNC("allow-ip", parse_path_list),
 	FFUNC("deny-ip", parse_path_list),
 	FFUNC("allow-agents", parse_path_list),
@@ -242,7 +242,7 @@ static const struct field root_fields[] = {
 	FSECT("paths", paths_fields),
 	FSECT("logging", logging_fields),
 	FFUNC("security", parse_security),
-	FIGN("fileserve", "files under <webroot> are always served"),
+	FBOOL("fileserve", struct config, fileserve),
 	FFUNC("server-id", parse_server_id),
 	FEND
 };
@@ -492,6 +492,50 @@ parse_server_id(struct parse *p, xmlNode *n, void *target)
 		c->server_id = xstrdup(text);
 	}
 	xmlFree(text);
+}
+
+/* An attribute's value (caller frees with xmlFree), or NULL. */
+static char *
+attr(xmlNode *n, const char *name)
+{
+	return (char *)xmlGetProp(n, BAD_CAST name);
+}
+
+/*
+ * <paths><alias source="/" destination="/status.xsl"/>: a request for
+ * exactly source is served as destination (2.4 writes dest=, 2.5
+ * destination=); port= and bind-address= limit it to requests arriving
+ * on that port or address.
+ */
+static void
+parse_alias(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	struct config_alias a = { NULL, NULL, -1, NULL, node_line(n) };
+	char *src = attr(n, "source"), *dst = attr(n, "destination"), *port, *bind;
+	long v;
+
+	if (dst == NULL)
+		dst = attr(n, "dest");
+	port = attr(n, "port");
+	bind = attr(n, "bind-address");
+	if (src == NULL || dst == NULL || src[0] != '/' || dst[0] != '/')
+		report(p, a.line, CONFIG_ERROR, "<paths><alias> needs source= and "
+		    "destination= (or dest=), both starting with '/'");
+	else if (port != NULL && parse_long(port, 1, 65535, &v) != 0)
+		report(p, a.line, CONFIG_ERROR, "<paths><alias> port=: not a port number");
+	else {
+		a.source = xstrdup(src);
+		a.dest = xstrdup(dst);
+		a.port = port != NULL ? (int)v : -1;
+		a.bind_address = bind != NULL ? xstrdup(bind) : NULL;
+		c->aliases = xreallocarray(c->aliases, c->naliases + 1, sizeof *c->aliases);
+		c->aliases[c->naliases++] = a;
+	}
+	xmlFree(src);
+	xmlFree(dst);
+	xmlFree(port);
+	xmlFree(bind);
 }
 
 /* <mount><limit-rate> (icecast-kh): the most a source may send, in bits per
@@ -1426,6 +1470,7 @@ config_new(const char *path)
 	c->admin = xstrdup("icemaster@localhost");
 	c->admin_user = xstrdup("admin");
 	c->loglevel = 3;
+	c->fileserve = 1;
 	return c;
 }
 
@@ -1624,6 +1669,12 @@ config_free(struct config *c)
 	free(c->errorlog);
 	free(c->playlistlog);
 	free(c->server_id);
+	for (i = 0; i < c->naliases; i++) {
+		free(c->aliases[i].source);
+		free(c->aliases[i].dest);
+		free(c->aliases[i].bind_address);
+	}
+	free(c->aliases);
 	free(c->user);
 	free(c->group);
 	free(c);

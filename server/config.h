@@ -106,6 +106,15 @@ struct config_mount {
 };
 
 /** The whole configuration. Numbers always hold a value (defaults applied). */
+/** <paths><alias>: a request for exactly source is served as dest. */
+struct config_alias {
+	char	*source;
+	char	*dest;
+	int	 port;			/* only on this port; -1 any */
+	char	*bind_address;		/* only on this local address; NULL any */
+	int	 line;
+};
+
 struct config {
 	char	*path;
 
@@ -160,6 +169,9 @@ struct config {
 	/* <logging> */
 	char	*accesslog;		/* file name inside logdir; "-" is stderr */
 	char	*errorlog;
+	struct config_alias *aliases;	/* <paths><alias>, in file order */
+	size_t	 naliases;
+	int	 fileserve;		/* serve files from webroot (default 1) */
 	char	*server_id;		/* <server-id>: the Server header; NULL: Floe's */
 	char	*playlistlog;		/* one line per title change; unset: none */
 	long	 logsize;		/* KiB: rotate a log past this; 0 never */

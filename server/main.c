@@ -18,6 +18,7 @@
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
+#include "xslt.h"
 #include "http_client.h"
 
 #include <event2/event.h>
@@ -598,6 +599,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	srv.config = c;
+	xslt_flush();		/* webroot and adminroot may have moved */
 	access_configure(c, 0, err, sizeof err);	/* a list it cannot read stays as it was */
 	STAT_SET(srv.client_timeout, c->client_timeout);
 	mount_config_changed();

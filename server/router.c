@@ -26,6 +26,8 @@
 #include "util.h"
 #include "webroot.h"
 
+#include <event2/bufferevent.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +156,7 @@ route_playlist(struct conn *c, const struct http_request *r)
 		body = xasprintf("[playlist]\nNumberOfEntries=1\nFile1=%s\nTitle1=%s\nLength1=-1\n"
 		    "Version=2\n", url, m->info.name != NULL ? m->info.name : name);
 	else
-		body = xasprintf("%s\n", url);
+		body = xasprintf("%s\r\n", url);	/* icecast2's line end */
 	resp_send(c, 200, pls ? "audio/x-scpls" : "audio/x-mpegurl", body, strlen(body));
 	free(body);
 	free(url);
@@ -162,46 +164,125 @@ route_playlist(struct conn *c, const struct http_request *r)
 	return 0;
 }
 
+/*
+ * /MOUNT.xspf and /MOUNT.vclt, as icecast2 answers them: adminroot's
+ * xspf.xsl or vclt.xsl applied to that mount's public stats. -1 if the
+ * path is not one of those, the mount is not live or the sheet is missing.
+ */
+static int
+route_xsl_playlist(struct conn *c, const char *path)
+{
+	static const char *const kinds[][2] = { { ".xspf", "xspf.xsl" }, { ".vclt", "vclt.xsl" } };
+	size_t n = strlen(path), i, k;
+	struct mount *m;
+	char *name, *sheet;
+
+	for (i = 0; i < FLOE_NELEM(kinds); i++) {
+		k = strlen(kinds[i][0]);
+		if (n <= k || !str_ieq(path + n - k, kinds[i][0]))
+			continue;
+		name = xstrndup(path, n - k);
+		m = mount_find(name);
+		if (m == NULL || m->source == NULL ||
+		    (sheet = webroot_admin_path(kinds[i][1])) == NULL) {
+			free(name);
+			return -1;
+		}
+		admin_xsl_page(c, sheet, name);
+		free(sheet);
+		free(name);
+		return 0;
+	}
+	return -1;
+}
+
 /* GET or HEAD. */
+/*
+ * <paths><alias>: the path a request for path is served as (the first
+ * alias whose source is exactly path and whose port and bind-address, if
+ * given, are those the connection arrived on), else path itself.
+ */
+static const char *
+router_alias(struct conn *c, const char *path)
+{
+	const struct config *cf = srv.config;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char host[NI_MAXHOST] = "", serv[NI_MAXSERV];
+	int port = -1;
+	size_t i;
+
+	for (i = 0; i < cf->naliases; i++) {
+		const struct config_alias *a = &cf->aliases[i];
+		if (strcmp(a->source, path) != 0)
+			continue;
+		if ((a->port != -1 || a->bind_address != NULL) && port == -1 &&
+		    getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
+		    getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, serv,
+		    sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+			port = atoi(serv);
+		if (a->port != -1 && a->port != port)
+			continue;
+		if (a->bind_address != NULL && strcmp(a->bind_address, host) != 0)
+			continue;
+		log_debug("alias: %s is served as %s", path, a->dest);
+		return a->dest;
+	}
+	return path;
+}
+
 static void
 route_get(struct conn *c, const struct http_request *r)
 {
+	const char *path = router_alias(c, r->path);
+	char *mount_q, *xsl;
 	struct mount *m;
 
-	if (strncmp(r->path, "/admin/", 7) == 0) {
+	if (strncmp(path, "/admin/", 7) == 0) {
 		if (conn_count_client(c) < 0) {
 			resp_plain_error(c, 403, "Icecast connection limit reached");
 			return;
 		}
-		admin_handle(c, r);
+		admin_handle(c, r, path);
 		return;
 	}
-	if (strcmp(r->path, "/admin.cgi") == 0) {
+	if (strcmp(path, "/admin.cgi") == 0) {
 		admin_cgi(c, r);
 		return;
 	}
-	if (strcmp(r->path, "/status-json.xsl") == 0) {
-		admin_status_json(c);
+	if (strcmp(path, "/status-json.xsl") == 0) {
+		mount_q = http_query_get(r->query, "mount");
+		admin_status_json(c, mount_q);
+		free(mount_q);
+		return;
+	}
+	/* webroot's .xsl pages are rendered, as icecast2 does, <fileserve>0 or not */
+	if (strlen(path) > 4 && str_ieq(path + strlen(path) - 4, ".xsl") &&
+	    (xsl = webroot_path(path)) != NULL) {
+		mount_q = http_query_get(r->query, "mount");
+		admin_xsl_page(c, xsl, mount_q);
+		free(mount_q);
+		free(xsl);
 		return;
 	}
 	/* Files before mounts: no mount may stand in for a page of floe's origin. */
-	if (webroot_serve(c, r->path) == 0)
+	if (webroot_serve(c, path) == 0)
 		return;
-	if ((m = mount_resolve(r->path)) != NULL) {
+	if ((m = mount_resolve(path)) != NULL) {
 		/* The mount asked for decides who may listen, as in icecast2
 		 * (a fallback's own rules do not apply to those it catches). */
-		if (!mount_auth_listener(c, config_find_mount(srv.config, r->path), route_again))
+		if (!mount_auth_listener(c, config_find_mount(srv.config, path), route_again))
 			return;
 		if (conn_count_client(c) < 0) {
 			log_warn("listener %s on %s refused: <clients> limit %ld reached", c->ip,
-			    r->path, srv.config->clients);
+			    path, srv.config->clients);
 			resp_plain_error(c, 403, "Icecast connection limit reached");
 			return;
 		}
-		listener_start(c, r, m, r->path);
+		listener_start(c, r, m, path);
 		return;
 	}
-	if (route_playlist(c, r) == 0)
+	if (route_playlist(c, r) == 0 || route_xsl_playlist(c, path) == 0)
 		return;
 	resp_html_error(c, 404, "The file you requested could not be found");
 }

@@ -250,12 +250,13 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 
 /* Every value of a list as a leaf of d. */
 static void
-doc_values(struct doc *d, const struct stat_list *sl)
+doc_values(struct doc *d, const struct stat_list *sl, int public_only)
 {
 	size_t i;
 
 	for (i = 0; i < sl->n; i++)
-		doc_value(d, sl->kv[i].key, sl->kv[i].value, sl->kv[i].number);
+		if (!public_only || sl->kv[i].public)
+			doc_value(d, sl->kv[i].key, sl->kv[i].value, sl->kv[i].number);
 }
 
 /* Is the mount live and listed? */
@@ -265,38 +266,54 @@ mount_listed(const struct mount *m)
 	return m->source != NULL;
 }
 
-/* icestats, as /admin/stats answers. */
-void
-stats_render(struct doc *d, const char *only)
+/* icestats: every value (admin), or the public ones of the mounts not hidden
+ * (what icecast2 hands a webroot .xsl page); only_mount limits it to one. */
+static void
+stats_render_doc(struct doc *d, const char *only, int public_only)
 {
 	struct stat_list sl = { 0 };
 	struct mount *m;
 
 	stats_global(&sl);
-	doc_values(d, &sl);
+	doc_values(d, &sl, public_only);
 	stats_list_free(&sl);
 	doc_list(d, "source");
 	TAILQ_FOREACH(m, &srv.mounts, entry) {
-		if (!mount_listed(m) || (only != NULL && strcmp(only, m->name) != 0))
+		if (!mount_listed(m) || (only != NULL && strcmp(only, m->name) != 0) ||
+		    (public_only && m->conf != NULL && m->conf->hidden > 0))
 			continue;
 		doc_item(d, "source", "mount", m->name);
 		stats_mount(&sl, m);
-		doc_values(d, &sl);
+		doc_values(d, &sl, public_only);
 		stats_list_free(&sl);
 		doc_close(d);
 	}
 	doc_close(d);
 }
 
+/* icestats, as /admin/stats answers. */
+void
+stats_render(struct doc *d, const char *only)
+{
+	stats_render_doc(d, only, 0);
+}
+
+/* icestats as the public sees it (webroot .xsl pages). */
+void
+stats_render_public(struct doc *d, const char *only)
+{
+	stats_render_doc(d, only, 1);
+}
+
 /* /admin/listmounts as icecast2 answers it. */
 void
-stats_render_listmounts(struct doc *d)
+stats_render_listmounts(struct doc *d, const char *except)
 {
 	struct mount *m;
 
 	doc_list(d, "source");
 	TAILQ_FOREACH(m, &srv.mounts, entry) {
-		if (!mount_listed(m))
+		if (!mount_listed(m) || (except != NULL && strcmp(m->name, except) == 0))
 			continue;
 		doc_item(d, "source", "mount", m->name);
 		doc_value(d, "fallback", mount_fallback(m) != NULL ? mount_fallback(m) : "", 0);
@@ -332,12 +349,21 @@ json_values(struct sbuf *sb, const struct stat_list *sl)
 void
 stats_render_json(struct sbuf *sb)
 {
+	stats_render_json_mount(sb, NULL);
+}
+
+/* The same for one mount (?mount=), as icecast2: its source alone, an object. */
+void
+stats_render_json_mount(struct sbuf *sb, const char *only)
+{
 	struct stat_list sl = { 0 };
 	struct mount *m;
 	size_t nsrc = 0, i = 0;
 
+#define JSON_SHOWN(m) (mount_listed(m) && !((m)->conf != NULL && (m)->conf->hidden > 0) && \
+	(only == NULL || strcmp(only, (m)->name) == 0))
 	TAILQ_FOREACH(m, &srv.mounts, entry)
-		if (mount_listed(m) && !(m->conf != NULL && m->conf->hidden > 0))
+		if (JSON_SHOWN(m))
 			nsrc++;
 	sbuf_adds(sb, "{\"icestats\":{");
 	stats_global(&sl);
@@ -350,7 +376,7 @@ stats_render_json(struct sbuf *sb)
 	}
 	sbuf_adds(sb, nsrc > 1 ? "\"source\":[" : "\"source\":");
 	TAILQ_FOREACH(m, &srv.mounts, entry) {
-		if (!mount_listed(m) || (m->conf != NULL && m->conf->hidden > 0))
+		if (!JSON_SHOWN(m))
 			continue;
 		sbuf_adds(sb, i++ > 0 ? ",{" : "{");
 		stats_mount(&sl, m);
@@ -359,4 +385,5 @@ stats_render_json(struct sbuf *sb)
 		sbuf_adds(sb, "\"dummy\":null}");
 	}
 	sbuf_adds(sb, nsrc > 1 ? "]}}" : "}}");
+#undef JSON_SHOWN
 }

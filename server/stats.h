@@ -37,9 +37,14 @@ struct doc;
 
 /** Add icestats' contents (all mounts, or only the one named) to d. */
 void stats_render(struct doc *d, const char *only_mount);
+/** The same with only the public values of the mounts that are not hidden:
+ *  the document webroot .xsl pages are rendered against. */
+void stats_render_public(struct doc *d, const char *only_mount);
 /** Add /admin/listmounts' contents to d. */
-void stats_render_listmounts(struct doc *d);
+void stats_render_listmounts(struct doc *d, const char *except);
 /** Render /status-json.xsl as icecast2 2.4 shapes it. */
 void stats_render_json(struct sbuf *sb);
+/** /status-json.xsl?mount=: only that mount's source (NULL: all). */
+void stats_render_json_mount(struct sbuf *sb, const char *only_mount);
 
 #endif

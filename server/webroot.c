@@ -37,6 +37,11 @@ static const char *const webroot_stock_dirs[] = {
 	"/usr/share/icecast2/web",
 	"/etc/icecast2/web",
 };
+/* Its admin pages the same way: /usr/share/icecast2/admin links into here. */
+static const char *const webroot_stock_admin_dirs[] = {
+	"/usr/share/icecast2/admin",
+	"/etc/icecast2/admin",
+};
 
 /* Content type of a webroot file, by extension. */
 static const char *
@@ -128,6 +133,42 @@ webroot_find(const char *path, char **asked, struct stat *st)
 	return real;
 }
 
+/* The real path of webroot's file for a request path, or NULL (see webroot_find). */
+char *
+webroot_path(const char *path)
+{
+	struct stat st;
+
+	return webroot_find(path, NULL, &st);
+}
+
+/* The real path of adminroot's stylesheet name (no directories), or NULL. */
+char *
+webroot_admin_path(const char *name)
+{
+	const char *root = srv.config->adminroot;
+	struct stat st;
+	char *want, *real;
+
+	if (root == NULL || strchr(name, '/') != NULL || strstr(name, "..") != NULL)
+		return NULL;
+	want = xasprintf("%s/%s", root, name);
+	real = realpath(want, NULL);
+	free(want);
+	if (real == NULL || stat(real, &st) < 0 || !S_ISREG(st.st_mode))
+		goto refused;
+	if (webroot_inside(real, root))
+		return real;
+	for (size_t i = 0; i < FLOE_NELEM(webroot_stock_admin_dirs); i++)
+		if (webroot_inside(real, webroot_stock_admin_dirs[i]))
+			return real;
+	log_info("adminroot: %s leads to %s, outside the allowed directories: refused",
+	    name, real);
+refused:
+	free(real);
+	return NULL;
+}
+
 /* Would a GET for path be answered with a file from webroot? */
 int
 webroot_has(const char *path)
@@ -147,6 +188,8 @@ webroot_serve(struct conn *c, const char *path)
 	char *real, *asked;
 	int fd;
 
+	if (!srv.config->fileserve)		/* <fileserve>0: no static files */
+		return -1;
 	if ((real = webroot_find(path, &asked, &found)) == NULL)
 		return -1;
 	/* O_NONBLOCK: should the file have become a FIFO since the stat, open

@@ -18,4 +18,10 @@ int webroot_serve(struct conn *c, const char *path);
 /** Would a GET for path be answered with a file (webroot_serve would answer)? */
 int webroot_has(const char *path);
 
+/** The real path of the webroot file a request path names, or NULL if there
+ *  is none inside the allowed directories (caller frees). */
+char *webroot_path(const char *path);
+/** The real path of adminroot's file name (a bare name), or NULL. */
+char *webroot_admin_path(const char *name);
+
 #endif

@@ -43,6 +43,15 @@ fanout_bytes_sent(const struct mount *m)
 	return 4096;
 }
 
+/* No mount has a <mount> block (config.c's lookup, for listenurl). */
+const struct config_mount *
+config_find_mount(const struct config *cf, const char *name)
+{
+	(void)cf;
+	(void)name;
+	return NULL;
+}
+
 /* The run-time fallback only. */
 const char *
 mount_fallback(const struct mount *m)
