@@ -6,9 +6,10 @@
  * Stylesheets are compiled once and kept, keyed by path and checked
  * against the file's mtime and size on each use, so an edited page is
  * picked up without a reload and an unchanged one costs one stat().
- * Rendering runs on the main loop: a stats document is a few kilobytes
- * and Debian's status.xsl renders 100 mounts in about a millisecond
- * (docs/compat.md), so no thread is worth its locking here.
+ * Rendering runs on the main loop, which also reads every source: Debian's
+ * status.xsl over 100 live mounts takes about 2.5 ms (13 ms over 500;
+ * tests/bench/bench_xslt.py), well inside the 250 ms write interval a
+ * source's bytes wait anyway, so no thread is worth its locking here.
  *
  * A stylesheet is the operator's file, but it runs with no rights beyond
  * reading its document: libxslt's security preferences forbid reading or
