@@ -99,7 +99,7 @@ static const char *const icecast_unsupported[] = {
 	"shoutcast-mount", "max-redirect-slaves", "yp-url", "yp-url-timeout",
 	"intro", "on-connect",
 	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
-	"cluster-password", "no-mount", "ssl-allowed-ciphers",
+	"cluster-password", "no-mount",
 };
 
 static void parse_listen(struct parse *, xmlNode *, void *);
@@ -195,6 +195,7 @@ static const struct field paths_fields[] = {
 	FSTR("pidfile", struct config, pidfile),
 	FSTR("ssl-certificate", struct config, ssl_certificate),
 	FSTR("ssl-private-key", struct config, ssl_private_key),
+	FSTR("ssl-allowed-ciphers", struct config, ssl_allowed_ciphers),
 	FFUNC("alias", parse_alias),
 	FFUNC("allow-ip", parse_path_list),
 	FFUNC("deny-ip", parse_path_list),
@@ -489,6 +490,7 @@ parse_server_id(struct parse *p, xmlNode *n, void *target)
 		    "of printable text, as it is sent in every Server header");
 	else {
 		free(c->server_id);
+	free(c->ssl_allowed_ciphers);
 		c->server_id = xstrdup(text);
 	}
 	xmlFree(text);

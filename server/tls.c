@@ -47,6 +47,14 @@ tls_init(const struct config *cf)
 	/* TLS 1.2 is the oldest version any current player or encoder needs. */
 	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(tls_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+	/* <paths><ssl-allowed-ciphers>, as icecast2: OpenSSL's cipher list
+	 * syntax, for TLS 1.2 (TLS 1.3's suites are all strong). */
+	if (cf->ssl_allowed_ciphers != NULL &&
+	    SSL_CTX_set_cipher_list(tls_ctx, cf->ssl_allowed_ciphers) != 1) {
+		log_error("TLS: <paths><ssl-allowed-ciphers> \"%s\" names no cipher OpenSSL "
+		    "knows: %s", cf->ssl_allowed_ciphers, tls_error());
+		goto fail;
+	}
 	if (SSL_CTX_use_certificate_chain_file(tls_ctx, cf->ssl_certificate) != 1) {
 		log_error("TLS: cannot load the certificate from %s: %s", cf->ssl_certificate, tls_error());
 		goto fail;

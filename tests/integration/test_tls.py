@@ -103,3 +103,31 @@ with open(cfg, "w") as f:
 res = subprocess.run([FLOE, "-c", cfg], capture_output=True, text=True, timeout=10)
 tap.ok(res.returncode != 0 and "ssl-certificate" in res.stderr,
        "TLS without <ssl-certificate> refuses to start and names the setting", res.stderr)
+
+# <paths><ssl-allowed-ciphers>: TLS 1.2 offers only what the list allows
+port = free_port()
+floe = Floe(mounts="<listen-socket><port>%d</port><bind-address>127.0.0.1</bind-address>"
+                   "<ssl>1</ssl></listen-socket>" % port,
+            paths_extra="<ssl-certificate>%s</ssl-certificate><ssl-allowed-ciphers>"
+                        "ECDHE-RSA-AES128-GCM-SHA256</ssl-allowed-ciphers>" % cert)
+
+
+def s_client(cipher):
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2",
+                        "-cipher", cipher], input=b"", capture_output=True, timeout=20)
+    return r.returncode == 0 and b"Cipher is " + cipher.encode() in r.stdout
+
+
+tap.ok(s_client("ECDHE-RSA-AES128-GCM-SHA256"), "ssl-allowed-ciphers: a listed cipher is taken")
+tap.ok(not s_client("AES256-SHA"), "a cipher outside the list is refused")
+tap.is_eq(floe.stop(), 0, "floe exits 0")
+cfg2 = os.path.join(d, "ciphers.xml")
+with open(cfg2, "w") as f:
+    f.write("<icecast><authentication><source-password>x</source-password></authentication>"
+            "<listen-socket><port>%d</port><ssl>1</ssl></listen-socket>"
+            "<paths><logdir>%s</logdir><ssl-certificate>%s</ssl-certificate>"
+            "<ssl-allowed-ciphers>NO-SUCH-CIPHER</ssl-allowed-ciphers></paths>"
+            "<logging><errorlog>-</errorlog></logging></icecast>" % (free_port(), d, cert))
+res = subprocess.run([FLOE, "-c", cfg2], capture_output=True, text=True, timeout=10)
+tap.ok(res.returncode != 0 and "ssl-allowed-ciphers" in res.stderr,
+       "a cipher list OpenSSL cannot use refuses to start and names the setting", res.stderr)
