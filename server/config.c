@@ -97,7 +97,7 @@ static const char *const icecast_unsupported[] = {
 	"master-ssl-port", "master-update-interval", "master-username",
 	"master-password", "master-redirect", "relays-on-demand",
 	"shoutcast-mount", "max-redirect-slaves", "yp-url", "yp-url-timeout",
-	"intro", "on-connect",
+	"on-connect",
 	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
 	"cluster-password", "no-mount",
 };
@@ -183,6 +183,7 @@ static const struct field mount_fields[] = {
 	FLONG("max-listener-duration", struct config_mount, max_listener_duration, 0, MAX_SECONDS),
 	FLONG("max-listeners-per-ip", struct config_mount, max_listeners_per_ip, 0, MAX_COUNT),
 	FSTR("listenurl", struct config_mount, listenurl),
+	FSTR("intro", struct config_mount, intro),
 	FFUNC("limit-rate", parse_limit_rate),
 	FEND
 };
@@ -1084,6 +1085,7 @@ config_mount_clear(struct config_mount *m)
 	free(m->charset);
 	free(m->dump_file);
 	free(m->listenurl);
+	free(m->intro);
 	for (i = 0; i < m->nheaders; i++) {
 		free(m->headers[i].name);
 		free(m->headers[i].value);
@@ -1371,6 +1373,7 @@ config_mount_inherit(struct config_mount *m, const struct config_mount *d)
 	inherit_str(&m->bitrate, d->bitrate);
 	inherit_str(&m->charset, d->charset);
 	inherit_str(&m->dump_file, d->dump_file);
+	inherit_str(&m->intro, d->intro);
 	if (m->limit_rate == 0)
 		m->limit_rate = d->limit_rate;
 	if (m->max_listeners == -1)

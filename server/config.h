@@ -93,7 +93,8 @@ struct config_mount {
 	char	*bitrate;
 	char	*charset;		/* charset of metadata updates, default UTF-8 */
 	char	*dump_file;
-	char	*listenurl;		/* what stats report as the stream's URL */
+	char	*listenurl;
+	char	*intro;			/* file under webroot played before the stream */		/* what stats report as the stream's URL */
 	long	 limit_rate;		/* bytes/s a source is read at most; 0 any */
 	struct config_header *headers;
 	size_t	 nheaders;

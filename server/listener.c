@@ -28,6 +28,7 @@
 #include "http_parse.h"
 #include "http_resp.h"
 #include "icy.h"
+#include "intro.h"
 #include "log.h"
 #include "mount.h"
 #include "server.h"
@@ -76,6 +77,12 @@ static void
 release_hdrs(const void *data, size_t len, void *arg)
 {
 	ogg_headers_unref(arg);
+}
+
+static void
+release_intro(const void *data, size_t len, void *arg)
+{
+	intro_unref(arg);
 }
 
 /* Count bytes handed over. Only the listener's worker writes the count;
@@ -229,6 +236,36 @@ listener_start_point(const struct queue *q, int join_live, int join_next, uint64
 }
 
 /*
+ * The mount's <intro>, ahead of the stream: the same ICY framing as the
+ * audio (its bytes count toward metaint, a title block falls inside it
+ * where due), each piece a reference to the one shared buffer.
+ */
+static void
+listener_send_intro(struct listener *l, struct evbuffer *out, struct icy_meta *meta)
+{
+	struct intro *in = l->intro;
+	size_t off = 0, n;
+
+	while (off < in->len) {
+		n = in->len - off;
+		if (l->metaint != 0) {
+			if (l->icy_left == 0) {
+				listener_add_meta(l, out, meta);
+				l->icy_left = l->metaint;
+			}
+			n = FLOE_MIN(n, l->icy_left);
+			l->icy_left -= n;
+		}
+		intro_ref(in);
+		evbuffer_add_reference(out, in->data + off, n, release_intro, in);
+		off += n;
+		listener_add_sent(l, n);
+	}
+	intro_unref(in);
+	l->intro = NULL;
+}
+
+/*
  * Choose where a listener starts: the burst point for a new listener, the
  * live edge for one moved from another mount, and for one that arrived
  * before the mount had any audio, the first byte that came after it.
@@ -255,6 +292,8 @@ listener_begin(struct listener *l)
 	pthread_mutex_unlock(&m->lock);
 	l->cur = b;
 	l->pos = FLOE_MAX(b->pos, l->join_next ? l->join_pos : b->pos);
+	if (l->intro != NULL)
+		listener_send_intro(l, out, b->meta);
 	/* Ogg joined mid-chain: the codec headers go first. */
 	if (b->hdrs != NULL && !(b->flags & BLOCK_CHAIN) && l->pos == b->pos) {
 		ogg_headers_ref(b->hdrs);
@@ -565,6 +604,9 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	l->user_key = user_key;
 	l->asked = r->query != NULL ? xasprintf("%s?%s", requested, r->query) :
 	    xstrdup(requested);
+	/* The intro of the mount asked for (a fallback's listeners hear theirs). */
+	if (mc != NULL && mc->intro != NULL)
+		l->intro = intro_get(srv.config->webroot, mc->intro);
 	/* The shorter of auth's timelimit and <max-listener-duration>. */
 	l->limit = c->timelimit;
 	if (duration > 0 && (l->limit == 0 || duration < l->limit))
@@ -698,6 +740,7 @@ listener_role_free(struct conn *c)
 	struct listener *l = c->role_data;
 
 	icy_meta_unref(l->last_meta);
+	intro_unref(l->intro);
 	free(l->origin);
 	free(l->asked);
 	free(l->ip_mount);

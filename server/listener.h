@@ -65,6 +65,7 @@ struct listener {
 	uint64_t	 sent;		/* bytes handed to the socket (atomic: its worker writes, admin reads) */
 	uint64_t	 backlog;	/* kernel send queue at the last sweep, beyond backlog_base */
 	uint64_t	 backlog_base;	/* kernel send queue already accounted for (resync) */
+	struct intro	*intro;		/* to send before the stream (reference held), or NULL */
 	char		*origin;	/* mount asked for, if served from a fallback */
 	char		*asked;		/* mount asked for, with its query (auth callbacks) */
 	char		*ip_mount;	/* counted in access.c's per-address table under this */

@@ -18,6 +18,7 @@
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
+#include "intro.h"
 #include "xslt.h"
 #include "http_client.h"
 
@@ -833,6 +834,8 @@ main(int argc, char **argv)
 	tls_free();
 	log_info("floe stopped");
 	log_close();
+	intro_flush();
+	xslt_flush();
 	config_free(srv.config);
 	free(srv.config_path);
 	free(reload_path);

@@ -1,18 +1,28 @@
 #!/usr/bin/env python3
 """Mount options radio platforms write: <listenurl> (the public URL stats
-report) and icecast-kh's <limit-rate> (a source sending faster than that is
-read no faster: the kernel's window pushes back on it, nobody else waits).
+report), icecast-kh's <limit-rate> (a source sending faster than that is
+read no faster: the kernel's window pushes back on it, nobody else waits)
+and <intro> (a file from webroot each new listener hears first, then the
+live stream from a frame boundary, with ICY framing counted across both).
 """
 import os
 import threading
 import time
 
-from floelib import Floe, RawSource, stat_value, tap, tmpdir, wait_for, wait_mount
+from floelib import (Floe, Listener, LoopFeeder, RawSource, capture_errors, icy_split,
+                     mp3_frame_list, sine_mp3_frames, stat_value, tap, tmpdir, wait_for,
+                     wait_mount)
 
 RATE_BITS = 128000
 RATE = RATE_BITS // 8       # bytes a second
 
-floe = Floe(mounts="""
+web = tmpdir()
+intro = sine_mp3_frames(880, 3)         # 3 s: longer than one metaint (16000 bytes)
+with open(os.path.join(web, "jingle.mp3"), "wb") as f:
+    f.write(intro)
+floe = Floe(webroot=web, mounts="""
+<mount><mount-name>/intro.mp3</mount-name><intro>jingle.mp3</intro></mount>
+<mount><mount-name>/nointro.mp3</mount-name><intro>/missing.mp3</intro></mount>
 <mount><mount-name>/pub.mp3</mount-name>
   <listenurl>https://radio.example.org/listen/pub.mp3</listenurl></mount>
 <mount><mount-name>/slow.mp3</mount-name><limit-rate>%d</limit-rate></mount>
@@ -84,4 +94,47 @@ tap.ok(wait_for(lambda: bytes_read("/k.mp3") >= RATE, 30), "128k: read at first"
 got = bytes_read("/k.mp3")
 tap.ok(got <= RATE * (time.monotonic() - t0 + 1) + 1, "128k is 16,000 bytes a second", got)
 k.close()
+# ---- intro
+live = sine_mp3_frames(440, 10)
+src = RawSource(floe, "/intro.mp3")
+feed = LoopFeeder(src, live, RATE)
+tap.ok(wait_mount(floe, "/intro.mp3"), "source on /intro.mp3")
+plain = Listener(floe, "/intro.mp3")
+icy = Listener(floe, "/intro.mp3", icy=True)
+tap.ok(plain.wait_bytes(len(intro) + 40000) and icy.wait_bytes(len(intro) + 40000),
+       "both listeners get the intro and more")
+body = plain.body()
+tap.ok(body.startswith(intro), "the listener's first bytes are the intro, whole")
+rest = body[len(intro):len(intro) + 30000]
+frames = mp3_frame_list(live)
+starts = set()
+off = 0
+for fr in frames:
+    starts.add(off)
+    off += len(fr)
+doubled = live + live
+at = doubled.find(rest[:4096])
+tap.ok(len(rest) == 30000 and at >= 0 and at % len(live) in starts and rest in doubled,
+       "then the live stream, from a frame boundary, byte for byte", at)
+tap.ok(not capture_errors(body[:len(intro) + 30000], tmpdir(), "intro.mp3"),
+       "the splice decodes cleanly")
+audio, metas, err = icy_split(icy.body(), 16000)
+tap.ok(err is None and audio.startswith(intro) and len(metas) >= 2 and
+       len(audio) >= len(intro) + 4096 and audio[len(intro):len(intro) + 4096] in doubled,
+       "with ICY metadata: blocks every 16000 bytes, intro included, then the stream",
+       (err, len(metas)))
+tap.ok(wait_for(lambda: int(stat_value(floe.stats(), "/intro.mp3", "total_bytes_sent") or 0) >=
+                2 * len(intro), 10), "the intro's bytes count as sent")
+nosrc = RawSource(floe, "/nointro.mp3")
+nosrc.send(live[:40000])
+wait_mount(floe, "/nointro.mp3")
+lst = Listener(floe, "/nointro.mp3")
+tap.ok(lst.wait_bytes(20000) and lst.body()[:4096] in live,
+       "an intro that is not there: listeners get the stream")
+tap.ok("missing.mp3" in floe.read_log(), "... and the log says why", floe.log())
+for x in (plain, icy, lst):
+    x.close()
+feed.stop()
+src.close()
+nosrc.close()
 tap.is_eq(floe.stop(), 0, "floe exits cleanly")
