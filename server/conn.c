@@ -220,6 +220,42 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 	srv.stats.connections++;
 }
 
+/*
+ * The access log keeps request lines; passwords in them do not belong
+ * there. admin.cgi and buildm3u take them in the query (pass=, password=),
+ * which icecast2 logs as sent: floe writes *** instead.
+ */
+static char *
+conn_redact(char *line)
+{
+	static const char *const keys[] = { "pass=", "password=" };
+	const char *q = strchr(line, '?'), *p = line, *v;
+	struct sbuf sb;
+	size_t i, k;
+
+	if (q == NULL)
+		return line;
+	sbuf_init(&sb);
+	for (; q != NULL && *q != ' '; q = strpbrk(q + 1, "& ")) {
+		for (i = 0; i < FLOE_NELEM(keys); i++) {
+			k = strlen(keys[i]);
+			if (strncmp(q + 1, keys[i], k) != 0)
+				continue;
+			v = q + 1 + k;
+			sbuf_add(&sb, p, (size_t)(v - p));
+			sbuf_adds(&sb, "***");
+			p = v + strcspn(v, "& ");
+		}
+	}
+	if (sb.len == 0) {
+		sbuf_free(&sb);
+		return line;
+	}
+	sbuf_adds(&sb, p);
+	free(line);
+	return sbuf_steal(&sb, NULL);
+}
+
 /* Keep the request line, agent and referer for the access log. */
 static void
 conn_remember_request(struct conn *c)
@@ -230,6 +266,7 @@ conn_remember_request(struct conn *c)
 
 	c->request_line = xasprintf("%s %s HTTP/1.%d", r->method, r->uri,
 	    r->version == 11 ? 1 : 0);
+	c->request_line = conn_redact(c->request_line);
 	c->head_only = strcmp(r->method, "HEAD") == 0;
 	c->user_agent = ua != NULL ? str_sanitize(ua, 512) : NULL;
 	c->referer = ref != NULL ? str_sanitize(ref, 512) : NULL;
@@ -523,6 +560,13 @@ conn_close(struct conn *c)
 	conn_head_done(c);
 	if (c->role != NULL && c->role->detach != NULL)
 		c->role->detach(c);
+	/* One access-log line per request, as icecast2 writes them: admin,
+	 * pages, files, sources (when they leave), refusals and errors. */
+	if (!c->logged && c->request_line != NULL) {
+		c->logged = 1;
+		log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
+		    c->bytes_out, c->referer, c->user_agent, time_wall() - c->connected_at);
+	}
 	if (c->counted) {
 		STAT_SUB(srv.stats.clients, 1);
 		c->counted = 0;

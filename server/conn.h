@@ -65,6 +65,8 @@ struct conn {
 	char		*referer;
 	char		*user;
 	int		 status;
+	uint64_t	 bytes_out;	/* what answers queued (head and body), for the access log */
+	int		 logged;	/* its access-log line is written (a listener writes its own) */
 	int		 head_only;	/* a HEAD request: answers carry no body */
 	int		 tls;		/* bytes go through OpenSSL: never write the fd directly */
 	int		 suspended;	/* conn_suspend: dispatch waits on an answer */

@@ -120,6 +120,7 @@ resp_finish(struct conn *c, int status, struct sbuf *sb, const char *body, size_
 	if (!c->head_only)
 		sbuf_add(sb, body, len);
 	evbuffer_add(conn_output(c), sb->data, sb->len);
+	c->bytes_out += sb->len;
 	sbuf_free(sb);
 	c->status = status;
 	conn_close_after_write(c);
@@ -154,6 +155,7 @@ resp_file(struct conn *c, int status, const char *content_type, int fd, off_t le
 	resp_head(&sb, status, content_type, NULL);
 	sbuf_addf(&sb, "Content-Length: %lld\r\n\r\n", (long long)len);
 	evbuffer_add(conn_output(c), sb.data, sb.len);
+	c->bytes_out += sb.len + (c->head_only ? 0 : (uint64_t)len);
 	sbuf_free(&sb);
 	c->status = status;
 	if (c->head_only || len == 0) {

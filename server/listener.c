@@ -729,6 +729,7 @@ listener_role_detach(struct conn *c)
 		event_free(l->deadline);
 	l->deadline = NULL;
 	mount_auth_listener_left(c, l->asked, (long)(time_wall() - c->connected_at));
+	c->logged = 1;
 	log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
 	    listener_sent(l), c->referer, c->user_agent, time_wall() - c->connected_at);
 }

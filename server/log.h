@@ -1,6 +1,7 @@
 /*
- * log.h: the error log (levelled, one line per event) and the access log
- * (icecast's combined format, written when a listener leaves).
+ * log.h: the error log (levelled, one line per event), the access log
+ * (icecast's combined format, one line per request, written when it ends)
+ * and the playlist log.
  */
 #ifndef FLOE_LOG_H
 #define FLOE_LOG_H

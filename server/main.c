@@ -18,6 +18,7 @@
 #include "tls.h"
 #include "util.h"
 #include "worker.h"
+#include "filesrc.h"
 #include "intro.h"
 #include "xslt.h"
 #include "http_client.h"
@@ -793,6 +794,7 @@ main(int argc, char **argv)
 	conn_set_dispatch(router_dispatch);
 	conn_set_gate(access_gate);
 	fanout_init();
+	mount_file_fallback = filesrc_mount;	/* icecast-kh's /fallback-[128].mp3 */
 	log_info("floe %s starting with %s, %u worker%s", PACKAGE_VERSION, path, nworkers,
 	    nworkers == 1 ? "" : "s");
 	raise_fd_limit();

@@ -82,6 +82,8 @@ mount_release(struct mount *m)
 {
 	if (!m->registered || m->source != NULL || STAT_GET(m->nlisteners) > 0)
 		return;
+	if (m->file != NULL)
+		m->file_stop(m);
 	TAILQ_REMOVE(&srv.mounts, m, entry);
 	m->registered = 0;
 	mount_unref(m);
@@ -263,6 +265,15 @@ mount_set_title(struct mount *m, const char *song, const char *artist, const cha
 	free(text);
 }
 
+struct mount *(*mount_file_fallback)(const char *name);
+
+/* Fed by a source, or by a fallback file. */
+int
+mount_live(const struct mount *m)
+{
+	return m->source != NULL || m->file != NULL;
+}
+
 /* The mount that serves a listener asking for name. */
 struct mount *
 mount_resolve(const char *name)
@@ -272,13 +283,17 @@ mount_resolve(const char *name)
 	int depth;
 
 	for (depth = 0; depth < FALLBACK_DEPTH && name != NULL; depth++) {
-		if ((m = mount_find(name)) != NULL && m->source != NULL)
+		if ((m = mount_find(name)) != NULL && mount_live(m))
 			return m;
 		if (m != NULL && m->fallback != NULL) {
 			name = mount_fallback(m);
 			continue;
 		}
 		mc = config_find_mount(srv.config, name);
+		/* No such mount: a file fallback, perhaps ("/fallback-[128].mp3";
+		 * asked for directly, webroot has served the file already). */
+		if ((mc == NULL || mc->name == NULL) && mount_file_fallback != NULL)
+			return mount_file_fallback(name);
 		if (mc == NULL || mc->name == NULL)
 			return NULL;	/* the default block's fallback is not a chain */
 		name = mc->fallback_mount;

@@ -58,6 +58,8 @@ struct mount {
 	uint64_t	 bytes_read;		/* audio bytes from the source (after dechunking) */
 	int64_t		 stream_start;
 	int		 lag_policy;		/* in force, for workers (atomic) */
+	struct filesrc	*file;			/* fed from a fallback file (filesrc.c), not a source */
+	void		(*file_stop)(struct mount *m);
 	TAILQ_ENTRY(mount) entry;
 };
 
@@ -106,6 +108,11 @@ void mount_set_title(struct mount *m, const char *song, const char *artist, cons
 /** The mount a listener asking for name should be served from, following
  *  fallback-mount for mounts without a live source (NULL: none). */
 struct mount *mount_resolve(const char *name);
+/** Is m fed, by a source or a fallback file? */
+int mount_live(const struct mount *m);
+/** What a fallback name that is no mount stands for: a file fallback
+ *  (filesrc_mount, installed by main.c), or NULL. */
+extern struct mount *(*mount_file_fallback)(const char *name);
 
 
 #endif

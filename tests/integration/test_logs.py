@@ -49,6 +49,11 @@ def set_title(floe, mount, title):
     return floe.get("/admin/metadata?" + q, auth=ADMIN)[0]
 
 
+def read_all(path):
+    """A log with what rotation moved away (logsize applies to every log)."""
+    return "".join(read(p) for p in sorted(glob.glob(path + ".*")) + [path])
+
+
 def read(path):
     try:
         with open(path, errors="replace") as f:
@@ -148,10 +153,31 @@ tap.ok(len(archives) >= 2 and all(os.path.getsize(p) <= 1024 + 200 for p in arch
        "logsize 1 KiB with logarchive: rotated to timestamped files", archives)
 tap.ok(os.path.getsize(plog) <= 1024 + 200, "the current file stays under the size")
 
-# access log at an absolute path
+# access log at an absolute path: one line per request, as icecast2 writes them
 lst["/a.mp3"].close()
-tap.ok(wait_for(lambda: '"GET /a.mp3 HTTP/1.1" 200' in read(acc), 10),
-       "an absolute accesslog is used as written", read(acc)[-300:])
+tap.ok(wait_for(lambda: '"GET /a.mp3 HTTP/1.1" 200' in read_all(acc), 10),
+       "an absolute accesslog is used as written", read_all(acc)[-300:])
+bad = RawSource(floe, "/c.mp3", password="wrong")
+bad.close()
+floe.get("/admin/stats", auth=ADMIN)
+floe.get("/no/such/file")
+floe.get("/admin.cgi?mode=updinfo&pass=hackme&mount=/a.mp3&song=Hi")
+CLF = r'^127\.0\.0\.1 - (\S+) \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "%s" %d \d+ "[^"]*" "[^"]*" \d+$'
+
+
+def logged(request, status):
+    pat = re.compile(CLF % (re.escape(request), status))
+    return any(pat.match(ln) for ln in read_all(acc).splitlines())
+
+
+for req, status, what in (("SOURCE /c.mp3 HTTP/1.0", 401, "a refused source login"),
+                          ("GET /admin/stats HTTP/1.0", 200, "an admin request"),
+                          ("GET /no/such/file HTTP/1.0", 404, "a 404"),
+                          ("GET /admin.cgi?mode=updinfo&pass=***&mount=/a.mp3&song=Hi HTTP/1.0",
+                           200, "admin.cgi, its password left out")):
+    tap.ok(wait_for(lambda: logged(req, status), 10), "access log: %s (%d)" % (what, status),
+           read_all(acc)[-600:])
+tap.ok("pass=hackme" not in read_all(acc), "no password in the access log")
 for m in srcs:
     srcs[m].close()
 lst["/b.mp3"].close()
