@@ -305,11 +305,6 @@ cmd_metadata(struct admin_req *a, struct mount *m)
 		fail(a, 400, "No such mode");
 		goto out;
 	}
-	if (!m->fmt->icy) {
-		/* Ogg titles travel in the stream; icecast2 answers success too. */
-		answer(a, 1, "Metadata update successful");
-		goto out;
-	}
 	if (charset == NULL && m->conf != NULL && m->conf->charset != NULL)
 		charset = xstrdup(m->conf->charset);
 	if (song != NULL)
@@ -320,6 +315,14 @@ cmd_metadata(struct admin_req *a, struct mount *m)
 		u_title = icy_to_utf8(title, charset);
 	if (u_song == NULL && u_artist == NULL && u_title == NULL) {
 		fail(a, 400, "Missing parameter");
+		goto out;
+	}
+	if (!m->fmt->icy) {
+		/* Ogg titles travel in the stream, which stays as it is: the
+		 * stats (and the pages) show this one until the next chain's. */
+		mount_set_stream_tags(m, u_song != NULL ? u_song : u_title,
+		    u_song != NULL ? NULL : u_artist);
+		answer(a, 1, "Metadata update successful");
 		goto out;
 	}
 	mount_set_title(m, u_song, u_artist, u_title);
@@ -756,10 +759,17 @@ admin_cgi(struct conn *c, const struct http_request *r)
 
 	if (mount != NULL)
 		m = mount_find(mount);
-	else
+	else {
+		/* A Shoutcast encoder names no mount: its socket's, else the first live */
+		for (size_t i = 0; i < srv.config->nlistens && m == NULL; i++)
+			if (srv.config->listens[i].shoutcast_compat &&
+			    (it = mount_find(srv.config->listens[i].shoutcast_mount)) != NULL &&
+			    it->source != NULL)
+				m = it;
 		TAILQ_FOREACH(it, &srv.mounts, entry)
 			if (it->source != NULL && m == NULL)
 				m = it;
+	}
 	if (mode == NULL || strcmp(mode, "updinfo") != 0 || song == NULL)
 		resp_html_error(c, 400, "Missing parameter");
 	else if (m == NULL || m->source == NULL)

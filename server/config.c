@@ -96,7 +96,7 @@ static const char *const icecast_unsupported[] = {
 	"directory", "relay", "master-server", "master-server-port",
 	"master-ssl-port", "master-update-interval", "master-username",
 	"master-password", "master-redirect", "relays-on-demand",
-	"shoutcast-mount", "max-redirect-slaves", "yp-url", "yp-url-timeout",
+	"max-redirect-slaves", "yp-url", "yp-url-timeout",
 	"on-connect",
 	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
 	"cluster-password", "no-mount",
@@ -246,6 +246,7 @@ static const struct field root_fields[] = {
 	FFUNC("security", parse_security),
 	FBOOL("fileserve", struct config, fileserve),
 	FFUNC("server-id", parse_server_id),
+	FPATH("shoutcast-mount", struct config, shoutcast_mount),
 	FEND
 };
 
@@ -492,6 +493,7 @@ parse_server_id(struct parse *p, xmlNode *n, void *target)
 	else {
 		free(c->server_id);
 	free(c->ssl_allowed_ciphers);
+	free(c->shoutcast_mount);
 		c->server_id = xstrdup(text);
 	}
 	xmlFree(text);
@@ -1208,17 +1210,33 @@ parse_listen(struct parse *p, xmlNode *n, void *target)
 		free(l.shoutcast_mount);
 		return;
 	}
-	if (l.shoutcast_compat || l.shoutcast_mount != NULL)
-		report(p, l.line, CONFIG_WARNING, "<listen-socket> %s: the Shoutcast "
-		    "v1 source protocol is not supported yet, so sources must use "
-		    "SOURCE or PUT on it; remove <shoutcast-compat> and "
-		    "<shoutcast-mount>", l.shoutcast_compat ? "has <shoutcast-compat>1" :
-		    "has a <shoutcast-mount>");
 	if (l.port == -1) {
 		report(p, l.line, CONFIG_WARNING, "<listen-socket> has no <port>, "
 		    "so it listens on 8000 as Icecast does; add <port>8000</port> "
 		    "to say so");
 		l.port = 8000;
+	}
+	/* As icecast2: a <shoutcast-mount> on an HTTP socket opens port+1 for
+	 * Shoutcast v1 sources of that mount; a <shoutcast-compat>1 socket is
+	 * one itself (its mount: <shoutcast-mount>, else the global one,
+	 * else /stream, filled in at the end of the load). */
+	if (l.shoutcast_mount != NULL && !l.shoutcast_compat) {
+		struct config_listen sc = l;
+
+		if (l.port == 65535) {
+			report(p, l.line, CONFIG_ERROR, "<listen-socket> port 65535 has a "
+			    "<shoutcast-mount>, whose socket would be port+1: use a lower port");
+			free(l.bind_address);
+			free(l.shoutcast_mount);
+			return;
+		}
+		sc.port = l.port + 1;
+		sc.shoutcast_compat = 1;
+		sc.bind_address = l.bind_address != NULL ? xstrdup(l.bind_address) : NULL;
+		l.shoutcast_mount = NULL;
+		config_listen_add(target, &l);
+		config_listen_add(target, &sc);
+		return;
 	}
 	config_listen_add(target, &l);
 }
@@ -1448,6 +1466,10 @@ finish(struct parse *p)
 	if (c->admin_password == NULL)
 		report(p, 0, CONFIG_WARNING, "no <authentication><admin-password>: "
 		    "the admin pages will refuse everyone; set one to use them");
+	for (i = 0; i < c->nlistens; i++)
+		if (c->listens[i].shoutcast_compat && c->listens[i].shoutcast_mount == NULL)
+			c->listens[i].shoutcast_mount = xstrdup(c->shoutcast_mount != NULL ?
+			    c->shoutcast_mount : "/stream");
 	if (c->burst_size > c->queue_size)
 		report(p, 0, CONFIG_WARNING, "<limits><burst-size> (%ld) is larger "
 		    "than <queue-size> (%ld), so bursts are cut to the queue "

@@ -174,7 +174,8 @@ struct config {
 	size_t	 naliases;
 	int	 fileserve;		/* serve files from webroot (default 1) */
 	char	*server_id;
-	char	*ssl_allowed_ciphers;	/* OpenSSL cipher list for TLS 1.2 and older */		/* <server-id>: the Server header; NULL: Floe's */
+	char	*ssl_allowed_ciphers;
+	char	*shoutcast_mount;	/* top-level: for <shoutcast-compat> sockets without one */	/* OpenSSL cipher list for TLS 1.2 and older */		/* <server-id>: the Server header; NULL: Floe's */
 	char	*playlistlog;		/* one line per title change; unset: none */
 	long	 logsize;		/* KiB: rotate a log past this; 0 never */
 	int	 logarchive;		/* rotated logs get a timestamp, not .old */

@@ -158,7 +158,7 @@ conn_refuse_at_door(int fd, const char *ip, int tls)
 
 /* A new connection: read a request head within header-timeout. */
 void
-conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
+conn_accept(int fd, const struct sockaddr *sa, int salen, int tls, const char *icy_mount)
 {
 	SSL *ssl;
 	struct conn *c;
@@ -179,6 +179,7 @@ conn_accept(int fd, const struct sockaddr *sa, int salen, int tls)
 	c->id = ++srv.next_conn_id;
 	c->connected_at = time_wall();
 	c->fd = -1;
+	c->icy_mount = icy_mount != NULL ? xstrdup(icy_mount) : NULL;
 	snprintf(c->ip, sizeof c->ip, "%s", ip);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
@@ -292,6 +293,40 @@ conn_head_timeout(evutil_socket_t fd, short what, void *arg)
 	conn_close(c);
 }
 
+/*
+ * A Shoutcast v1 socket: the encoder's first line is the source password
+ * of the socket's mount. It becomes the request head a SOURCE client would
+ * send (user "source"), so the router checks it and the limits as for any
+ * source; the source answers OK2 instead of HTTP and reads the encoder's
+ * icy-* lines itself. PARSE_AGAIN while the line is incomplete.
+ */
+static enum parse_result
+conn_icy_login(struct conn *c, struct evbuffer *in)
+{
+	enum parse_result res;
+	char *line, *cred, *b64, *head;
+	size_t len, used;
+
+	if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) == NULL) {
+		if (evbuffer_get_length(in) > 256) {
+			log_info("Shoutcast source from %s: no password line", c->ip);
+			conn_close(c);
+		}
+		return PARSE_AGAIN;
+	}
+	cred = xasprintf("source:%s", line);
+	b64 = base64_encode(cred, strlen(cred));
+	head = xasprintf("SOURCE %s HTTP/1.0\r\nAuthorization: Basic %s\r\n"
+	    "User-Agent: Shoutcast v1 source\r\n\r\n", c->icy_mount, b64);
+	c->icy_v1 = 1;
+	res = http_request_feed(c->req, head, strlen(head), &used);
+	free(head);
+	free(b64);
+	free(cred);
+	free(line);
+	return res;
+}
+
 /* Feed the parser from the input buffer until the head is complete. */
 static void
 conn_read_request(struct bufferevent *bev, void *arg)
@@ -303,6 +338,11 @@ conn_read_request(struct bufferevent *bev, void *arg)
 	size_t used, total = 0;
 	int i, n;
 
+	if (c->icy_mount != NULL && !c->icy_v1) {
+		if ((res = conn_icy_login(c, in)) == PARSE_AGAIN)
+			return;
+		goto parsed;
+	}
 	n = evbuffer_peek(in, -1, NULL, v, 8);
 	for (i = 0; i < n && i < 8 && res == PARSE_AGAIN; i++) {
 		res = http_request_feed(c->req, v[i].iov_base, v[i].iov_len, &used);
@@ -314,6 +354,7 @@ conn_read_request(struct bufferevent *bev, void *arg)
 			conn_read_request(bev, arg);	/* more than 8 chains were waiting */
 		return;
 	}
+parsed:
 	conn_head_done(c);
 	if (res == PARSE_OK)
 		conn_remember_request(c);
@@ -606,6 +647,7 @@ conn_reap(struct worker *w)
 			free(c->req);
 		}
 		free(c->request_line);
+		free(c->icy_mount);
 		free(c->user_agent);
 		free(c->referer);
 		free(c->user);

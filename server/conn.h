@@ -67,6 +67,8 @@ struct conn {
 	int		 status;
 	uint64_t	 bytes_out;	/* what answers queued (head and body), for the access log */
 	int		 logged;	/* its access-log line is written (a listener writes its own) */
+	char		*icy_mount;	/* a Shoutcast v1 socket's mount: the first line is a password */
+	int		 icy_v1;	/* a Shoutcast v1 source: answered OK2, not HTTP */
 	int		 head_only;	/* a HEAD request: answers carry no body */
 	int		 tls;		/* bytes go through OpenSSL: never write the fd directly */
 	int		 suspended;	/* conn_suspend: dispatch waits on an answer */
@@ -89,7 +91,7 @@ void conn_set_dispatch(void (*dispatch)(struct conn *c));
 void conn_set_gate(int (*refuse)(const char *ip));
 /** Take over an accepted socket (TLS if tls): start reading a request.
  *  Refused (closed at once, nothing allocated) past the descriptor budget. */
-void conn_accept(int fd, const struct sockaddr *sa, int salen, int tls);
+void conn_accept(int fd, const struct sockaddr *sa, int salen, int tls, const char *icy_mount);
 /** Give the connection its role (after dispatch, on its worker). */
 void conn_set_role(struct conn *c, const struct conn_role *role, void *data);
 /** Move the connection to worker to once dispatch returns; what is already

@@ -65,5 +65,8 @@ size_t mp3_frame_len(const uint8_t *p, int *samplerate, int *channels, int *kbps
 size_t adts_frame_len(const uint8_t *p, int *samplerate, int *channels);
 /** Ogg page at p[0..n): its total length, 0 if incomplete, or -1 if p is not a page. */
 long ogg_page_len(const uint8_t *p, size_t n);
+/** TITLE and ARTIST of a chain's header pages p[0..n) (Vorbis or Opus
+ *  comments), allocated, or NULL each; never reads past n. */
+void ogg_comments(const uint8_t *p, size_t n, char **title, char **artist);
 
 #endif

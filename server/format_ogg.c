@@ -14,6 +14,7 @@
 #include "util.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define OGG_HDR 27
 
@@ -123,3 +124,84 @@ const struct format_ops format_ogg = {
 	.max_unit = 27 + 255 + 255 * 255,
 	.take = ogg_take,
 };
+
+/* A little-endian 32-bit length at p. */
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The value of KEY= in a comment (case-insensitive key), copied, or NULL. */
+static char *
+ogg_comment_value(const uint8_t *c, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+
+	if (n <= k || strncasecmp((const char *)c, key, k) != 0 || c[k] != '=')
+		return NULL;
+	return xstrndup((const char *)c + k + 1, n - k - 1);
+}
+
+/*
+ * TITLE and ARTIST from a chain's header pages: the Vorbis comment packet
+ * ("\x03vorbis") or Opus's ("OpusTags") of its first stream. The pages'
+ * payloads are joined (header packets sit back to back) and every length
+ * is checked against what is there: hostile bytes give NULLs, never a read
+ * past the end. Caller frees.
+ */
+void
+ogg_comments(const uint8_t *p, size_t n, char **title, char **artist)
+{
+	struct sbuf pl;
+	const uint8_t *d, *end;
+	size_t off = 0, i, nseg, body, len;
+	uint32_t vlen, count, clen;
+	long page;
+
+	*title = *artist = NULL;
+	sbuf_init(&pl);
+	while (off < n && (page = ogg_page_len(p + off, n - off)) > 0) {
+		nseg = p[off + 26];
+		for (i = 0, body = 0; i < nseg; i++)
+			body += p[off + 27 + i];
+		sbuf_add(&pl, p + off + 27 + nseg, body);
+		off += (size_t)page;
+	}
+	if (pl.len == 0)
+		goto out;
+	d = (const uint8_t *)pl.data;
+	end = d + pl.len;
+	for (; d != NULL && d + 8 <= end; d++) {
+		if (memcmp(d, "\x03vorbis", 7) == 0) {
+			d += 7;
+			break;
+		}
+		if (memcmp(d, "OpusTags", 8) == 0) {
+			d += 8;
+			break;
+		}
+	}
+	if (d == NULL || d + 8 > end)
+		goto out;
+	vlen = le32(d);
+	if ((size_t)(end - d) < 8 + (size_t)vlen)
+		goto out;
+	d += 4 + vlen;
+	count = le32(d);
+	d += 4;
+	for (i = 0; i < count && end - d >= 4; i++) {
+		clen = le32(d);
+		d += 4;
+		if ((size_t)(end - d) < clen)
+			break;
+		len = clen;
+		if (*title == NULL)
+			*title = ogg_comment_value(d, len, "TITLE");
+		if (*artist == NULL)
+			*artist = ogg_comment_value(d, len, "ARTIST");
+		d += len;
+	}
+out:
+	sbuf_free(&pl);
+}

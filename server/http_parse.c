@@ -231,6 +231,14 @@ http_request_feed(struct http_request *r, const char *buf, size_t n, size_t *use
 			return PARSE_ERROR;
 		}
 		r->head[r->len++] = c;
+		/* The first line ends: without a space it is no request line
+		 * (a Shoutcast encoder's bare password waits for an answer). */
+		if (c == '\n' && memchr(r->head, '\n', r->len - 1) == NULL &&
+		    memchr(r->head, ' ', r->len) == NULL) {
+			*used = i + 1;
+			r->error = "malformed request line";
+			return PARSE_ERROR;
+		}
 		if (c == '\n') {
 			if (++r->nl_state == 2) {
 				*used = i + 1;

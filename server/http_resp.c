@@ -223,6 +223,15 @@ resp_auth_refused(struct conn *c, int status, const char *message)
 	struct sbuf sb;
 	char *clean = NULL;
 
+	if (c->icy_v1 && status == 401) {
+		/* A Shoutcast v1 encoder shows the DNAS's words (icecast2 just
+		 * closes, and the encoder cannot say why). */
+		evbuffer_add_printf(conn_output(c), "Invalid Password\r\n");
+		c->status = 401;
+		c->bytes_out += 18;
+		conn_close_after_write(c);
+		return;
+	}
 	sbuf_init(&sb);
 	resp_head(&sb, status, "text/plain; charset=utf-8", NULL);
 	if (status == 401)

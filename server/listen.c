@@ -36,7 +36,15 @@
  */
 #define ACCEPT_PAUSE_MS 250
 
+/* What a listening socket speaks: its own copy, since a reload frees the
+ * config it came from while the socket stays. */
+struct listen_kind {
+	int	 tls;
+	char	*icy_mount;	/* Shoutcast v1 source socket for this mount, or NULL */
+};
+
 static struct evconnlistener **listeners;
+static struct listen_kind **kinds;
 static size_t nlisteners;
 static struct event *resume_ev;		/* ends a pause */
 static int64_t paused_since;		/* 0: accepting */
@@ -75,17 +83,19 @@ listen_episode_end(void)
 	pauses = 0;
 }
 
-/* A connection arrived; arg is non-NULL when the socket speaks TLS. */
+/* A connection arrived; arg is its socket's listen_kind. */
 static void
 listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
+	const struct listen_kind *k = arg;
+
 	if (srv.shutting_down) {
 		evutil_closesocket(fd);
 		return;
 	}
 	listen_episode_end();
-	conn_accept(fd, sa, salen, arg != NULL);
+	conn_accept(fd, sa, salen, k->tls, k->icy_mount);
 }
 
 /* accept() failed: out of descriptors or memory: pause (logged once per
@@ -119,6 +129,7 @@ static int
 listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 {
 	struct evconnlistener *l;
+	struct listen_kind *k;
 	char host[NI_MAXHOST];
 	int fd, one = 1, err;
 
@@ -131,14 +142,27 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		goto fail;
-	l = evconnlistener_new(srv.base, listen_accept, ls->tls ? (void *)ls : NULL,
-	    LEV_OPT_CLOSE_ON_FREE, LISTEN_BACKLOG, fd);
-	if (l == NULL)
+	k = xcalloc(1, sizeof *k);
+	k->tls = ls->tls;
+	k->icy_mount = ls->shoutcast_compat ? xstrdup(ls->shoutcast_mount != NULL ?
+	    ls->shoutcast_mount : "/stream") : NULL;
+	l = evconnlistener_new(srv.base, listen_accept, k, LEV_OPT_CLOSE_ON_FREE,
+	    LISTEN_BACKLOG, fd);
+	if (l == NULL) {
+		free(k->icy_mount);
+		free(k);
 		goto fail;
+	}
 	evconnlistener_set_error_cb(l, listen_error);
 	listeners = xrealloc(listeners, (nlisteners + 1) * sizeof *listeners);
+	kinds = xrealloc(kinds, (nlisteners + 1) * sizeof *kinds);
+	kinds[nlisteners] = k;
 	listeners[nlisteners++] = l;
-	log_info("listening on %s port %d%s", host, ls->port, ls->tls ? " (TLS)" : "");
+	if (k->icy_mount != NULL)
+		log_info("listening on %s port %d for Shoutcast v1 sources of %s", host,
+		    ls->port, k->icy_mount);
+	else
+		log_info("listening on %s port %d%s", host, ls->port, ls->tls ? " (TLS)" : "");
 	return 0;
 fail:
 	err = errno;
@@ -196,8 +220,13 @@ listen_close(void)
 {
 	size_t i;
 
-	for (i = 0; i < nlisteners; i++)
+	for (i = 0; i < nlisteners; i++) {
 		evconnlistener_free(listeners[i]);
+		free(kinds[i]->icy_mount);
+		free(kinds[i]);
+	}
+	free(kinds);
+	kinds = NULL;
 	if (resume_ev != NULL)
 		event_free(resume_ev);
 	resume_ev = NULL;

@@ -134,6 +134,7 @@ mount_unref(struct mount *m)
 	stream_info_clear(&m->info);
 	free(m->fallback);
 	free(m->title);
+	free(m->artist);
 	free(m->name);
 	free(m);
 }
@@ -230,6 +231,8 @@ mount_source_started(struct mount *m, const struct format_ops *fmt)
 	m->hdrs = NULL;
 	free(m->title);
 	m->title = NULL;
+	free(m->artist);
+	m->artist = NULL;
 	m->bytes_read = 0;
 	m->stream_start = time_wall();
 }
@@ -259,6 +262,8 @@ mount_set_title(struct mount *m, const char *song, const char *artist, const cha
 	m->meta = icy_meta_new(text, NULL);
 	free(m->title);
 	m->title = xstrdup(m->meta->title);	/* exactly what listeners get */
+	free(m->artist);
+	m->artist = NULL;
 	log_info("mount %s: title \"%s\"", m->name, m->meta->title);
 	log_playlist(m->name, (long)__atomic_load_n(&m->nlisteners, __ATOMIC_RELAXED),
 	    m->meta->title);
@@ -272,6 +277,23 @@ int
 mount_live(const struct mount *m)
 {
 	return m->source != NULL || m->file != NULL;
+}
+
+/* An Ogg chain's comments: stats show TITLE and ARTIST apart, as icecast2. */
+void
+mount_set_stream_tags(struct mount *m, const char *title, const char *artist)
+{
+	char *line;
+
+	free(m->title);
+	free(m->artist);
+	m->title = title != NULL ? xstrdup(title) : NULL;
+	m->artist = artist != NULL ? xstrdup(artist) : NULL;
+	line = artist != NULL && title != NULL ? xasprintf("%s - %s", artist, title) :
+	    xstrdup(title != NULL ? title : artist != NULL ? artist : "");
+	log_info("mount %s: title \"%s\" (stats)", m->name, line);
+	log_playlist(m->name, (long)__atomic_load_n(&m->nlisteners, __ATOMIC_RELAXED), line);
+	free(line);
 }
 
 /* The mount that serves a listener asking for name. */

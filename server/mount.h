@@ -48,6 +48,7 @@ struct mount {
 	struct stream_info info;
 	char		*fallback;		/* set by /admin/fallbacks, overrides the config */
 	char		*title;			/* last metadata as listeners get it, for stats */
+	char		*artist;		/* an Ogg chain's ARTIST (its TITLE is title), for stats */
 	struct shard	*shards;		/* one per worker (listener.h; made by fanout.c) */
 	struct fanout	*fanout;		/* fanout.c's per-mount state */
 	pthread_mutex_t	 lock;			/* queue start points, shard listener lists */
@@ -104,6 +105,9 @@ int mount_lag_policy(const struct mount *m);
 void mount_source_started(struct mount *m, const struct format_ops *fmt);
 /** Set the title (UTF-8, already cleaned) from metadata or the stream. */
 void mount_set_title(struct mount *m, const char *song, const char *artist, const char *title);
+/** An Ogg chain's TITLE and ARTIST comments (either may be NULL), shown
+ *  apart in stats as icecast2 shows them; the stream carries them itself. */
+void mount_set_stream_tags(struct mount *m, const char *title, const char *artist);
 
 /** The mount a listener asking for name should be served from, following
  *  fallback-mount for mounts without a live source (NULL: none). */

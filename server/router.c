@@ -26,6 +26,7 @@
 #include "util.h"
 #include "webroot.h"
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -323,6 +324,35 @@ route_again(struct conn *c, void *arg)
 	route(c, c->req);
 }
 
+/*
+ * A first line that is one bare word, as a Shoutcast v1 encoder sends its
+ * password, came to an HTTP port: at once (the encoder would wait for an
+ * answer until header-timeout), a 400 whose text and our log line say
+ * what to change.
+ */
+static void
+router_icy_on_http(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char serv[NI_MAXSERV] = "?", *msg;
+	int port = 0;
+
+	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, len, NULL, 0, serv, sizeof serv,
+	    NI_NUMERICSERV) == 0)
+		port = atoi(serv);
+	log_warn("%s sent a Shoutcast v1 password to HTTP port %d: add "
+	    "<shoutcast-mount>/stream</shoutcast-mount> to that <listen-socket> and point "
+	    "the encoder at port %d, or set it to Icecast mode", c->ip, port, port + 1);
+	/* Still an HTTP answer (this may be any client's garbage); the text
+	 * is what an encoder that prints the reply shows. */
+	msg = xasprintf("Port %d speaks HTTP (Icecast); a Shoutcast v1 source connects to port "
+	    "%d, once <shoutcast-mount> is set on this port's <listen-socket>", port, port + 1);
+	resp_plain_error(c, 400, msg);
+	free(msg);
+}
+
 /* Entry point from conn.c: a complete request head, or one it refused. */
 void
 router_dispatch(struct conn *c)
@@ -331,6 +361,11 @@ router_dispatch(struct conn *c)
 	const char *why;
 	char addr[INET6_ADDRSTRLEN];
 
+	if (r->error != NULL && strcmp(r->error, "malformed request line") == 0 &&
+	    memchr(r->head, ' ', r->len) == NULL) {
+		router_icy_on_http(c);
+		return;
+	}
 	if (r->error != NULL) {
 		log_info("bad request from %s: %s", c->ip, r->error);
 		resp_html_error(c, 400, strcmp(r->error, "request head too large") == 0 ?

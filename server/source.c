@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mount.h"
 #include "mount_auth.h"
+#include "router_check.h"
 #include "server.h"
 #include "util.h"
 
@@ -52,6 +53,9 @@ struct source {
 	struct sbuf	 hdr_acc;	/* Ogg: header pages of the chain being read */
 	int		 hdr_open;
 	int64_t		 started;
+	/* Shoutcast v1: its icy-* lines come after OK2, before the audio */
+	int		 icy_head;
+	struct sbuf	 icy_lines;
 	/* <limit-rate>: read at most rate bytes a second, measured from start */
 	long		 rate;
 	uint64_t	 rate_start_ns;
@@ -170,6 +174,27 @@ source_open_dump(const char *pattern, const char *mount)
 	return f;
 }
 
+/* A new Ogg chain's TITLE and ARTIST into stats (made valid UTF-8 and
+ * printable: they come from the network). */
+static void
+source_ogg_tags(struct mount *m, const uint8_t *hdrs, size_t len)
+{
+	char *title, *artist, *t = NULL, *a = NULL;
+
+	ogg_comments(hdrs, len, &title, &artist);
+	if (title == NULL && artist == NULL)
+		return;
+	if (title != NULL)
+		t = icy_to_utf8(title, "UTF-8");
+	if (artist != NULL)
+		a = icy_to_utf8(artist, "UTF-8");
+	mount_set_stream_tags(m, t, a);
+	free(title);
+	free(artist);
+	free(t);
+	free(a);
+}
+
 /* Ogg bookkeeping for a block about to be appended: collect header pages,
  * and publish them when the chain's first audio page arrives. */
 static void
@@ -191,6 +216,7 @@ source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 	if (s->hdr_open && (flags & BLOCK_SYNC)) {
 		ogg_headers_unref(m->hdrs);
 		m->hdrs = ogg_headers_new(s->hdr_acc.data, s->hdr_acc.len);
+		source_ogg_tags(m, (const uint8_t *)s->hdr_acc.data, s->hdr_acc.len);
 		s->hdr_open = 0;
 		log_debug("mount %s: new Ogg chain, %zu bytes of headers", m->name, s->hdr_acc.len);
 	}
@@ -258,6 +284,81 @@ source_rate_hold(struct source *s, struct bufferevent *bev, size_t *want)
 	return 1;
 }
 
+/* Longest block of icy-* lines a Shoutcast v1 encoder may send. */
+#define ICY_HEAD_MAX	8192
+
+/*
+ * A Shoutcast v1 encoder's icy-* lines (CRLF or bare LF), up to the blank
+ * line: read as a SOURCE's headers would be. 1 once they are all in,
+ * 0 to wait for more, -1 if the connection was closed.
+ */
+static int
+source_icy_head(struct conn *c, struct source *s, struct evbuffer *in)
+{
+	struct http_request *r;
+	const struct format_ops *fmt;
+	const char *ct;
+	char *line, *head, *clean;
+	size_t len, used;
+	int done = 0;
+
+	while (!done && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
+		if (len == 0)
+			done = 1;
+		else {
+			sbuf_add(&s->icy_lines, line, len);
+			sbuf_adds(&s->icy_lines, "\r\n");
+		}
+		free(line);
+	}
+	if (!done && s->icy_lines.len + evbuffer_get_length(in) > ICY_HEAD_MAX) {
+		log_warn("Shoutcast source on %s from %s: icy-* lines longer than %d bytes: "
+		    "disconnecting", s->mount->name, c->ip, ICY_HEAD_MAX);
+		conn_close(c);
+		return -1;
+	}
+	if (!done)
+		return 0;
+	head = xasprintf("SOURCE %s HTTP/1.0\r\nUser-Agent: Shoutcast v1 source\r\n%s\r\n",
+	    s->mount->name, s->icy_lines.data != NULL ? s->icy_lines.data : "");
+	r = xmalloc(sizeof *r);
+	http_request_init(r);
+	if (http_request_feed(r, head, strlen(head), &used) != PARSE_OK) {
+		log_warn("Shoutcast source on %s from %s: unreadable icy-* lines (%s): "
+		    "disconnecting", s->mount->name, c->ip, r->error);
+		goto refuse;
+	}
+	ct = http_header_get(r, "Content-Type");
+	/* The same rule as SOURCE: nothing a browser would run as a page. */
+	if (!router_source_type_ok(ct)) {
+		clean = str_sanitize(ct, 128);
+		log_warn("Shoutcast source on %s from %s refused: content-type \"%s\" is not "
+		    "audio or video", s->mount->name, c->ip, clean);
+		free(clean);
+		goto refuse;
+	}
+	source_read_info(s->mount, r, c->ip);
+	fmt = format_for_type(s->mount->info.content_type);
+	if (fmt != s->mount->fmt) {		/* no audio has been cut yet */
+		mount_source_started(s->mount, fmt);
+		format_state_init(&s->fs, fmt);
+		s->pcap = fmt->max_unit + SOURCE_READ;
+		s->pending = xrealloc(s->pending, s->pcap);
+	}
+	s->icy_head = 0;
+	sbuf_free(&s->icy_lines);
+	http_request_free(r);
+	free(r);
+	free(head);
+	return 1;
+refuse:
+	http_request_free(r);
+	free(r);
+	free(head);
+	conn_close(c);
+	return -1;
+}
+
 /* Bytes from the source: decode, strip, dump, cut. */
 static void
 source_readable(struct bufferevent *bev, void *arg)
@@ -270,6 +371,9 @@ source_readable(struct bufferevent *bev, void *arg)
 	int n, ended = 0;
 	char *title;
 	enum parse_result res;
+
+	if (s->icy_head && source_icy_head(c, s, in) <= 0)
+		return;
 
 	while (!ended && evbuffer_get_length(in) > 0) {
 		size_t want = FLOE_MIN(s->pcap - s->plen, (size_t)SOURCE_READ);
@@ -377,9 +481,17 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 	    m->fmt->name, s->chunked ? ", chunked" : "");
 
 	/* icecast2's exact answers: clients compare these bytes. */
-	if (expect != NULL && str_ieq(expect, "100-continue"))
-		evbuffer_add_printf(conn_output(c), "HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n");
-	evbuffer_add_printf(conn_output(c), "HTTP/1.0 200 OK\r\n\r\n");
+	if (c->icy_v1) {
+		/* Shoutcast v1: the password was right; its icy-* lines follow */
+		evbuffer_add_printf(conn_output(c), "OK2\r\nicy-caps:11\r\n\r\n");
+		s->icy_head = 1;
+		sbuf_init(&s->icy_lines);
+	} else {
+		if (expect != NULL && str_ieq(expect, "100-continue"))
+			evbuffer_add_printf(conn_output(c),
+			    "HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n");
+		evbuffer_add_printf(conn_output(c), "HTTP/1.0 200 OK\r\n\r\n");
+	}
 	c->status = 200;
 	mount_auth_mount_event(m->name, 1);	/* url auth's mount_add */
 
@@ -437,6 +549,7 @@ source_role_free(struct conn *c)
 	free(s->icy);
 	free(s->pending);
 	sbuf_free(&s->hdr_acc);
+	sbuf_free(&s->icy_lines);
 	free(s);
 	c->role_data = NULL;
 }

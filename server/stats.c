@@ -128,7 +128,7 @@ stats_global(struct stat_list *sl)
  * last one, the source's.
  */
 static const char *const mount_keys[] = {
-	"audio_info", "bitrate", "connected", "dummy", "genre", "listener_peak", "listeners",
+	"artist", "audio_info", "bitrate", "connected", "dummy", "genre", "listener_peak", "listeners",
 	"listenurl", "max_listeners", "mount", "public", "server_description", "server_name",
 	"server_type", "server_url", "slow_listeners", "source_ip", "stream_start",
 	"stream_start_iso8601", "title", "total_bytes_read", "total_bytes_sent", "user_agent",
@@ -217,6 +217,8 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	char *url = stats_listenurl(m->name);
 	long max = mount_max_listeners(m);
 
+	if (m->artist != NULL)		/* an Ogg stream's own ARTIST, as icecast2 */
+		kv_add(sl, "artist", m->artist, 0, 1);
 	kv_add(sl, "audio_info", si->audio_info, 0, 1);
 	kv_maybe_num(sl, "bitrate", si->bitrate, 1);
 	if (m->source != NULL)

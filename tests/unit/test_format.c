@@ -1122,6 +1122,82 @@ test_types_and_start(void)
 	is_int(block_is_start(&b), 1, "CHAIN|SYNC|HEADER: a start");
 }
 
+/* One Ogg page whose body is body[0..n) (n < 255 * 255). */
+static size_t
+one_page(uint8_t *out, const uint8_t *body, size_t n)
+{
+	size_t nseg = n / 255 + 1, i;
+
+	memset(out, 0, 27);
+	memcpy(out, "OggS", 4);
+	out[26] = (uint8_t)nseg;
+	for (i = 0; i < nseg - 1; i++)
+		out[27 + i] = 255;
+	out[27 + nseg - 1] = (uint8_t)(n % 255);
+	memcpy(out + 27 + nseg, body, n);
+	return 27 + nseg + n;
+}
+
+/* A comment packet: sig, vendor, then the comments. */
+static size_t
+comment_packet(uint8_t *p, const char *sig, const char *const *c, size_t nc)
+{
+	size_t len = strlen(sig), i, k;
+
+	memcpy(p, sig, len);
+	memcpy(p + len, "\x03\0\0\0abc", 7);
+	len += 7;
+	p[len++] = (uint8_t)nc; p[len++] = 0; p[len++] = 0; p[len++] = 0;
+	for (i = 0; i < nc; i++) {
+		k = strlen(c[i]);
+		p[len++] = (uint8_t)k; p[len++] = 0; p[len++] = 0; p[len++] = 0;
+		memcpy(p + len, c[i], k);
+		len += k;
+	}
+	return len;
+}
+
+/* TITLE and ARTIST from Vorbis and Opus comments; hostile lengths. */
+static void
+test_ogg_comments(void)
+{
+	static const char *const cs[] = { "ENCODER=x", "title=So What", "ARTIST=Miles Davis" };
+	uint8_t pkt[1024], page[2048];
+	char *t, *a;
+	size_t n, plen, cut;
+	int clean = 1;
+
+	n = comment_packet(pkt, "\x03vorbis", cs, 3);
+	plen = one_page(page, pkt, n);
+	ogg_comments(page, plen, &t, &a);
+	ok(t != NULL && a != NULL && strcmp(t, "So What") == 0 && strcmp(a, "Miles Davis") == 0,
+	    "vorbis comments: title (any case) and artist");
+	free(t); free(a);
+	n = comment_packet(pkt, "OpusTags", cs + 1, 1);
+	plen = one_page(page, pkt, n);
+	ogg_comments(page, plen, &t, &a);
+	ok(t != NULL && a == NULL && strcmp(t, "So What") == 0, "opus tags: title, no artist");
+	free(t); free(a);
+	/* every truncation of the packet (the page says so): no read past it */
+	n = comment_packet(pkt, "\x03vorbis", cs, 3);
+	for (cut = 0; cut < n; cut++) {
+		plen = one_page(page, pkt, cut);
+		ogg_comments(page, plen, &t, &a);
+		clean = clean && (t == NULL || strcmp(t, "So What") == 0);
+		free(t); free(a);
+	}
+	ok(clean, "truncated packets: nothing or the right value, never garbage");
+	/* a comment count and a length far past the end */
+	n = comment_packet(pkt, "\x03vorbis", cs, 3);
+	pkt[18] = 0xff; pkt[19] = 0xff; pkt[20] = 0xff; pkt[21] = 0x7f;	/* the first one's length */
+	plen = one_page(page, pkt, n);
+	ogg_comments(page, plen, &t, &a);
+	ok(t == NULL && a == NULL, "a comment longer than the packet: nothing");
+	free(t); free(a);
+	ogg_comments((const uint8_t *)"OggS", 4, &t, &a);
+	ok(t == NULL && a == NULL, "a cut page: nothing");
+}
+
 int
 main(void)
 {
@@ -1134,5 +1210,6 @@ main(void)
 	test_ogg_take();
 	test_cut_edges();
 	test_types_and_start();
+	test_ogg_comments();
 	return tap_done();
 }
