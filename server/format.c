@@ -51,7 +51,10 @@ format_for_type(const char *ct)
 		{ "audio/x-vorbis+ogg", &format_ogg },
 		{ "audio/flac", &format_ogg },
 		{ "video/ogg", &format_ogg },
-		{ "audio/webm", &format_generic },
+		{ "audio/webm", &format_webm },
+		{ "video/webm", &format_webm },
+		{ "audio/x-matroska", &format_webm },
+		{ "video/x-matroska", &format_webm },
 	};
 	size_t i, len;
 

@@ -39,7 +39,7 @@ struct format_state {
 	int	 bitrate;	/* kbps, MP3 only */
 };
 
-extern const struct format_ops format_mp3, format_aac, format_ogg, format_generic;
+extern const struct format_ops format_mp3, format_aac, format_ogg, format_webm, format_generic;
 
 /** Pick a handler from a Content-Type ("audio/mpeg", "application/ogg"...). */
 const struct format_ops *format_for_type(const char *content_type);

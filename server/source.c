@@ -216,7 +216,8 @@ source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 	if (s->hdr_open && (flags & BLOCK_SYNC)) {
 		ogg_headers_unref(m->hdrs);
 		m->hdrs = ogg_headers_new(s->hdr_acc.data, s->hdr_acc.len);
-		source_ogg_tags(m, (const uint8_t *)s->hdr_acc.data, s->hdr_acc.len);
+		if (s->fs.ops == &format_ogg)
+			source_ogg_tags(m, (const uint8_t *)s->hdr_acc.data, s->hdr_acc.len);
 		s->hdr_open = 0;
 		log_debug("mount %s: new Ogg chain, %zu bytes of headers", m->name, s->hdr_acc.len);
 	}
@@ -230,7 +231,8 @@ source_cut(struct source *s)
 	uint32_t flags;
 
 	while ((n = format_cut(&s->fs, s->pending + off, s->plen - off, &flags)) > 0) {
-		if (s->fs.ops == &format_ogg)
+		/* Ogg chains and WebM streams: headers kept for late joiners */
+		if (s->fs.ops == &format_ogg || s->fs.ops == &format_webm)
 			source_ogg_block(s, s->pending + off, n, flags);
 		/* A source that did not say its bitrate: the first MP3 frame does. */
 		if (s->mount->info.bitrate == NULL && s->fs.bitrate > 0)

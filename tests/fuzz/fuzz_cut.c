@@ -9,6 +9,7 @@
 #include "../../server/format.c"
 #include "../../server/format_mpeg.c"
 #include "../../server/format_ogg.c"
+#include "../../server/format_webm.c"
 
 #include "fuzz.h"
 
@@ -61,6 +62,11 @@ check_unit(const struct format_ops *ops, const uint8_t *p, size_t n, uint32_t fl
 	if (flags == 0)
 		return;		/* ID3, garbage, or unframed: no listener starts here */
 	FUZZ_CHECK(flags & BLOCK_SYNC);
+	if (ops == &format_webm) {
+		FUZZ_CHECK(!(flags & BLOCK_CHAIN) || (flags & BLOCK_HEADER));
+		FUZZ_CHECK(n >= 2);	/* a start point is at least an ID and a size */
+		return;
+	}
 	if (ops == &format_ogg)
 		check_pages(p, n, flags);
 	else {
@@ -81,7 +87,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	ops = handlers[data[0] % (sizeof handlers / sizeof handlers[0])];
+	/* 0xEB picks WebM (the others keep the mapping their seeds were made for) */
+	ops = data[0] == 0xEB ? &format_webm :
+	    handlers[data[0] % (sizeof handlers / sizeof handlers[0])];
 	data++;
 	size--;
 	pending = malloc(size + 1);

@@ -12,6 +12,7 @@
 #include "../../server/format.c"
 #include "../../server/format_mpeg.c"
 #include "../../server/format_ogg.c"
+#include "../../server/format_webm.c"
 #include "../../server/util.c"
 
 #include <pthread.h>

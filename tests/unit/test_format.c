@@ -10,6 +10,7 @@
 #include "../../server/format.c"
 #include "../../server/format_mpeg.c"
 #include "../../server/format_ogg.c"
+#include "../../server/format_webm.c"
 #include "../../server/block.c"
 #include "../../server/icy.c"
 #include "../../server/util.c"
