@@ -116,6 +116,7 @@ static void parse_global_auth_role(struct parse *, xmlNode *, void *);
 static void parse_path_list(struct parse *, xmlNode *, void *);
 static void parse_xff(struct parse *, xmlNode *, void *);
 static void parse_server_id(struct parse *, xmlNode *, void *);
+static void parse_listen_tls(struct parse *, xmlNode *, void *);
 static void parse_alias(struct parse *, xmlNode *, void *);
 static void parse_limit_rate(struct parse *, xmlNode *, void *);
 static void parse_burst_on_connect(struct parse *, xmlNode *, void *);
@@ -150,8 +151,8 @@ static const struct field auth_fields[] = {
 static const struct field listen_fields[] = {
 	FINT("port", struct config_listen, port, 1, 65535),
 	FSTR("bind-address", struct config_listen, bind_address),
-	FBOOL("ssl", struct config_listen, tls),
-	FBOOL("tls", struct config_listen, tls),
+	FFUNC("ssl", parse_listen_tls),
+	FFUNC("tls", parse_listen_tls),
 	FBOOL("shoutcast-compat", struct config_listen, shoutcast_compat),
 	FPATH("shoutcast-mount", struct config_listen, shoutcast_mount),
 	FEND
@@ -472,6 +473,44 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 		break;
 	}
 	free(q);
+	xmlFree(text);
+}
+
+/*
+ * A listen-socket's <ssl> (2.4, icecast-kh) or <tls> (2.5). A true boolean
+ * is icecast-kh's behaviour: TLS or plain HTTP, told apart by each
+ * connection's first byte (TLS_AUTO), which also serves 2.4 configs whose
+ * clients all speak TLS there. 2.5's modes: disabled, auto, auto_no_plain
+ * and rfc2818 (TLS only); rfc2817 (upgrade in HTTP) is refused.
+ */
+static void
+parse_listen_tls(struct parse *p, xmlNode *n, void *target)
+{
+	static const char *const names[] = { "disabled", "auto", "auto_no_plain", "rfc2818" };
+	static const int modes[] = { TLS_OFF, TLS_AUTO, TLS_ONLY, TLS_ONLY };
+	struct config_listen *l = target;
+	char *text = node_text(n), *word = str_trim(text), *q;
+	long v;
+	int b;
+	size_t i;
+
+	for (i = 0; i < FLOE_NELEM(names); i++)
+		if (strcasecmp(word, names[i]) == 0) {
+			l->tls = modes[i];
+			goto out;
+		}
+	if (parse_bool(word, &b) == 0)
+		l->tls = b ? TLS_AUTO : TLS_OFF;
+	else if (parse_long(word, LONG_MIN, LONG_MAX, &v) == 0)
+		l->tls = v != 0 ? TLS_AUTO : TLS_OFF;
+	else {
+		q = quote_value(word);
+		report(p, node_line(n), CONFIG_ERROR, "<listen-socket><%s>: '%s' is not 1, 0 or "
+		    "one of disabled, auto, auto_no_plain, rfc2818 (rfc2817 upgrades are not "
+		    "supported)", (const char *)n->name, q);
+		free(q);
+	}
+out:
 	xmlFree(text);
 }
 

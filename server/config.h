@@ -31,10 +31,13 @@ enum lag_policy { LAG_DROP = 0, LAG_RESYNC = 1 };
 #define LAG_POLICY_NAMES "drop|resync"
 
 /** One <listen-socket>. */
+/** A listen-socket's TLS: none, only, or either (decided by the first byte). */
+enum { TLS_OFF = 0, TLS_ONLY = 1, TLS_AUTO = 2 };
+
 struct config_listen {
 	char	*bind_address;		/* NULL: all addresses (IPv4 and IPv6) */
 	int	 port;
-	int	 tls;			/* <ssl>1</ssl> / <tls>1</tls> */
+	int	 tls;		/* TLS_OFF, TLS_ONLY, or TLS_AUTO (TLS or plain per connection) */
 	int	 shoutcast_compat;	/* <shoutcast-compat>1</shoutcast-compat> */
 	char	*shoutcast_mount;
 	int	 line;			/* where it was declared, for messages */

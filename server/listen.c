@@ -83,19 +83,82 @@ listen_episode_end(void)
 	pauses = 0;
 }
 
+/*
+ * Same-port TLS (icecast-kh's <ssl>1, 2.5's <tls>auto): a connection is
+ * TLS if its first byte is a TLS handshake record (0x16), plain HTTP if
+ * not; no HTTP request starts with that byte. The byte is peeked at, not
+ * read, so the TLS or HTTP layer sees the stream whole. A client that
+ * sends nothing is closed after header-timeout, as one that sends half a
+ * head would be.
+ */
+struct sniff {
+	evutil_socket_t		 fd;
+	struct sockaddr_storage	 sa;
+	int			 salen;
+	const struct listen_kind *k;
+	struct event		*ev;
+	TAILQ_ENTRY(sniff)	 entry;
+};
+static TAILQ_HEAD(, sniff) sniffing = TAILQ_HEAD_INITIALIZER(sniffing);
+
+static void
+sniff_done(struct sniff *s, int close_fd)
+{
+	TAILQ_REMOVE(&sniffing, s, entry);
+	event_free(s->ev);
+	if (close_fd)
+		evutil_closesocket(s->fd);
+	free(s);
+}
+
+static void
+sniff_first_byte(evutil_socket_t fd, short what, void *arg)
+{
+	struct sniff *s = arg;
+	unsigned char b;
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		sniff_done(s, 1);
+		return;
+	}
+	n = recv(fd, &b, 1, MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;			/* persistent event: wait on */
+	if (n <= 0) {
+		sniff_done(s, 1);
+		return;
+	}
+	conn_accept(fd, (struct sockaddr *)&s->sa, s->salen, b == 0x16, s->k->icy_mount);
+	sniff_done(s, 0);
+}
+
 /* A connection arrived; arg is its socket's listen_kind. */
 static void
 listen_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	const struct listen_kind *k = arg;
+	struct timeval tv = { srv.config->header_timeout, 0 };
+	struct sniff *s;
 
 	if (srv.shutting_down) {
 		evutil_closesocket(fd);
 		return;
 	}
 	listen_episode_end();
-	conn_accept(fd, sa, salen, k->tls, k->icy_mount);
+	if (k->tls != TLS_AUTO) {
+		conn_accept(fd, sa, salen, k->tls == TLS_ONLY, k->icy_mount);
+		return;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->fd = fd;
+	s->k = k;
+	s->salen = salen;
+	memcpy(&s->sa, sa, FLOE_MIN((size_t)salen, sizeof s->sa));
+	s->ev = event_new(srv.base, fd, EV_READ | EV_PERSIST, sniff_first_byte, s);
+	TAILQ_INSERT_TAIL(&sniffing, s, entry);
+	event_add(s->ev, &tv);
 }
 
 /* accept() failed: out of descriptors or memory: pause (logged once per
@@ -162,7 +225,8 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 		log_info("listening on %s port %d for Shoutcast v1 sources of %s", host,
 		    ls->port, k->icy_mount);
 	else
-		log_info("listening on %s port %d%s", host, ls->port, ls->tls ? " (TLS)" : "");
+		log_info("listening on %s port %d%s", host, ls->port, ls->tls == TLS_ONLY ? " (TLS)" :
+		    ls->tls == TLS_AUTO ? " (TLS or plain HTTP)" : "");
 	return 0;
 fail:
 	err = errno;
@@ -220,6 +284,8 @@ listen_close(void)
 {
 	size_t i;
 
+	while (!TAILQ_EMPTY(&sniffing))
+		sniff_done(TAILQ_FIRST(&sniffing), 1);
 	for (i = 0; i < nlisteners; i++) {
 		evconnlistener_free(listeners[i]);
 		free(kinds[i]->icy_mount);

@@ -131,3 +131,58 @@ with open(cfg2, "w") as f:
 res = subprocess.run([FLOE, "-c", cfg2], capture_output=True, text=True, timeout=10)
 tap.ok(res.returncode != 0 and "ssl-allowed-ciphers" in res.stderr,
        "a cipher list OpenSSL cannot use refuses to start and names the setting", res.stderr)
+
+# Same-port TLS (icecast-kh's <ssl>1, 2.5's <tls>auto): TLS and plain HTTP on one port
+port = free_port()
+floe = Floe(mounts="<listen-socket><port>%d</port><bind-address>127.0.0.1</bind-address>"
+                   "<ssl>1</ssl></listen-socket>" % port,
+            paths_extra="<ssl-certificate>%s</ssl-certificate>" % cert)
+tls_port = port
+out = tls_request(b"GET /status-json.xsl HTTP/1.0\r\n\r\n")
+tap.ok(out.startswith(b"HTTP/1.0 200") and b"icestats" in out, "<ssl>1: TLS on the port", out[:80])
+s = socket.create_connection(("127.0.0.1", port), 5)
+s.sendall(b"GET /status-json.xsl HTTP/1.0\r\n\r\n")
+s.settimeout(5)
+plain = b""
+while True:
+    try:
+        b = s.recv(65536)
+    except OSError:
+        break
+    if not b:
+        break
+    plain += b
+s.close()
+tap.ok(plain.startswith(b"HTTP/1.0 200") and b"icestats" in plain,
+       "... and plain HTTP on the same port (icecast-kh)", plain[:80])
+idle = socket.create_connection(("127.0.0.1", port), 5)
+tap.ok(tls_request(b"GET /status-json.xsl HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 200"),
+       "a client that has sent nothing yet holds up nobody")
+idle.close()
+tap.is_eq(floe.stop(), 0, "floe exits 0")
+
+# 2.5's <tls>auto_no_plain: TLS only
+port = free_port()
+floe = Floe(mounts="<listen-socket><port>%d</port><bind-address>127.0.0.1</bind-address>"
+                   "<tls>auto_no_plain</tls></listen-socket>" % port,
+            paths_extra="<ssl-certificate>%s</ssl-certificate>" % cert)
+tls_port = port
+tap.ok(tls_request(b"GET /status-json.xsl HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 200"),
+       "<tls>auto_no_plain: TLS is served")
+s = socket.create_connection(("127.0.0.1", port), 5)
+s.sendall(b"GET /status-json.xsl HTTP/1.0\r\n\r\n")
+s.settimeout(5)
+try:
+    got = s.recv(100)
+except OSError:
+    got = b""
+s.close()
+tap.ok(not got.startswith(b"HTTP/1.0 200"), "... plain HTTP is not", got)
+tap.is_eq(floe.stop(), 0, "floe exits 0")
+cfg3 = os.path.join(d, "rfc2817.xml")
+with open(cfg3, "w") as f:
+    f.write("<icecast><authentication><source-password>x</source-password></authentication>"
+            "<listen-socket><port>8000</port><tls>rfc2817</tls></listen-socket></icecast>")
+res = subprocess.run([FLOE, "--check-config", cfg3], capture_output=True, text=True, timeout=10)
+tap.ok(res.returncode == 1 and "rfc2817" in res.stdout + res.stderr,
+       "<tls>rfc2817 (upgrade within HTTP) is refused with its line", res.stdout + res.stderr)
