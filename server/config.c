@@ -93,10 +93,10 @@ struct field {
  * spelling", which is what a typo most likely is.
  */
 static const char *const icecast_unsupported[] = {
-	"directory", "relay", "master-server", "master-server-port",
+	"relay", "master-server", "master-server-port",
 	"master-ssl-port", "master-update-interval", "master-username",
 	"master-password", "master-redirect", "relays-on-demand",
-	"max-redirect-slaves", "yp-url", "yp-url-timeout",
+	"max-redirect-slaves",
 	"on-connect",
 	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
 	"cluster-password", "no-mount",
@@ -117,6 +117,7 @@ static void parse_path_list(struct parse *, xmlNode *, void *);
 static void parse_xff(struct parse *, xmlNode *, void *);
 static void parse_server_id(struct parse *, xmlNode *, void *);
 static void parse_listen_tls(struct parse *, xmlNode *, void *);
+static void parse_directory(struct parse *, xmlNode *, void *);
 static void parse_alias(struct parse *, xmlNode *, void *);
 static void parse_limit_rate(struct parse *, xmlNode *, void *);
 static void parse_burst_on_connect(struct parse *, xmlNode *, void *);
@@ -247,6 +248,7 @@ static const struct field root_fields[] = {
 	FFUNC("security", parse_security),
 	FBOOL("fileserve", struct config, fileserve),
 	FFUNC("server-id", parse_server_id),
+	FFUNC("directory", parse_directory),
 	FPATH("shoutcast-mount", struct config, shoutcast_mount),
 	FEND
 };
@@ -512,6 +514,43 @@ parse_listen_tls(struct parse *p, xmlNode *n, void *target)
 	}
 out:
 	xmlFree(text);
+}
+
+/* <directory>: a YP directory, its <yp-url> and <yp-url-timeout> (seconds,
+ * default 30 as icecast2); several blocks, several directories. */
+static void
+parse_directory(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	struct config_yp yp = { NULL, 30, node_line(n) };
+	char path[512], *text, *word;
+	long v;
+	xmlNode *ch;
+
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		text = node_text(ch);
+		word = str_trim(text);
+		node_path(ch, path, sizeof path);
+		if (strcmp((const char *)ch->name, "yp-url") == 0 && word[0] != '\0') {
+			free(yp.url);
+			yp.url = xstrdup(word);
+		} else if (strcmp((const char *)ch->name, "yp-url-timeout") == 0 &&
+		    parse_long(word, 1, 300, &v) == 0)
+			yp.timeout = v;
+		else if (strcmp((const char *)ch->name, "yp-url-timeout") == 0)
+			report(p, node_line(ch), CONFIG_ERROR, "%s: expected 1..300 seconds", path);
+		else
+			warn_ignored(p, ch, NULL);
+		xmlFree(text);
+	}
+	if (yp.url == NULL) {
+		report(p, yp.line, CONFIG_WARNING, "<directory> without <yp-url> is ignored");
+		return;
+	}
+	c->yp = xreallocarray(c->yp, c->nyp + 1, sizeof *c->yp);
+	c->yp[c->nyp++] = yp;
 }
 
 /* <server-id>: what the Server header and the documents call this server.
@@ -1735,6 +1774,9 @@ config_free(struct config *c)
 	free(c->errorlog);
 	free(c->playlistlog);
 	free(c->server_id);
+	for (i = 0; i < c->nyp; i++)
+		free(c->yp[i].url);
+	free(c->yp);
 	for (i = 0; i < c->naliases; i++) {
 		free(c->aliases[i].source);
 		free(c->aliases[i].dest);

@@ -110,6 +110,13 @@ struct config_mount {
 };
 
 /** The whole configuration. Numbers always hold a value (defaults applied). */
+/** A <directory>: where public mounts are listed (icecast2's YP protocol). */
+struct config_yp {
+	char	*url;
+	long	 timeout;		/* seconds a call may take */
+	int	 line;
+};
+
 /** <paths><alias>: a request for exactly source is served as dest. */
 struct config_alias {
 	char	*source;
@@ -173,6 +180,8 @@ struct config {
 	/* <logging> */
 	char	*accesslog;		/* file name inside logdir; "-" is stderr */
 	char	*errorlog;
+	struct config_yp *yp;		/* <directory> blocks: YP directories */
+	size_t	 nyp;
 	struct config_alias *aliases;	/* <paths><alias>, in file order */
 	size_t	 naliases;
 	int	 fileserve;		/* serve files from webroot (default 1) */

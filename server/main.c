@@ -21,6 +21,7 @@
 #include "filesrc.h"
 #include "intro.h"
 #include "xslt.h"
+#include "yp.h"
 #include "http_client.h"
 
 #include <event2/event.h>
@@ -627,6 +628,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	srv.shutting_down = 1;
 	log_info("signal %d: shutting down", (int)sig);
 	listen_close();
+	yp_stop();
 	/* This loop's connections first, sources among them, at once: a
 	 * source still sending while the worker threads wind down would have
 	 * unread data in its socket, and closing that sends a reset instead of
@@ -795,6 +797,7 @@ main(int argc, char **argv)
 	conn_set_gate(access_gate);
 	fanout_init();
 	mount_file_fallback = filesrc_mount;	/* icecast-kh's /fallback-[128].mp3 */
+	yp_start();
 	log_info("floe %s starting with %s, %u worker%s", PACKAGE_VERSION, path, nworkers,
 	    nworkers == 1 ? "" : "s");
 	raise_fd_limit();
