@@ -65,6 +65,14 @@ size_t mp3_frame_len(const uint8_t *p, int *samplerate, int *channels, int *kbps
 size_t adts_frame_len(const uint8_t *p, int *samplerate, int *channels);
 /** Ogg page at p[0..n): its total length, 0 if incomplete, or -1 if p is not a page. */
 long ogg_page_len(const uint8_t *p, size_t n);
+/** A chain's codec, as icecast2's stats name it, and Vorbis's numbers. */
+struct ogg_info {
+	const char	*subtype;	/* "Vorbis", "Opus", "FLAC", "Theora", or NULL */
+	int		 channels;	/* 0: not known */
+	uint32_t	 samplerate;
+	int32_t		 bitrate;	/* nominal, bits per second; <= 0: not known */
+};
+void ogg_stream_info(const uint8_t *p, size_t n, struct ogg_info *info);
 /** TITLE and ARTIST of a chain's header pages p[0..n) (Vorbis or Opus
  *  comments), allocated, or NULL each; never reads past n. */
 void ogg_comments(const uint8_t *p, size_t n, char **title, char **artist);

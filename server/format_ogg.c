@@ -132,6 +132,49 @@ le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The payloads of the pages of p[0..n), joined (header packets sit back
+ * to back in them). */
+static void
+ogg_payloads(const uint8_t *p, size_t n, struct sbuf *pl)
+{
+	size_t off = 0, i, nseg, body;
+	long page;
+
+	sbuf_init(pl);
+	while (off < n && (page = ogg_page_len(p + off, n - off)) > 0) {
+		nseg = p[off + 26];
+		for (i = 0, body = 0; i < nseg; i++)
+			body += p[off + 27 + i];
+		sbuf_add(pl, p + off + 27 + nseg, body);
+		off += (size_t)page;
+	}
+}
+
+/* What the first header packet of a chain says, as icecast2 shows it:
+ * Vorbis's channels, rate and nominal bitrate; Opus and FLAC by name. */
+void
+ogg_stream_info(const uint8_t *p, size_t n, struct ogg_info *info)
+{
+	struct sbuf pl;
+	const uint8_t *d;
+
+	memset(info, 0, sizeof *info);
+	ogg_payloads(p, n, &pl);
+	d = (const uint8_t *)pl.data;
+	if (pl.len >= 7 + 4 + 1 + 4 + 4 + 4 && memcmp(d, "\x01vorbis", 7) == 0) {
+		info->subtype = "Vorbis";
+		info->channels = d[11];
+		info->samplerate = le32(d + 12);
+		info->bitrate = (int32_t)le32(d + 20);
+	} else if (pl.len >= 8 && memcmp(d, "OpusHead", 8) == 0)
+		info->subtype = "Opus";
+	else if (pl.len >= 5 && memcmp(d, "\x7f" "FLAC", 5) == 0)
+		info->subtype = "FLAC";
+	else if (pl.len >= 7 && memcmp(d, "\x80theora", 7) == 0)
+		info->subtype = "Theora";
+	sbuf_free(&pl);
+}
+
 /* The value of KEY= in a comment (case-insensitive key), copied, or NULL. */
 static char *
 ogg_comment_value(const uint8_t *c, size_t n, const char *key)
@@ -155,19 +198,11 @@ ogg_comments(const uint8_t *p, size_t n, char **title, char **artist)
 {
 	struct sbuf pl;
 	const uint8_t *d, *end;
-	size_t off = 0, i, nseg, body, len;
+	size_t i, len;
 	uint32_t vlen, count, clen;
-	long page;
 
 	*title = *artist = NULL;
-	sbuf_init(&pl);
-	while (off < n && (page = ogg_page_len(p + off, n - off)) > 0) {
-		nseg = p[off + 26];
-		for (i = 0, body = 0; i < nseg; i++)
-			body += p[off + 27 + i];
-		sbuf_add(&pl, p + off + 27 + nseg, body);
-		off += (size_t)page;
-	}
+	ogg_payloads(p, n, &pl);
 	if (pl.len == 0)
 		goto out;
 	d = (const uint8_t *)pl.data;

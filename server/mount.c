@@ -233,6 +233,7 @@ mount_source_started(struct mount *m, const struct format_ops *fmt)
 	m->title = NULL;
 	free(m->artist);
 	m->artist = NULL;
+	memset(&m->ogg, 0, sizeof m->ogg);
 	m->bytes_read = 0;
 	m->stream_start = time_wall();
 }

@@ -14,6 +14,7 @@
 #include <sys/queue.h>
 
 #include "block.h"
+#include "format.h"
 
 struct source;
 struct format_ops;
@@ -49,6 +50,7 @@ struct mount {
 	char		*fallback;		/* set by /admin/fallbacks, overrides the config */
 	char		*title;			/* last metadata as listeners get it, for stats */
 	char		*artist;		/* an Ogg chain's ARTIST (its TITLE is title), for stats */
+	struct ogg_info	 ogg;			/* the chain's codec, for stats */
 	struct shard	*shards;		/* one per worker (listener.h; made by fanout.c) */
 	struct fanout	*fanout;		/* fanout.c's per-mount state */
 	pthread_mutex_t	 lock;			/* queue start points, shard listener lists */

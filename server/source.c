@@ -216,8 +216,10 @@ source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 	if (s->hdr_open && (flags & BLOCK_SYNC)) {
 		ogg_headers_unref(m->hdrs);
 		m->hdrs = ogg_headers_new(s->hdr_acc.data, s->hdr_acc.len);
-		if (s->fs.ops == &format_ogg)
+		if (s->fs.ops == &format_ogg) {
+			ogg_stream_info((const uint8_t *)s->hdr_acc.data, s->hdr_acc.len, &m->ogg);
 			source_ogg_tags(m, (const uint8_t *)s->hdr_acc.data, s->hdr_acc.len);
+		}
 		s->hdr_open = 0;
 		log_debug("mount %s: new Ogg chain, %zu bytes of headers", m->name, s->hdr_acc.len);
 	}

@@ -128,7 +128,8 @@ stats_global(struct stat_list *sl)
  * last one, the source's.
  */
 static const char *const mount_keys[] = {
-	"artist", "audio_info", "bitrate", "connected", "dummy", "genre", "listener_peak", "listeners",
+	"artist", "audio_bitrate", "audio_channels", "audio_info", "audio_samplerate",
+	"ice-bitrate", "subtype", "bitrate", "connected", "dummy", "genre", "listener_peak", "listeners",
 	"listenurl", "max_listeners", "mount", "public", "server_description", "server_name",
 	"server_type", "server_url", "slow_listeners", "source_ip", "stream_start",
 	"stream_start_iso8601", "title", "total_bytes_read", "total_bytes_sent", "user_agent",
@@ -219,6 +220,17 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 
 	if (m->artist != NULL)		/* an Ogg stream's own ARTIST, as icecast2 */
 		kv_add(sl, "artist", m->artist, 0, 1);
+	if (m->ogg.subtype != NULL) {	/* what icecast2 reads from Ogg headers */
+		kv_add(sl, "subtype", m->ogg.subtype, 0, 1);
+		if (m->ogg.bitrate > 0) {
+			kv_num(sl, "audio_bitrate", (unsigned long long)m->ogg.bitrate, 1);
+			kv_num(sl, "ice-bitrate", (unsigned long long)m->ogg.bitrate / 1000, 1);
+		}
+		if (m->ogg.channels > 0)
+			kv_num(sl, "audio_channels", (unsigned long long)m->ogg.channels, 1);
+		if (m->ogg.samplerate > 0)
+			kv_num(sl, "audio_samplerate", m->ogg.samplerate, 1);
+	}
 	kv_add(sl, "audio_info", si->audio_info, 0, 1);
 	kv_maybe_num(sl, "bitrate", si->bitrate, 1);
 	if (m->source != NULL)

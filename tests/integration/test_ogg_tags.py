@@ -35,6 +35,14 @@ def tags(server, mount):
     return stat_value(x, mount, "title"), stat_value(x, mount, "artist")
 
 
+INFO = ("subtype", "audio_bitrate", "audio_channels", "audio_samplerate", "ice-bitrate")
+
+
+def info(server, mount):
+    x = server.stats()
+    return {k: stat_value(x, mount, k) for k in INFO}
+
+
 vorbis = tagged("vorbis", "So What", "Miles Davis", 440)
 opus = tagged("opus", "Blue in Green", "Bill Evans", 660)
 second = tagged("vorbis", "Freddie Freeloader", "Miles Davis", 550)
@@ -49,8 +57,10 @@ for name, cls in (("icecast2", Icecast2), ("floe", Floe)):
     for mount, data in (("/v.ogg", vorbis), ("/o.ogg", opus)):
         src = RawSource(srv, mount, content_type="application/ogg")
         feed = LoopFeeder(src, data, 12000)
-        wait_for(lambda: tags(srv, mount)[0] is not None, 15)
+        wait_for(lambda: info(srv, mount)["subtype"] is not None, 15)
+        wait_for(lambda: tags(srv, mount)[0] is not None, 5)
         got.append(tags(srv, mount))
+        got.append(info(srv, mount))
         feed.stop()
         src.close()
     results[name] = got
@@ -59,11 +69,17 @@ for name, cls in (("icecast2", Icecast2), ("floe", Floe)):
     else:
         srv.stop()
 
-tap.is_eq(results["floe"], [("So What", "Miles Davis"), ("Blue in Green", "Bill Evans")],
+tap.is_eq([results["floe"][0], results["floe"][2]],
+          [("So What", "Miles Davis"), ("Blue in Green", "Bill Evans")],
           "Vorbis and Opus comments: title and artist in stats")
+tap.ok(results["floe"][1]["subtype"] == "Vorbis" and results["floe"][1]["audio_channels"] == "1"
+       and results["floe"][3]["subtype"] == "Opus",
+       "the codec and Vorbis's numbers in stats", results["floe"])
 if "icecast2" in results:
-    tap.is_eq(results["floe"][0], results["icecast2"][0], "Vorbis: the same as icecast2 shows")
-    tap.diag("icecast2 2.4.4 shows no title for Opus: %r" % (results["icecast2"][1],))
+    tap.is_eq(results["floe"][:2], results["icecast2"][:2],
+              "Vorbis: title, artist, subtype, audio_* and ice-bitrate as icecast2 shows them")
+    tap.is_eq(results["floe"][3], results["icecast2"][3], "Opus: the subtype as icecast2")
+    tap.diag("icecast2 2.4.4 shows no title for Opus: %r" % (results["icecast2"][2],))
 else:
     tap.skip("compared with icecast2", "icecast2 did not start")
 
