@@ -118,6 +118,7 @@ static void parse_xff(struct parse *, xmlNode *, void *);
 static void parse_server_id(struct parse *, xmlNode *, void *);
 static void parse_listen_tls(struct parse *, xmlNode *, void *);
 static void parse_directory(struct parse *, xmlNode *, void *);
+static void parse_yp_directory(struct parse *, xmlNode *, void *);
 static void parse_alias(struct parse *, xmlNode *, void *);
 static void parse_limit_rate(struct parse *, xmlNode *, void *);
 static void parse_burst_on_connect(struct parse *, xmlNode *, void *);
@@ -249,6 +250,7 @@ static const struct field root_fields[] = {
 	FBOOL("fileserve", struct config, fileserve),
 	FFUNC("server-id", parse_server_id),
 	FFUNC("directory", parse_directory),
+	FFUNC("yp-directory", parse_yp_directory),
 	FPATH("shoutcast-mount", struct config, shoutcast_mount),
 	FEND
 };
@@ -478,6 +480,13 @@ parse_scalar(struct parse *p, xmlNode *n, const struct field *f, void *target)
 	xmlFree(text);
 }
 
+/* An attribute's value (caller frees with xmlFree), or NULL. */
+static char *
+attr(xmlNode *n, const char *name)
+{
+	return (char *)xmlGetProp(n, BAD_CAST name);
+}
+
 /*
  * A listen-socket's <ssl> (2.4, icecast-kh) or <tls> (2.5). A true boolean
  * is icecast-kh's behaviour: TLS or plain HTTP, told apart by each
@@ -553,6 +562,40 @@ parse_directory(struct parse *p, xmlNode *n, void *target)
 	c->yp[c->nyp++] = yp;
 }
 
+/* Icecast 2.5's <yp-directory url="..."><option name="timeout" value="15"/>. */
+static void
+parse_yp_directory(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	struct config_yp yp = { NULL, 30, node_line(n) };
+	char *url = attr(n, "url"), *name, *value;
+	long v;
+	xmlNode *ch;
+
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		name = attr(ch, "name");
+		value = attr(ch, "value");
+		if (strcmp((const char *)ch->name, "option") == 0 && name != NULL &&
+		    strcmp(name, "timeout") == 0 && value != NULL &&
+		    parse_long(value, 1, 300, &v) == 0)
+			yp.timeout = v;
+		else
+			warn_ignored(p, ch, NULL);
+		xmlFree(name);
+		xmlFree(value);
+	}
+	if (url == NULL || url[0] == '\0')
+		report(p, yp.line, CONFIG_WARNING, "<yp-directory> without url= is ignored");
+	else {
+		yp.url = xstrdup(url);
+		c->yp = xreallocarray(c->yp, c->nyp + 1, sizeof *c->yp);
+		c->yp[c->nyp++] = yp;
+	}
+	xmlFree(url);
+}
+
 /* <server-id>: what the Server header and the documents call this server.
  * It goes into every response head, so it must be one printable line. */
 static void
@@ -575,13 +618,6 @@ parse_server_id(struct parse *p, xmlNode *n, void *target)
 		c->server_id = xstrdup(text);
 	}
 	xmlFree(text);
-}
-
-/* An attribute's value (caller frees with xmlFree), or NULL. */
-static char *
-attr(xmlNode *n, const char *name)
-{
-	return (char *)xmlGetProp(n, BAD_CAST name);
 }
 
 /*

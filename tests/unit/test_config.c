@@ -218,8 +218,8 @@ test_listen(void)
 	is_int(c->listens[0].line, 2, "socket 1 line");
 	is_str(c->listens[1].bind_address, "::", "socket 2 IPv6 any");
 	is_int(c->listens[1].port, 8000, "same port, other address is fine");
-	is_int(c->listens[2].tls, 1, "<ssl>1 turns TLS on");
-	is_int(c->listens[3].tls, 1, "<tls>true turns TLS on");
+	is_int(c->listens[2].tls, TLS_AUTO, "<ssl>1 turns TLS on (with plain HTTP, as icecast-kh)");
+	is_int(c->listens[3].tls, TLS_AUTO, "<tls>true turns TLS on");
 	is_str(c->listens[3].bind_address, "127.0.0.1", "socket 4 address");
 	is_int(c->listens[4].shoutcast_compat, 1, "shoutcast-compat");
 	is_str(c->listens[4].shoutcast_mount, "/sc", "shoutcast-mount");
@@ -653,6 +653,19 @@ test_values(void)
 	    c->listens[1].shoutcast_compat && strcmp(c->listens[1].shoutcast_mount, "/sc") == 0 &&
 	    c->listens[2].shoutcast_compat && strcmp(c->listens[2].shoutcast_mount, "/stream") == 0,
 	    "8000 HTTP, 8001 Shoutcast for /sc, 9000 Shoutcast for /stream");
+	config_free(c);
+	c = load("<icecast>" AUTH "<directory><yp-url-timeout>15</yp-url-timeout><yp-url>"
+	    "http://dir.example/yp</yp-url></directory><yp-directory url=\"http://two/yp\">"
+	    "<option name=\"timeout\" value=\"5\"/></yp-directory>"
+	    "<listen-socket><port>8000</port><tls>auto_no_plain</tls></listen-socket>"
+	    "<listen-socket><port>8001</port><ssl>1</ssl></listen-socket>"
+	    "<listen-socket><port>8002</port><tls>off</tls></listen-socket></icecast>");
+	ok(c != NULL && R.warnings == 0 && c->nyp == 2 && c->yp[0].timeout == 15 &&
+	    strcmp(c->yp[1].url, "http://two/yp") == 0 && c->yp[1].timeout == 5,
+	    "2.4's <directory> and 2.5's <yp-directory>");
+	ok(c != NULL && c->nlistens == 3 && c->listens[0].tls == TLS_ONLY &&
+	    c->listens[1].tls == TLS_AUTO && c->listens[2].tls == TLS_OFF,
+	    "<tls>auto_no_plain is TLS only, <ssl>1 TLS or plain, <tls>off none");
 	config_free(c);
 	c = load("<icecast>" AUTH "<limits><burst-on-connect>0</burst-on-connect></limits>"
 	    "</icecast>");
