@@ -73,26 +73,16 @@ timeout_ms(const struct config_auth *a)
 	return t * 1000;
 }
 
-/* Append "&name=value" with the value form-encoded. */
-static void
-field(struct sbuf *sb, const char *name, const char *value)
-{
-	char *e = url_encode(value != NULL ? value : "");
-
-	sbuf_addf(sb, "%s%s=%s", sb->len > 0 ? "&" : "", name, e);
-	free(e);
-}
-
 /* server= and port= as icecast2 sends them: <hostname> and the first port. */
 static void
 server_fields(struct sbuf *sb)
 {
 	char port[16];
 
-	field(sb, "server", srv.config->hostname);
+	sbuf_add_form(sb, "server", srv.config->hostname);
 	snprintf(port, sizeof port, "%d", srv.config->nlistens > 0 ?
 	    srv.config->listens[0].port : 0);
-	field(sb, "port", port);
+	sbuf_add_form(sb, "port", port);
 }
 
 /* What icecast2 says of a listener, action first. */
@@ -102,14 +92,14 @@ client_fields(struct sbuf *sb, const char *action, const struct auth_client *who
 	char id[32];
 
 	snprintf(id, sizeof id, "%llu", (unsigned long long)who->id);
-	field(sb, "action", action);
+	sbuf_add_form(sb, "action", action);
 	server_fields(sb);
-	field(sb, "client", id);
-	field(sb, "mount", who->mount);
-	field(sb, "user", who->user);
-	field(sb, "pass", who->pass);
-	field(sb, "ip", who->ip);
-	field(sb, "agent", who->agent);
+	sbuf_add_form(sb, "client", id);
+	sbuf_add_form(sb, "mount", who->mount);
+	sbuf_add_form(sb, "user", who->user);
+	sbuf_add_form(sb, "pass", who->pass);
+	sbuf_add_form(sb, "ip", who->ip);
+	sbuf_add_form(sb, "agent", who->agent);
 }
 
 /* headers= (comma list): forward those request headers, prefixed. */
@@ -130,7 +120,7 @@ forward_headers(struct sbuf *sb, const struct config_auth *a, const struct http_
 			continue;
 		/* As icecast2 2.4: the prefix, then the name as configured. */
 		name = xasprintf("%s%s", prefix, tok);
-		field(sb, name, v);
+		sbuf_add_form(sb, name, v);
 		free(name);
 	}
 	free(copy);
@@ -280,7 +270,7 @@ url_listener_add(const struct config_auth *a, const struct auth_client *who,
 	}
 	sbuf_init(&body);
 	client_fields(&body, "listener_add", who);
-	field(&body, "referer", who->referer);
+	sbuf_add_form(&body, "referer", who->referer);
 	forward_headers(&body, a, who->req);
 	h = ask(a, url, &body, who, 0, done, arg);
 	sbuf_free(&body);
@@ -306,12 +296,12 @@ url_source_add(const struct config_auth *a, const struct auth_client *who,
 		return NULL;
 	}
 	sbuf_init(&body);
-	field(&body, "action", "stream_auth");
-	field(&body, "mount", who->mount);
-	field(&body, "ip", who->ip);
+	sbuf_add_form(&body, "action", "stream_auth");
+	sbuf_add_form(&body, "mount", who->mount);
+	sbuf_add_form(&body, "ip", who->ip);
 	server_fields(&body);
-	field(&body, "user", who->user);
-	field(&body, "pass", who->pass);
+	sbuf_add_form(&body, "user", who->user);
+	sbuf_add_form(&body, "pass", who->pass);
 	h = ask(a, url, &body, who, 1, done, arg);
 	sbuf_free(&body);
 	return h;
@@ -364,7 +354,7 @@ url_listener_remove(const struct config_auth *a, const struct auth_client *who, 
 	snprintf(dur, sizeof dur, "%ld", seconds);
 	sbuf_init(&body);
 	client_fields(&body, "listener_remove", who);
-	field(&body, "duration", dur);
+	sbuf_add_form(&body, "duration", dur);
 	notify(a, url, &body);
 	sbuf_free(&body);
 }
@@ -379,8 +369,8 @@ mount_event(const struct config_auth *a, const char *option, const char *action,
 	if (url == NULL)
 		return;
 	sbuf_init(&body);
-	field(&body, "action", action);
-	field(&body, "mount", mount);
+	sbuf_add_form(&body, "action", action);
+	sbuf_add_form(&body, "mount", mount);
 	server_fields(&body);
 	notify(a, url, &body);
 	sbuf_free(&body);

@@ -235,19 +235,34 @@ listener_start_point(const struct queue *q, int join_live, int join_next, uint64
 	return b != NULL ? b : q->tail;
 }
 
+/* A reference to the owner of a piece of data handed to a socket. */
+typedef void (*piece_ref_fn)(void *owner);
+
+static void
+intro_take(void *owner)
+{
+	intro_ref(owner);
+}
+
+static void
+block_take(void *owner)
+{
+	block_data_ref(owner);
+}
+
 /*
- * The mount's <intro>, ahead of the stream: the same ICY framing as the
- * audio (its bytes count toward metaint, a title block falls inside it
- * where due), each piece a reference to the one shared buffer.
+ * Hand over data[0..len) by reference (take() a reference on owner for
+ * each piece, release() drops it once the socket has sent the piece),
+ * splicing in ICY metadata every metaint bytes of what the listener gets.
  */
 static void
-listener_send_intro(struct listener *l, struct evbuffer *out, struct icy_meta *meta)
+listener_splice(struct listener *l, struct evbuffer *out, const uint8_t *data, size_t len,
+    struct icy_meta *meta, piece_ref_fn take, evbuffer_ref_cleanup_cb release, void *owner)
 {
-	struct intro *in = l->intro;
 	size_t off = 0, n;
 
-	while (off < in->len) {
-		n = in->len - off;
+	while (off < len) {
+		n = len - off;
 		if (l->metaint != 0) {
 			if (l->icy_left == 0) {
 				listener_add_meta(l, out, meta);
@@ -256,12 +271,24 @@ listener_send_intro(struct listener *l, struct evbuffer *out, struct icy_meta *m
 			n = FLOE_MIN(n, l->icy_left);
 			l->icy_left -= n;
 		}
-		intro_ref(in);
-		evbuffer_add_reference(out, in->data + off, n, release_intro, in);
+		take(owner);
+		evbuffer_add_reference(out, data + off, n, release, owner);
 		off += n;
 		listener_add_sent(l, n);
 	}
-	intro_unref(in);
+}
+
+/*
+ * The mount's <intro>, ahead of the stream: the same ICY framing as the
+ * audio (its bytes count toward metaint, a title block falls inside it
+ * where due), each piece a reference to the one shared buffer.
+ */
+static void
+listener_send_intro(struct listener *l, struct evbuffer *out, struct icy_meta *meta)
+{
+	listener_splice(l, out, l->intro->data, l->intro->len, meta, intro_take, release_intro,
+	    l->intro);
+	intro_unref(l->intro);
 	l->intro = NULL;
 }
 
@@ -351,24 +378,11 @@ static void
 listener_take_block(struct listener *l, struct evbuffer *out)
 {
 	struct block *b = l->cur;
-	size_t off = (size_t)(l->pos - b->pos), n;
+	size_t off = (size_t)(l->pos - b->pos);
 
-	while (off < b->len) {
-		n = b->len - off;
-		if (l->metaint != 0) {
-			if (l->icy_left == 0) {
-				listener_add_meta(l, out, b->meta);
-				l->icy_left = l->metaint;
-			}
-			n = FLOE_MIN(n, l->icy_left);
-			l->icy_left -= n;
-		}
-		block_data_ref(b);
-		evbuffer_add_reference(out, b->data + off, n, release_block, b);
-		off += n;
-		l->pos += n;
-		listener_add_sent(l, n);
-	}
+	listener_splice(l, out, b->data + off, b->len - off, b->meta, block_take, release_block,
+	    b);
+	l->pos += b->len - off;
 }
 
 /*

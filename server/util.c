@@ -799,3 +799,14 @@ url_encode(const char *s)
 	sbuf_add(&sb, "", 1);
 	return sb.data;
 }
+
+/* Append "key=value" (after a '&' unless sb is empty), the value
+ * form-encoded: one field of an application/x-www-form-urlencoded body. */
+void
+sbuf_add_form(struct sbuf *sb, const char *key, const char *value)
+{
+	char *e = url_encode(value != NULL ? value : "");
+
+	sbuf_addf(sb, "%s%s=%s", sb->len > 0 ? "&" : "", key, e);
+	free(e);
+}

@@ -75,6 +75,8 @@ char *sbuf_steal(struct sbuf *sb, size_t *len);
 char *url_decode(const char *s, size_t n, int plus_is_space, size_t *outlen);
 /** Percent-encode everything but RFC 3986's unreserved bytes (allocated). */
 char *url_encode(const char *s);
+/** Append a form field "key=value" ('&' first unless sb is empty), value encoded. */
+void sbuf_add_form(struct sbuf *sb, const char *key, const char *value);
 
 /** Decode base64 text; returns allocated NUL-terminated bytes or NULL if the
  *  input is not valid base64. */

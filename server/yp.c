@@ -66,16 +66,6 @@ yp_listed(const struct mount *m)
 	    !(m->conf != NULL && m->conf->hidden > 0);
 }
 
-/* key=value&, value percent-encoded. */
-static void
-form_add(struct sbuf *sb, const char *key, const char *value)
-{
-	char *enc = url_encode(value != NULL ? value : "");
-
-	sbuf_addf(sb, "%s%s=%s", sb->len > 0 ? "&" : "", key, enc);
-	free(enc);
-}
-
 /* The answer to an add, touch or remove. */
 static void
 yp_answered(void *arg, const struct http_result *res)
@@ -131,31 +121,31 @@ yp_call(struct yp_entry *e, struct mount *m)
 
 	sbuf_init(&sb);
 	if (e->gone) {
-		form_add(&sb, "action", "remove");
-		form_add(&sb, "sid", e->sid);
+		sbuf_add_form(&sb, "action", "remove");
+		sbuf_add_form(&sb, "sid", e->sid);
 	} else if (e->sid == NULL) {
 		url = stats_listenurl(m->name);
-		form_add(&sb, "action", "add");
-		form_add(&sb, "sn", m->info.name != NULL ? m->info.name : "Unspecified name");
-		form_add(&sb, "genre", m->info.genre != NULL ? m->info.genre : "various");
-		form_add(&sb, "cpswd", "");
-		form_add(&sb, "desc", m->info.description != NULL ? m->info.description :
+		sbuf_add_form(&sb, "action", "add");
+		sbuf_add_form(&sb, "sn", m->info.name != NULL ? m->info.name : "Unspecified name");
+		sbuf_add_form(&sb, "genre", m->info.genre != NULL ? m->info.genre : "various");
+		sbuf_add_form(&sb, "cpswd", "");
+		sbuf_add_form(&sb, "desc", m->info.description != NULL ? m->info.description :
 		    "Unspecified description");
-		form_add(&sb, "url", m->info.url != NULL ? m->info.url : "");
-		form_add(&sb, "listenurl", url);
-		form_add(&sb, "type", m->info.content_type);
-		form_add(&sb, "stype", m->fmt->name);
-		form_add(&sb, "b", m->info.bitrate != NULL ? m->info.bitrate : "");
+		sbuf_add_form(&sb, "url", m->info.url != NULL ? m->info.url : "");
+		sbuf_add_form(&sb, "listenurl", url);
+		sbuf_add_form(&sb, "type", m->info.content_type);
+		sbuf_add_form(&sb, "stype", m->fmt->name);
+		sbuf_add_form(&sb, "b", m->info.bitrate != NULL ? m->info.bitrate : "");
 		free(url);
 	} else {
 		snprintf(bitrate, sizeof bitrate, "%u", STAT_GET(m->nlisteners));
-		form_add(&sb, "action", "touch");
-		form_add(&sb, "sid", e->sid);
-		form_add(&sb, "st", m->title != NULL ? m->title : "");
-		form_add(&sb, "listeners", bitrate);
+		sbuf_add_form(&sb, "action", "touch");
+		sbuf_add_form(&sb, "sid", e->sid);
+		sbuf_add_form(&sb, "st", m->title != NULL ? m->title : "");
+		sbuf_add_form(&sb, "listeners", bitrate);
 		snprintf(bitrate, sizeof bitrate, "%ld", mount_max_listeners(m));
-		form_add(&sb, "max_listeners", bitrate);
-		form_add(&sb, "stype", m->fmt->name);
+		sbuf_add_form(&sb, "max_listeners", bitrate);
+		sbuf_add_form(&sb, "stype", m->fmt->name);
 	}
 	e->call = http_post(e->url, sb.data, NULL, e->timeout * 1000, yp_answered, e);
 	if (e->call == NULL) {

@@ -125,7 +125,7 @@ else:
 d = tmpdir()
 BAD = {
     "bad-number.xml": ("<icecast>\n" + GOOD_AUTH + "\n  <limits>\n    <clients>100</clients>\n"
-                       "    <sources>2x</sources>\n  </limits>\n</icecast>\n", 5),
+                       "    <sources>two</sources>\n  </limits>\n</icecast>\n", 5),
     "malformed.xml": ("<icecast>\n" + GOOD_AUTH + "\n  <limits>\n    <clients>100</clients>\n"
                       "  </limit>\n</icecast>\n", 5),
 }
