@@ -314,6 +314,14 @@ conn_icy_login(struct conn *c, struct evbuffer *in)
 		}
 		return PARSE_AGAIN;
 	}
+	/* libshout probes a Shoutcast port with "!POKE" before it logs in:
+	 * not a wrong password (which would slow its real login) */
+	if (strcmp(line, "!POKE") == 0) {
+		log_debug("Shoutcast port: %s probed it (!POKE)", c->ip);
+		free(line);
+		conn_close(c);
+		return PARSE_AGAIN;
+	}
 	cred = xasprintf("source:%s", line);
 	b64 = base64_encode(cred, strlen(cred));
 	head = xasprintf("SOURCE %s HTTP/1.0\r\nAuthorization: Basic %s\r\n"

@@ -164,6 +164,8 @@ if shutil.which("shout"):
                "and a listener gets its bytes")
         out = p.communicate(timeout=30)[0]
         tap.ok(p.returncode == 0, "shout exits 0", out)
+        tap.is_eq(floe.read_log().count("wrong password"), 1,
+                  "libshout's !POKE probe is not taken for a failed login (only the test's is)")
         late.close()
 else:
     tap.skip("shout --proto icy", "libshout-tools is not installed")
