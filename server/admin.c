@@ -754,6 +754,10 @@ admin_cgi(struct conn *c, const struct http_request *r)
 {
 	char *pass = http_query_get(r->query, "pass"), *mount = http_query_get(r->query, "mount");
 	char *mode = http_query_get(r->query, "mode"), *song = http_query_get(r->query, "song");
+	char *charset = http_query_get(r->query, "charset");
+	/* icecast2's page, byte for byte: encoders look for it */
+	static const char ok[] = "<html><head><title>Admin request successful</title>"
+	    "</head><body><p>Metadata update successful</p></body></html>";
 	struct mount *m = NULL, *it;
 	char *u_song;
 
@@ -779,13 +783,14 @@ admin_cgi(struct conn *c, const struct http_request *r)
 		log_warn("admin.cgi from %s: wrong password", c->ip);
 		resp_auth_required(c);
 	} else {
-		u_song = icy_to_utf8(song, NULL);
+		/* charset=, else the mount's <charset>, else Latin-1 (icecast2's) */
+		u_song = icy_to_utf8(song, charset != NULL ? charset :
+		    m->conf != NULL ? m->conf->charset : NULL);
 		mount_set_title(m, u_song, NULL, NULL);
 		free(u_song);
-		resp_send(c, 200, "text/html; charset=utf-8",
-		    "<html><body>Update successful</body></html>\r\n", 45);
+		resp_send(c, 200, "text/html; charset=utf-8", ok, sizeof ok - 1);
 	}
-	free(pass); free(mount); free(mode); free(song);
+	free(pass); free(mount); free(mode); free(song); free(charset);
 }
 
 /* A webroot .xsl page (status.xsl, a station's own): the stylesheet at

@@ -91,6 +91,8 @@ st, _, body = floe.get("/admin.cgi?" + urllib.parse.urlencode(
     {"pass": "hackme", "mode": "updinfo", "song": "Shoutcast Title"}))
 tap.ok(st == 200 and wait_for(lambda: stat(floe, "title") == "Shoutcast Title", 10),
        "admin.cgi sets the title of the Shoutcast mount", (st, body))
+tap.is_eq(body, b"<html><head><title>Admin request successful</title></head><body><p>Metadata "
+          b"update successful</p></body></html>", "with icecast2 2.4's page, byte for byte")
 for i in range(200000, 320000, 8000):
     src.sendall(frames[i % len(frames):i % len(frames) + 8000])
 tap.ok(wait_for(lambda: "Shoutcast Title" in [stream_title(t) for t in
