@@ -1166,19 +1166,18 @@ static void
 parse_xff(struct parse *p, xmlNode *n, void *target)
 {
 	struct config *c = target;
-	char *text = node_text(n), *q;
+	char *text = node_text(n), *word = str_trim(text), *q;
 	struct cidr cidr;
 
-	str_trim(text);
-	if (cidr_parse(text, &cidr) < 0) {
-		q = quote_value(text);
+	if (cidr_parse(word, &cidr) < 0) {
+		q = quote_value(word);
 		report(p, node_line(n), CONFIG_ERROR, "<paths><x-forwarded-for> "
 		    "\"%s\" is not an IP address or CIDR (such as 10.0.0.1 or "
 		    "10.0.0.0/8)", q);
 		free(q);
 	} else {
 		c->xff = xrealloc(c->xff, (c->nxff + 1) * sizeof *c->xff);
-		c->xff[c->nxff++] = xstrdup(text);
+		c->xff[c->nxff++] = xstrdup(word);
 	}
 	xmlFree(text);
 }

@@ -667,6 +667,11 @@ test_values(void)
 	    c->listens[1].tls == TLS_AUTO && c->listens[2].tls == TLS_OFF,
 	    "<tls>auto_no_plain is TLS only, <ssl>1 TLS or plain, <tls>off none");
 	config_free(c);
+	c = load("<icecast>" AUTH "<paths><x-forwarded-for>\n  10.0.0.0/8 \n"
+	    "</x-forwarded-for></paths></icecast>");
+	ok(c != NULL && R.errors == 0 && c->nxff == 1 && strcmp(c->xff[0], "10.0.0.0/8") == 0,
+	    "x-forwarded-for written on lines of its own (str_trim's interior pointer kept)");
+	config_free(c);
 	c = load("<icecast>" AUTH "<limits><burst-on-connect>0</burst-on-connect></limits>"
 	    "</icecast>");
 	ok(c != NULL && c->burst_size == 0, "burst-on-connect 0: no burst");
