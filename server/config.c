@@ -1345,6 +1345,7 @@ parse_listen(struct parse *p, xmlNode *n, void *target)
 		}
 		sc.port = l.port + 1;
 		sc.shoutcast_compat = 1;
+		sc.tls = TLS_OFF;		/* no Shoutcast encoder speaks TLS */
 		sc.bind_address = l.bind_address != NULL ? xstrdup(l.bind_address) : NULL;
 		l.shoutcast_mount = NULL;
 		config_listen_add(target, &l);

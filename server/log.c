@@ -246,8 +246,8 @@ log_written(struct logfile *lf)
 {
 	long pos;
 
-	if (lf->f == NULL || !lf->regular)
-		return;
+	if (log_max_size <= 0 || lf->f == NULL || !lf->regular)
+		return;		/* no rotation: no lseek per line (log_open re-reads the size) */
 	if ((pos = ftell(lf->f)) >= 0)
 		lf->size = pos;
 	log_rotate_maybe(lf);

@@ -197,7 +197,22 @@ route_xsl_playlist(struct conn *c, const char *path)
 	return -1;
 }
 
-/* GET or HEAD. */
+/* The local address and port c arrived on (host "" and -1 if unknown). */
+static int
+router_local(struct conn *c, char *host, size_t hostlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char serv[NI_MAXSERV];
+
+	host[0] = '\0';
+	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, hostlen, serv, sizeof serv,
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return -1;
+	return atoi(serv);
+}
+
 /*
  * <paths><alias>: the path a request for path is served as (the first
  * alias whose source is exactly path and whose port and bind-address, if
@@ -207,21 +222,16 @@ static const char *
 router_alias(struct conn *c, const char *path)
 {
 	const struct config *cf = srv.config;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char host[NI_MAXHOST] = "", serv[NI_MAXSERV];
-	int port = -1;
+	char host[NI_MAXHOST] = "";
+	int port = -1, looked = 0;
 	size_t i;
 
 	for (i = 0; i < cf->naliases; i++) {
 		const struct config_alias *a = &cf->aliases[i];
 		if (strcmp(a->source, path) != 0)
 			continue;
-		if ((a->port != -1 || a->bind_address != NULL) && port == -1 &&
-		    getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
-		    getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, serv,
-		    sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-			port = atoi(serv);
+		if ((a->port != -1 || a->bind_address != NULL) && !looked++)
+			port = router_local(c, host, sizeof host);
 		if (a->port != -1 && a->port != port)
 			continue;
 		if (a->bind_address != NULL && strcmp(a->bind_address, host) != 0)
@@ -232,6 +242,7 @@ router_alias(struct conn *c, const char *path)
 	return path;
 }
 
+/* GET or HEAD. */
 static void
 route_get(struct conn *c, const struct http_request *r)
 {
@@ -333,15 +344,9 @@ route_again(struct conn *c, void *arg)
 static void
 router_icy_on_http(struct conn *c)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char serv[NI_MAXSERV] = "?", *msg;
-	int port = 0;
+	char host[NI_MAXHOST], *msg;
+	int port = router_local(c, host, sizeof host);
 
-	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
-	    getnameinfo((struct sockaddr *)&ss, len, NULL, 0, serv, sizeof serv,
-	    NI_NUMERICSERV) == 0)
-		port = atoi(serv);
 	log_warn("%s sent a Shoutcast v1 password to HTTP port %d: add "
 	    "<shoutcast-mount>/stream</shoutcast-mount> to that <listen-socket> and point "
 	    "the encoder at port %d, or set it to Icecast mode", c->ip, port, port + 1);

@@ -195,10 +195,11 @@ source_ogg_tags(struct mount *m, const uint8_t *hdrs, size_t len)
 	free(a);
 }
 
-/* Ogg bookkeeping for a block about to be appended: collect header pages,
- * and publish them when the chain's first audio page arrives. */
+/* Ogg and WebM bookkeeping for a unit about to be appended: collect the
+ * stream's header (Ogg header pages, WebM's before the first Cluster) and
+ * publish it when the first start point after it arrives. */
 static void
-source_ogg_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
+source_header_block(struct source *s, const uint8_t *p, size_t n, uint32_t flags)
 {
 	struct mount *m = s->mount;
 
@@ -235,7 +236,7 @@ source_cut(struct source *s)
 	while ((n = format_cut(&s->fs, s->pending + off, s->plen - off, &flags)) > 0) {
 		/* Ogg chains and WebM streams: headers kept for late joiners */
 		if (s->fs.ops == &format_ogg || s->fs.ops == &format_webm)
-			source_ogg_block(s, s->pending + off, n, flags);
+			source_header_block(s, s->pending + off, n, flags);
 		/* A source that did not say its bitrate: the first MP3 frame does. */
 		if (s->mount->info.bitrate == NULL && s->fs.bitrate > 0)
 			s->mount->info.bitrate = xasprintf("%d", s->fs.bitrate);

@@ -102,6 +102,15 @@ def spawn(args, **kw):
     return p
 
 
+def read_text(path):
+    """A text file's contents ('' if it is not there)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def tmpdir():
     d = tempfile.mkdtemp(prefix="floe-test-")
     _tmpdirs.append(d)

@@ -12,7 +12,7 @@ import re
 import subprocess
 import urllib.parse
 
-from floelib import (CONFIG_TEMPLATE, FLOE, Floe, Listener, RawSource,
+from floelib import (CONFIG_TEMPLATE, FLOE, Floe, Listener, RawSource, read_text,
                      stat_value, tap, tmpdir, wait_for, wait_mount)
 
 ADMIN = ("admin", "hackme")
@@ -51,15 +51,9 @@ def set_title(floe, mount, title):
 
 def read_all(path):
     """A log with what rotation moved away (logsize applies to every log)."""
-    return "".join(read(p) for p in sorted(glob.glob(path + ".*")) + [path])
+    return "".join(read_text(p) for p in sorted(glob.glob(path + ".*")) + [path])
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 # ---- values as icecast2 takes them: no warning at all
@@ -93,8 +87,9 @@ floe = Floe(config=config(
 # burst-size comes before burst-on-connect in <limits>, so the global burst is 0;
 # /b.mp3 sets its own, the control that shows the check can fail
 stderr_path = os.path.join(floe.dir, "stderr.txt")
-tap.ok(wait_for(lambda: "starting with" in read(stderr_path), 10),
-       "errorlog /dev/stderr: the error log is floe's standard error", read(stderr_path)[-500:])
+tap.ok(wait_for(lambda: "starting with" in read_text(stderr_path), 10),
+       "errorlog /dev/stderr: the error log is floe's standard error",
+       read_text(stderr_path)[-500:])
 tap.ok(not os.path.exists(os.path.join(floe.logdir, "dev")), "... not a file under logdir")
 
 st, hd, body = floe.get("/admin/stats", auth=ADMIN)
@@ -138,7 +133,7 @@ LINE = re.compile(r"^\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\|/a\.mp3\|\d+\|"
 def playlist_lines():
     lines = []
     for p in sorted(glob.glob(plog + ".*")) + [plog]:
-        lines += read(p).splitlines()
+        lines += read_text(p).splitlines()
     return lines
 
 
@@ -197,10 +192,10 @@ wait_mount(floe, "/c.mp3")
 for i in range(40):
     set_title(floe, "/c.mp3", "Another title %02d" % i)
 pl = os.path.join(floe.logdir, "pl.log")
-tap.ok(wait_for(lambda: "Another title 39" in read(pl) + read(pl + ".old"), 10) and
+tap.ok(wait_for(lambda: "Another title 39" in read_text(pl) + read_text(pl + ".old"), 10) and
        os.path.exists(pl + ".old") and os.path.getsize(pl + ".old") <= 1024 + 200,
        "logsize without logarchive: the old lines in NAME.old", os.listdir(floe.logdir))
-tap.ok('"SOURCE /c.mp3' in read(stderr_path) or "starting with" in read(stderr_path),
+tap.ok('"SOURCE /c.mp3' in read_text(stderr_path) or "starting with" in read_text(stderr_path),
        "errorlog -: on floe's standard error")
 src.close()
 tap.is_eq(floe.stop(), 0, "floe B exits cleanly")

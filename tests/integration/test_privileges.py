@@ -35,7 +35,7 @@ import subprocess
 
 import floelib
 from floelib import (FLOE, Floe, Icecast2, Listener, RawSource, Server, free_port, have, media,
-                     mp3_frames, stat_value, tap, tmpdir, wait_for, wait_mount)
+                     mp3_frames, read_text, stat_value, tap, tmpdir, wait_for, wait_mount)
 
 ROOT = os.geteuid() == 0
 NOBODY = 65534
@@ -73,12 +73,6 @@ def write(path, text, mode=0o644):
     return path
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def public_tmpdir():
@@ -113,14 +107,14 @@ class Started(Server):
         self._start(list(prefix) + [FLOE, "-c", config_path])
 
     def stderr(self):
-        return read(os.path.join(self.dir, "stderr.txt"))
+        return read_text(os.path.join(self.dir, "stderr.txt"))
 
 
 def thread_ids(pid):
     """{tid: (Uid line, Gid line, Groups line)} of every thread of pid."""
     out = {}
     for tid in os.listdir("/proc/%d/task" % pid):
-        st = read("/proc/%d/task/%s/status" % (pid, tid))
+        st = read_text("/proc/%d/task/%s/status" % (pid, tid))
         get = lambda k: (re.search(r"^%s:\s*(.*)$" % k, st, re.M) or [None, ""])[1].split()
         out[tid] = (get("Uid"), get("Gid"), get("Groups"))
     return out
@@ -146,7 +140,7 @@ def serves(server, mount):
 def hup_until(server, path, marker):
     """SIGHUP, then wait until the file at path holds marker."""
     server.proc.send_signal(signal.SIGHUP)
-    return wait_for(lambda: marker in read(path), 10)
+    return wait_for(lambda: marker in read_text(path), 10)
 
 # ---------------------------------------------------------------- any user
 
@@ -159,13 +153,13 @@ bad_line = line_of(text, "no-such-setting")
 floe = Started(cfg, port, os.path.join(d, "log"))
 log = os.path.join(d, "log", "error.log")
 want = "%s:%d: <limits><no-such-setting> is not a known setting" % (cfg, bad_line)
-tap.ok(floe.up and want in read(log), "a config warning is in error.log with file:line "
-       "(not only on stderr)", read(log)[-2000:])
+tap.ok(floe.up and want in read_text(log), "a config warning is in error.log with file:line "
+       "(not only on stderr)", read_text(log)[-2000:])
 tap.ok(want.replace(": <", ": warning: <", 1) in floe.stderr(), "and on stderr as before",
        floe.stderr())
 write(cfg, text.replace("no-such-setting", "no-such-other-setting"))
 tap.ok(hup_until(floe, log, "<limits><no-such-other-setting> is not a known setting"),
-       "a warning in a config reloaded on SIGHUP is in error.log", read(log)[-2000:])
+       "a warning in a config reloaded on SIGHUP is in error.log", read_text(log)[-2000:])
 tap.is_eq(floe.stop(), 0, "floe exits 0")
 
 # Under a descriptor limit of 64, <clients>1000 cannot fit: --check-config
@@ -181,9 +175,9 @@ tap.ok(rc == 0 and re.search(r"warning: descriptor limit 64: room for about \d+ 
 p = floelib.spawn([FLOE, "-c", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                   preexec_fn=low)
 log = os.path.join(d, "log", "error.log")
-tap.ok(wait_for(lambda: "fewer than <limits><clients> 1000" in read(log), 10) and
-       re.search(r"WARN descriptor limit 64: room for \d+ connections", read(log)),
-       "and floe -c logs it in error.log as a warning", read(log))
+tap.ok(wait_for(lambda: "fewer than <limits><clients> 1000" in read_text(log), 10) and
+       re.search(r"WARN descriptor limit 64: room for \d+ connections", read_text(log)),
+       "and floe -c logs it in error.log as a warning", read_text(log))
 p.terminate()
 p.wait(10)
 
@@ -206,7 +200,7 @@ cfg = write(os.path.join(d, "nobody.xml"),
 floe = Started(cfg, port, logdir)
 log = os.path.join(logdir, "error.log")
 if not floe.up:
-    tap.bail("floe with changeowner nobody did not start: %s %s" % (floe.stderr(), read(log)))
+    tap.bail("floe with changeowner nobody did not start: %s %s" % (floe.stderr(), read_text(log)))
 wait_for(lambda: len(thread_ids(floe.proc.pid)) >= 3, 10)
 ids = thread_ids(floe.proc.pid)
 want = ([str(NOBODY)] * 4, [str(NOBODY)] * 4, [str(NOBODY)])
@@ -222,17 +216,17 @@ tap.ok(all(s.st_uid == NOBODY and s.st_gid == NOBODY for s in st.values()),
        {k: (s.st_uid, s.st_gid) for k, s in st.items()})
 tap.ok(os.path.exists(pidfile) and os.stat(pidfile).st_uid == NOBODY,
        "so does its pid file", os.path.exists(pidfile) and os.stat(pidfile))
-tap.ok("running as user nobody (uid 65534), group nogroup (gid 65534)" in read(log),
-       "error.log says whom it runs as", read(log)[-2000:])
+tap.ok("running as user nobody (uid 65534), group nogroup (gid 65534)" in read_text(log),
+       "error.log says whom it runs as", read_text(log)[-2000:])
 for name in ("error.log", "access.log"):
     os.rename(os.path.join(logdir, name), os.path.join(logdir, name + ".1"))
 reopened = hup_until(floe, log, "config reloaded")
 tap.ok(reopened and os.stat(log).st_uid == NOBODY,
        "with the logs renamed away, SIGHUP (as nobody) makes a new error.log and writes to it",
-       read(log) or floe.stderr())
+       read_text(log) or floe.stderr())
 ok, why = serves(floe, "/again.mp3")      # the listener leaving is an access-log line
 access = os.path.join(logdir, "access.log")
-tap.ok(ok and wait_for(lambda: "/again.mp3" in read(access), 10), "and a new access.log",
+tap.ok(ok and wait_for(lambda: "/again.mp3" in read_text(access), 10), "and a new access.log",
        (why, os.listdir(logdir)))
 tap.is_eq(floe.stop(), 0, "floe as nobody exits 0 on SIGTERM")
 
@@ -244,10 +238,11 @@ if Icecast2.installed():
     # It binds its port before it opens its logs, so accepting is not
     # enough: its start line must reach floe's error.log.
     ice = Icecast2(ice_cfg)
-    started = wait_for(lambda: "Icecast 2.4" in read(log) and "server started" in read(log) or
-                       not ice.alive(), 10) and ice.alive()
+    started = wait_for(lambda: "Icecast 2.4" in read_text(log) and
+                       "server started" in read_text(log) or not ice.alive(), 10) and ice.alive()
     tap.ok(ice.up and started, "icecast2 (as nobody) then starts with floe's log directory and "
-           "writes its error.log", (ice.skip_reason, read(os.path.join(ice.dir, "stderr.txt"))))
+           "writes its error.log",
+           (ice.skip_reason, read_text(os.path.join(ice.dir, "stderr.txt"))))
     ice.stop()
 else:
     tap.skip("icecast2 then starts with floe's log directory", "icecast2 is not installed")
@@ -280,7 +275,7 @@ text = config(port, "<basedir>%s</basedir><logdir>%s/log</logdir><webroot>/web</
 cfg = write(os.path.join(base, "chroot.xml"), text)
 floe = Started(cfg, port, os.path.join(base, "log"))
 log = os.path.join(base, "log", "error.log")
-tap.ok(floe.up, "chroot to a temp basedir: floe starts", floe.stderr() + read(log))
+tap.ok(floe.up, "chroot to a temp basedir: floe starts", floe.stderr() + read_text(log))
 if floe.up:
     tap.is_eq(os.readlink("/proc/%d/root" % floe.proc.pid), base,
               "its root directory is basedir")
@@ -299,7 +294,7 @@ if floe.up:
     write(cfg, text.replace("<hostname>127.0.0.1", "<hostname>reloaded.example"))
     tap.ok(hup_until(floe, log, "config reloaded") and
            stat_value(floe.stats(), None, "host") == "reloaded.example",
-           "SIGHUP reloads the config from inside the chroot", read(log)[-2000:])
+           "SIGHUP reloads the config from inside the chroot", read_text(log)[-2000:])
     tap.is_eq(floe.stop(), 0, "chrooted floe exits 0 on SIGTERM")
 else:
     for what in ("root is basedir", "serves inside the chroot", "webroot inside",
@@ -340,9 +335,9 @@ if have("setpriv"):
     log = os.path.join(logdir, "error.log")
     tap.ok(floe.up and re.search(r"WARN %s:%d: <security><changeowner> is ignored: floe was not "
                                  r"started as root" % (re.escape(cfg), line_of(text, "<changeowner>")),
-                                 read(log)),
+                                 read_text(log)),
            "<changeowner> when not root: a warning in error.log, and floe goes on",
-           floe.stderr() + read(log))
+           floe.stderr() + read_text(log))
     ok, why = serves(floe, "/plain.mp3")
     tap.ok(ok, "and serves", why)
     floe.stop()

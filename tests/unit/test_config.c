@@ -654,6 +654,11 @@ test_values(void)
 	    c->listens[2].shoutcast_compat && strcmp(c->listens[2].shoutcast_mount, "/stream") == 0,
 	    "8000 HTTP, 8001 Shoutcast for /sc, 9000 Shoutcast for /stream");
 	config_free(c);
+	c = load("<icecast>" AUTH "<listen-socket><port>8443</port><ssl>1</ssl><shoutcast-mount>"
+	    "/sc</shoutcast-mount></listen-socket></icecast>");
+	ok(c != NULL && c->nlistens == 2 && c->listens[0].tls == TLS_AUTO &&
+	    c->listens[1].tls == TLS_OFF, "a TLS socket's Shoutcast twin is plain");
+	config_free(c);
 	c = load("<icecast>" AUTH "<directory><yp-url-timeout>15</yp-url-timeout><yp-url>"
 	    "http://dir.example/yp</yp-url></directory><yp-directory url=\"http://two/yp\">"
 	    "<option name=\"timeout\" value=\"5\"/></yp-directory>"
