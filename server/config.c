@@ -93,10 +93,7 @@ struct field {
  * spelling", which is what a typo most likely is.
  */
 static const char *const icecast_unsupported[] = {
-	"relay", "master-server", "master-server-port",
-	"master-ssl-port", "master-update-interval", "master-username",
-	"master-password", "master-redirect", "relays-on-demand",
-	"max-redirect-slaves",
+	"master-redirect", "max-redirect-slaves",
 	"on-connect",
 	"on-disconnect", "fallback-when-full", "no-yp", "subtype",
 	"cluster-password", "no-mount",
@@ -122,6 +119,10 @@ static void parse_yp_directory(struct parse *, xmlNode *, void *);
 static void parse_alias(struct parse *, xmlNode *, void *);
 static void parse_limit_rate(struct parse *, xmlNode *, void *);
 static void parse_burst_on_connect(struct parse *, xmlNode *, void *);
+static void parse_relay(struct parse *, xmlNode *, void *);
+static void parse_section(struct parse *, xmlNode *, const struct field *, void *);
+static void parse_master_ssl_port(struct parse *, xmlNode *, void *);
+static void parse_edges(struct parse *, xmlNode *, void *);
 
 static const struct field limits_fields[] = {
 	FLONG("clients", struct config, clients, 1, MAX_COUNT),
@@ -157,6 +158,7 @@ static const struct field listen_fields[] = {
 	FFUNC("tls", parse_listen_tls),
 	FBOOL("shoutcast-compat", struct config_listen, shoutcast_compat),
 	FPATH("shoutcast-mount", struct config_listen, shoutcast_mount),
+	FBOOL("so-reuseport", struct config_listen, reuseport),
 	FEND
 };
 
@@ -252,6 +254,45 @@ static const struct field root_fields[] = {
 	FFUNC("directory", parse_directory),
 	FFUNC("yp-directory", parse_yp_directory),
 	FPATH("shoutcast-mount", struct config, shoutcast_mount),
+	FFUNC("relay", parse_relay),
+	FSTR("master-server", struct config, master_server),
+	FINT("master-server-port", struct config, master_server_port, 1, 65535),
+	FFUNC("master-ssl-port", parse_master_ssl_port),
+	FLONG("master-update-interval", struct config, master_update_interval, 1, MAX_SECONDS),
+	FSTR("master-username", struct config, master_username),
+	FSTR("master-password", struct config, master_password),
+	FBOOL("relays-on-demand", struct config, relays_on_demand),
+	FFUNC("edges", parse_edges),
+	FEND
+};
+
+/* One host of a relay: kh's <master>/<host>, 2.5's <upstream>. */
+static const struct field upstream_fields[] = {
+	FSTR("server", struct config_upstream, server),
+	FSTR("ip", struct config_upstream, server),
+	FINT("port", struct config_upstream, port, 1, 65535),
+	FPATH("mount", struct config_upstream, mount),
+	FSTR("username", struct config_upstream, username),
+	FSTR("password", struct config_upstream, password),
+	FSTR("bind", struct config_upstream, bind),
+	FBOOL("tls", struct config_upstream, tls),
+	FBOOL("ssl", struct config_upstream, tls),
+	FLONG("timeout", struct config_upstream, timeout, 1, 300),
+	FEND
+};
+
+/* A relay's own settings (its host's are read apart: parse_relay). */
+static const struct field relay_fields[] = {
+	FPATH("local-mount", struct config_relay, local_mount),
+	FBOOL("relay-shoutcast-metadata", struct config_relay, icy_metadata),
+	FBOOL("relay-icy-metadata", struct config_relay, icy_metadata),
+	FBOOL("on-demand", struct config_relay, on_demand),
+	FBOOL("enable", struct config_relay, enable),
+	FLONG("retry-delay", struct config_relay, retry_delay, 1, MAX_SECONDS),
+	FLONG("hold", struct config_relay, hold, 0, MAX_SECONDS),
+	FLONG("idle-timeout", struct config_relay, idle, 0, MAX_SECONDS),
+	FBOOL("tls-verify", struct config_relay, tls_verify),
+	FSTR("ca-file", struct config_relay, ca_file),
 	FEND
 };
 
@@ -594,6 +635,227 @@ parse_yp_directory(struct parse *p, xmlNode *n, void *target)
 		c->yp[c->nyp++] = yp;
 	}
 	xmlFree(url);
+}
+
+/* The field of table called name, or NULL. */
+static const struct field *
+field_find(const struct field *table, const char *name)
+{
+	for (; table->name != NULL; table++)
+		if (strcmp(table->name, name) == 0)
+			return table;
+	return NULL;
+}
+
+static void
+upstream_clear(struct config_upstream *u)
+{
+	free(u->server);
+	free(u->mount);
+	free(u->username);
+	free(u->password);
+	free(u->bind);
+}
+
+/* u with def's values where u has none. */
+static void
+upstream_inherit(struct config_upstream *u, const struct config_upstream *def)
+{
+	if (u->server == NULL && def->server != NULL)
+		u->server = xstrdup(def->server);
+	if (u->mount == NULL && def->mount != NULL)
+		u->mount = xstrdup(def->mount);
+	if (u->username == NULL && def->username != NULL)
+		u->username = xstrdup(def->username);
+	if (u->password == NULL && def->password != NULL)
+		u->password = xstrdup(def->password);
+	if (u->bind == NULL && def->bind != NULL)
+		u->bind = xstrdup(def->bind);
+	if (u->port < 0)
+		u->port = def->port;
+	if (u->tls < 0)
+		u->tls = def->tls;
+	if (u->timeout < 0)
+		u->timeout = def->timeout;
+}
+
+static void
+upstream_init(struct config_upstream *u, int line)
+{
+	memset(u, 0, sizeof *u);
+	u->port = -1;
+	u->tls = -1;
+	u->timeout = -1;
+	u->line = line;
+}
+
+/* Hosts are tried in file order; the relay's own <server>/<port>/<mount>
+ * (and 2.5's <upstream-default>) are what each host leaves unsaid, and
+ * the only host if there is no other, as in icecast-kh. */
+static int
+is_host_element(const char *name)
+{
+	return strcmp(name, "master") == 0 || strcmp(name, "host") == 0 ||
+	    strcmp(name, "upstream") == 0;
+}
+
+void
+config_relay_clear(struct config_relay *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nups; i++)
+		upstream_clear(&r->ups[i]);
+	free(r->ups);
+	free(r->local_mount);
+	free(r->ca_file);
+	memset(r, 0, sizeof *r);
+}
+
+/*
+ * <relay>, in any of its dialects: Icecast 2.4's <server>/<port>/<mount>/
+ * <local-mount>/<username>/<password>/<relay-shoutcast-metadata>/
+ * <on-demand>; icecast-kh's <master>/<host> hosts, <bind>, <timeout>,
+ * <retry-delay>, <enable>; Icecast 2.5's <upstream> and
+ * <upstream-default>; floe's <tls>, <tls-verify>, <ca-file>, <hold> and
+ * <idle-timeout>.
+ */
+static void
+parse_relay(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	struct config_relay r;
+	struct config_upstream def, u;
+	const struct field *f;
+	const char *name;
+	xmlNode *ch;
+	size_t i;
+	int nerrors = p->nerrors;
+
+	memset(&r, 0, sizeof r);
+	r.icy_metadata = 1;
+	r.on_demand = -1;
+	r.enable = 1;
+	r.retry_delay = 15;
+	r.hold = 10;
+	r.idle = 10;
+	r.tls_verify = 1;
+	r.line = node_line(n);
+	upstream_init(&def, r.line);
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		name = (const char *)ch->name;
+		if ((f = field_find(upstream_fields, name)) != NULL)
+			parse_scalar(p, ch, f, &def);
+		else if (strcmp(name, "upstream-default") == 0)
+			parse_section(p, ch, upstream_fields, &def);
+		else if ((f = field_find(relay_fields, name)) != NULL)
+			parse_scalar(p, ch, f, &r);
+		else if (!is_host_element(name))
+			warn_ignored(p, ch, NULL);
+	}
+	if (def.port < 0)
+		def.port = 8000;
+	if (def.tls < 0)
+		def.tls = 0;
+	if (def.timeout < 0)
+		def.timeout = 4;
+	if (def.server == NULL)
+		def.server = xstrdup("127.0.0.1");
+	if (def.mount == NULL)
+		def.mount = xstrdup("/");
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE || !is_host_element((const char *)ch->name))
+			continue;
+		upstream_init(&u, node_line(ch));
+		parse_section(p, ch, upstream_fields, &u);
+		upstream_inherit(&u, &def);
+		r.ups = xreallocarray(r.ups, r.nups + 1, sizeof *r.ups);
+		r.ups[r.nups++] = u;
+	}
+	if (r.nups == 0) {
+		r.ups = xmalloc(sizeof *r.ups);
+		r.ups[r.nups++] = def;
+	} else
+		upstream_clear(&def);
+	if (r.local_mount == NULL)
+		r.local_mount = xstrdup(r.ups[0].mount);
+	for (i = 0; i < c->nrelays; i++)
+		if (strcmp(c->relays[i].local_mount, r.local_mount) == 0)
+			report(p, r.line, CONFIG_ERROR, "<relay> for %s: another <relay> "
+			    "(line %d) already feeds that <local-mount>; give each its own",
+			    r.local_mount, c->relays[i].line);
+	if (p->nerrors > nerrors || !r.enable) {
+		if (!r.enable && p->nerrors == nerrors)
+			report(p, r.line, CONFIG_WARNING, "<relay> for %s has <enable>0 and "
+			    "is not started", r.local_mount);
+		config_relay_clear(&r);
+		return;
+	}
+	c->relays = xreallocarray(c->relays, c->nrelays + 1, sizeof *c->relays);
+	c->relays[c->nrelays++] = r;
+}
+
+/* icecast-kh's <master-ssl-port>: slave mode speaks https to that port. */
+static void
+parse_master_ssl_port(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	char *text = node_text(n);
+	long v;
+
+	if (parse_long(str_trim(text), 1, 65535, &v) == 0) {
+		c->master_server_port = (int)v;
+		c->master_tls = 1;
+	} else
+		report(p, node_line(n), CONFIG_ERROR, "<master-ssl-port>: expected a port, "
+		    "1..65535");
+	xmlFree(text);
+}
+
+/*
+ * Floe's <edges poll-interval="5"><edge>http://edge1:8000</edge>...</edges>:
+ * when a mount or the server is full, new listeners are sent (302) to the
+ * least loaded of these that carries the mount.
+ */
+static void
+parse_edges(struct parse *p, xmlNode *n, void *target)
+{
+	struct config *c = target;
+	char *text, *word, *poll = attr(n, "poll-interval");
+	long v;
+	xmlNode *ch;
+
+	if (poll != NULL) {
+		if (parse_long(poll, 1, 3600, &v) == 0)
+			c->edges_poll = v;
+		else
+			report(p, node_line(n), CONFIG_ERROR, "<edges poll-interval=\"%s\">: "
+			    "expected 1..3600 seconds", poll);
+		xmlFree(poll);
+	}
+	for (ch = n->children; ch != NULL; ch = ch->next) {
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)ch->name, "edge") != 0) {
+			warn_ignored(p, ch, NULL);
+			continue;
+		}
+		text = node_text(ch);
+		word = str_trim(text);
+		while (word[0] != '\0' && word[strlen(word) - 1] == '/')
+			word[strlen(word) - 1] = '\0';
+		if ((strncmp(word, "http://", 7) != 0 && strncmp(word, "https://", 8) != 0) ||
+		    strpbrk(word, " \t\r\n\"<>") != NULL)
+			report(p, node_line(ch), CONFIG_ERROR, "<edges><edge>: expected a base "
+			    "URL such as http://edge1.example.com:8000");
+		else {
+			c->edges = xreallocarray(c->edges, c->nedges + 1, sizeof *c->edges);
+			c->edges[c->nedges++] = xstrdup(word);
+		}
+		xmlFree(text);
+	}
 }
 
 /* <server-id>: what the Server header and the documents call this server.
@@ -1584,6 +1846,15 @@ finish(struct parse *p)
 		if (c->listens[i].shoutcast_compat && c->listens[i].shoutcast_mount == NULL)
 			c->listens[i].shoutcast_mount = xstrdup(c->shoutcast_mount != NULL ?
 			    c->shoutcast_mount : "/stream");
+	for (i = 0; i < c->nrelays; i++)
+		if (c->relays[i].on_demand < 0)
+			c->relays[i].on_demand = c->relays_on_demand;
+	if (c->master_server != NULL && c->master_username == NULL)
+		c->master_username = xstrdup("relay");
+	if (c->master_server != NULL && c->master_password == NULL)
+		report(p, 0, CONFIG_WARNING, "<master-server> without <master-password>: "
+		    "the master's /admin/streamlist.txt is asked for without credentials, "
+		    "which an Icecast master refuses; set the master's <relay-password>");
 	if (c->burst_size > c->queue_size)
 		report(p, 0, CONFIG_WARNING, "<limits><burst-size> (%ld) is larger "
 		    "than <queue-size> (%ld), so bursts are cut to the queue "
@@ -1612,6 +1883,9 @@ config_new(const char *path)
 	c->admin_user = xstrdup("admin");
 	c->loglevel = 3;
 	c->fileserve = 1;
+	c->master_server_port = 8000;
+	c->master_update_interval = 120;
+	c->edges_poll = 5;
 	return c;
 }
 
@@ -1776,6 +2050,15 @@ config_free(struct config *c)
 	free(c->admin_password);
 	free(c->relay_user);
 	free(c->relay_password);
+	for (i = 0; i < c->nrelays; i++)
+		config_relay_clear(&c->relays[i]);
+	free(c->relays);
+	free(c->master_server);
+	free(c->master_username);
+	free(c->master_password);
+	for (i = 0; i < c->nedges; i++)
+		free(c->edges[i]);
+	free(c->edges);
 	free(c->hostname);
 	free(c->location);
 	free(c->admin);

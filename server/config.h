@@ -39,6 +39,7 @@ struct config_listen {
 	int	 port;
 	int	 tls;		/* TLS_OFF, TLS_ONLY, or TLS_AUTO (TLS or plain per connection) */
 	int	 shoutcast_compat;	/* <shoutcast-compat>1</shoutcast-compat> */
+	int	 reuseport;		/* <so-reuseport>1: share the port with other processes */
 	char	*shoutcast_mount;
 	int	 line;			/* where it was declared, for messages */
 };
@@ -117,6 +118,37 @@ struct config_yp {
 	int	 line;
 };
 
+/** Where a relay pulls from: one host of a <relay> (kh's <master>/<host>,
+ *  2.5's <upstream>, or the relay's own <server>/<port>/<mount>). */
+struct config_upstream {
+	char	*server;		/* default 127.0.0.1 */
+	int	 port;			/* default 8000 */
+	char	*mount;			/* default "/" */
+	char	*username;		/* Basic credentials, if any */
+	char	*password;
+	char	*bind;			/* local address to connect from */
+	int	 tls;			/* https (floe's <tls>1, kh's <ssl>1) */
+	long	 timeout;		/* connect timeout, seconds (kh's <timeout>, default 4) */
+	int	 line;
+};
+
+/** One <relay>: a local mount fed from the first upstream that answers. */
+struct config_relay {
+	char	*local_mount;		/* default: the first upstream's mount */
+	struct config_upstream *ups;
+	size_t	 nups;
+	int	 icy_metadata;		/* relay-shoutcast-metadata, default 1 */
+	int	 on_demand;		/* -1: <relays-on-demand> */
+	int	 enable;		/* kh's <enable>, default 1 */
+	long	 retry_delay;		/* seconds between attempts at most; default 15 */
+	long	 hold;			/* seconds listeners wait for the upstream to come back */
+	long	 idle;			/* on-demand: seconds with no listener before closing */
+	int	 tls_verify;		/* https: check the certificate (default 1) */
+	char	*ca_file;		/* https: trust these instead of the system's */
+	int	 from_master;		/* made by slave mode, not the file */
+	int	 line;
+};
+
 /** <paths><alias>: a request for exactly source is served as dest. */
 struct config_alias {
 	char	*source;
@@ -180,6 +212,20 @@ struct config {
 	/* <logging> */
 	char	*accesslog;		/* file name inside logdir; "-" is stderr */
 	char	*errorlog;
+	struct config_relay *relays;	/* <relay> blocks */
+	size_t	 nrelays;
+	/* slave mode: relay every mount the master lists */
+	char	*master_server;
+	int	 master_server_port;	/* default 8000 */
+	int	 master_tls;		/* <master-ssl-port> given: https on it */
+	long	 master_update_interval;	/* seconds, default 120 */
+	char	*master_username;	/* default "relay" */
+	char	*master_password;
+	int	 relays_on_demand;	/* default for relays without <on-demand> */
+	/* <edges>: where listeners go (302) when this server is full */
+	char	**edges;		/* base URLs, "http://host:port" */
+	size_t	 nedges;
+	long	 edges_poll;		/* seconds between load polls, default 5 */
 	struct config_yp *yp;		/* <directory> blocks: YP directories */
 	size_t	 nyp;
 	struct config_alias *aliases;	/* <paths><alias>, in file order */
@@ -220,6 +266,9 @@ struct config *config_load(const char *path, config_report_fn report, void *arg)
 /** Parse a config from memory (for tests); path is used in messages only. */
 struct config *config_load_mem(const char *buf, size_t len, const char *path,
     config_report_fn report, void *arg);
+
+/** Free what a relay owns (slave mode makes and drops its own). */
+void config_relay_clear(struct config_relay *r);
 
 /** Free a config and everything it owns. NULL is fine. */
 void config_free(struct config *c);

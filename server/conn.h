@@ -68,6 +68,7 @@ struct conn {
 	uint64_t	 bytes_out;	/* what answers queued (head and body), for the access log */
 	int		 logged;	/* its access-log line is written (a listener writes its own) */
 	char		*icy_mount;	/* a Shoutcast v1 socket's mount: the first line is a password */
+	int		 relay_client;	/* a slave with the relay credentials: past the limits */
 	int		 icy_v1;	/* a Shoutcast v1 source: answered OK2, not HTTP */
 	int		 head_only;	/* a HEAD request: answers carry no body */
 	int		 tls;		/* bytes go through OpenSSL: never write the fd directly */

@@ -21,6 +21,8 @@
  * that sends more is cut off rather than allowed to fill memory. */
 #define BODY_MAX 65536
 #define HEADERS_MAX 65536
+/* A stream's bytes from one turn of curl (it hands over 16 KiB at a time). */
+#define STREAM_PENDING_MAX (4 * 1024 * 1024)
 
 struct http_call {
 	CURL		*easy;
@@ -31,6 +33,11 @@ struct http_call {
 	struct sbuf	 resp_headers;
 	struct sbuf	 resp_body;
 	char		 errbuf[CURL_ERROR_SIZE];
+	/* a stream (http_stream): its bytes go to ops as they come */
+	const struct http_stream_ops *ops;
+	int		 head_done;
+	int		 aborted;	/* an op said stop */
+	int		 ended;		/* done() has run or is running */
 	struct http_call *next, *prev;
 };
 
@@ -40,6 +47,8 @@ static struct http_call *calls;
 static unsigned ncalls;
 
 static void check_done(void);
+static void stream_end(struct http_call *call, const char *why);
+static void streams_deliver(void);
 
 /* curl's socket wishes, as one event per socket. */
 static void
@@ -53,6 +62,7 @@ on_socket(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(multi, fd, flags, &running);
+	streams_deliver();
 	check_done();
 }
 
@@ -92,6 +102,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	streams_deliver();
 	check_done();
 }
 
@@ -118,12 +129,66 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 	struct http_call *call = arg;
 	size_t len = size * n;
 
-	/* A new status line starts a new response (after 100 Continue). */
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+	/* A new status line starts a new response (after 100 Continue or a
+	 * redirect); Shoutcast servers answer "ICY 200 OK". */
+	if (len >= 5 && (strncmp(p, "HTTP/", 5) == 0 || strncmp(p, "ICY ", 4) == 0))
 		call->resp_headers.len = 0;
 	if (call->resp_headers.len + len <= HEADERS_MAX)
 		sbuf_add(&call->resp_headers, p, len);
 	return len;
+}
+
+/*
+ * A stream's bytes wait in resp_body until curl has returned: its ops run
+ * outside curl's callbacks (curl refuses calls into the multi handle from
+ * inside them, and an op may start a call: a listener routed again may
+ * need an auth backend). The head goes first, once.
+ */
+static int
+stream_deliver(struct http_call *call)
+{
+	long status = 0;
+	int rc = 0;
+
+	if (call->aborted)
+		return -1;
+	if (!call->head_done && (call->resp_body.len > 0 || call->ended)) {
+		call->head_done = 1;
+		curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &status);
+		sbuf_add(&call->resp_headers, "", 1);
+		call->resp_headers.len--;
+		rc = call->ops->head(call->arg, status, call->resp_headers.data);
+	}
+	if (rc == 0 && call->resp_body.len > 0) {
+		rc = call->ops->data(call->arg, (const uint8_t *)call->resp_body.data,
+		    call->resp_body.len);
+		call->resp_body.len = 0;
+	}
+	if (rc < 0)
+		call->aborted = 1;
+	return rc;
+}
+
+/* Hand every stream what came in this turn; a stream an op ended is
+ * finished here (its done runs). */
+static void
+streams_deliver(void)
+{
+	struct http_call *call;
+	int again = 1;
+
+	/* An op may start or cancel calls: walk afresh after each. */
+	while (again) {
+		again = 0;
+		for (call = calls; call != NULL; call = call->next)
+			if (call->ops != NULL && !call->aborted && !call->ended &&
+			    call->resp_body.len > 0) {
+				if (stream_deliver(call) < 0)
+					stream_end(call, "stopped by floe");
+				again = 1;
+				break;
+			}
+	}
 }
 
 static size_t
@@ -132,6 +197,12 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	struct http_call *call = arg;
 	size_t len = size * n;
 
+	if (call->ops != NULL) {
+		if (call->aborted || call->resp_body.len + len > STREAM_PENDING_MAX)
+			return 0;	/* the transfer fails */
+		sbuf_add(&call->resp_body, p, len);
+		return len;
+	}
 	if (call->resp_body.len + len > BODY_MAX)
 		return 0;	/* too much: the transfer fails */
 	sbuf_add(&call->resp_body, p, len);
@@ -179,6 +250,16 @@ call_free(struct http_call *call)
 	free(call);
 }
 
+/* A stream is over: its done runs once, and it is freed. */
+static void
+stream_end(struct http_call *call, const char *why)
+{
+	call->ended = 1;
+	call_unlink(call);
+	call->ops->done(call->arg, why);
+	call_free(call);
+}
+
 /* Hand every finished transfer its answer. */
 static void
 check_done(void)
@@ -193,15 +274,22 @@ check_done(void)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&call);
 		memset(&res, 0, sizeof res);
+		if (msg->data.result != CURLE_OK)
+			res.error = call->errbuf[0] != '\0' ? call->errbuf :
+			    curl_easy_strerror(msg->data.result);
+		if (call->ops != NULL) {
+			/* What came last (a head with no body included), then the end. */
+			call->ended = res.error == NULL;
+			stream_deliver(call);
+			stream_end(call, call->aborted ? "stopped by floe" : res.error);
+			continue;
+		}
 		sbuf_add(&call->resp_headers, "", 1);
 		sbuf_add(&call->resp_body, "", 1);
 		res.headers = call->resp_headers.data;
 		res.body = call->resp_body.data;
 		res.body_len = call->resp_body.len - 1;
-		if (msg->data.result != CURLE_OK)
-			res.error = call->errbuf[0] != '\0' ? call->errbuf :
-			    curl_easy_strerror(msg->data.result);
-		else
+		if (res.error == NULL)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &res.status);
 		call_unlink(call);
 		call->done(call->arg, &res);
@@ -209,9 +297,9 @@ check_done(void)
 	}
 }
 
-struct http_call *
-http_post(const char *url, const char *body, const char *userpwd, long timeout_ms,
-    http_call_done done, void *arg)
+/* A call with the options every request shares, not yet started. */
+static struct http_call *
+call_new(const char *url, const char *userpwd)
 {
 	struct http_call *call;
 
@@ -222,19 +310,11 @@ http_post(const char *url, const char *body, const char *userpwd, long timeout_m
 		free(call);
 		return NULL;
 	}
-	call->done = done;
-	call->arg = arg;
-	call->body = xstrdup(body);
 	sbuf_init(&call->resp_headers);
 	sbuf_init(&call->resp_body);
-	call->hdrs = curl_slist_append(NULL, "Expect:");
 	curl_easy_setopt(call->easy, CURLOPT_URL, url);
-	curl_easy_setopt(call->easy, CURLOPT_POSTFIELDS, call->body);
-	curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, call->hdrs);
 	curl_easy_setopt(call->easy, CURLOPT_USERAGENT, "floe/" PACKAGE_VERSION);
 	curl_easy_setopt(call->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(call->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(call->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(call->easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(call->easy, CURLOPT_HEADERDATA, call);
 	curl_easy_setopt(call->easy, CURLOPT_WRITEFUNCTION, write_cb);
@@ -246,9 +326,18 @@ http_post(const char *url, const char *body, const char *userpwd, long timeout_m
 		curl_easy_setopt(call->easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		curl_easy_setopt(call->easy, CURLOPT_USERPWD, userpwd);
 	}
+	return call;
+}
+
+/* Start it; NULL (and nothing left behind) if curl would not. */
+static struct http_call *
+call_start(struct http_call *call)
+{
 	if (curl_multi_add_handle(multi, call->easy) != CURLM_OK) {
 		curl_easy_cleanup(call->easy);
 		curl_slist_free_all(call->hdrs);
+		sbuf_free(&call->resp_headers);
+		sbuf_free(&call->resp_body);
 		free(call->body);
 		free(call);
 		return NULL;
@@ -262,6 +351,66 @@ http_post(const char *url, const char *body, const char *userpwd, long timeout_m
 	 * loop turn, never inside this call, so done() never runs before the
 	 * caller has the handle (nor does another call's). */
 	return call;
+}
+
+struct http_call *
+http_post(const char *url, const char *body, const char *userpwd, long timeout_ms,
+    http_call_done done, void *arg)
+{
+	struct http_call *call;
+
+	if ((call = call_new(url, userpwd)) == NULL)
+		return NULL;
+	call->done = done;
+	call->arg = arg;
+	call->hdrs = curl_slist_append(NULL, "Expect:");
+	curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, call->hdrs);
+	curl_easy_setopt(call->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(call->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	if (body != NULL) {
+		call->body = xstrdup(body);
+		curl_easy_setopt(call->easy, CURLOPT_POSTFIELDS, call->body);
+	}
+	return call_start(call);
+}
+
+struct http_call *
+http_get(const char *url, const char *userpwd, long timeout_ms, http_call_done done,
+    void *arg)
+{
+	return http_post(url, NULL, userpwd, timeout_ms, done, arg);
+}
+
+struct http_call *
+http_stream(const struct http_stream_req *req, const struct http_stream_ops *ops, void *arg)
+{
+	struct http_call *call;
+	size_t i;
+
+	if ((call = call_new(req->url, req->userpwd)) == NULL)
+		return NULL;
+	call->ops = ops;
+	call->arg = arg;
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+		call->hdrs = curl_slist_append(call->hdrs, req->headers[i]);
+	curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, call->hdrs);
+	curl_easy_setopt(call->easy, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+	/* A stream has no end to wait for; one that stops sending is over. */
+	curl_easy_setopt(call->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(call->easy, CURLOPT_LOW_SPEED_TIME, req->stall_s);
+	/* A full master may send us to an edge (302), as it does a player. */
+	curl_easy_setopt(call->easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(call->easy, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(call->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	if (req->bind != NULL)
+		curl_easy_setopt(call->easy, CURLOPT_INTERFACE, req->bind);
+	if (req->cafile != NULL)
+		curl_easy_setopt(call->easy, CURLOPT_CAINFO, req->cafile);
+	if (!req->verify) {
+		curl_easy_setopt(call->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(call->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	return call_start(call);
 }
 
 void

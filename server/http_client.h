@@ -1,6 +1,6 @@
 /*
  * http_client.h: outgoing HTTP requests that never block the main loop
- * (auth callbacks now; YP and relays later). libcurl's multi interface does
+ * (auth callbacks, YP, relays' upstreams and master stream lists). libcurl's multi interface does
  * the protocol (HTTP/HTTPS, keep-alive, redirects are not followed); its
  * sockets and timers are events on srv.base. Main loop only.
  */
@@ -8,6 +8,7 @@
 #define FLOE_HTTP_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct http_call;
 
@@ -32,6 +33,36 @@ typedef void (*http_call_done)(void *arg, const struct http_result *res);
  */
 struct http_call *http_post(const char *url, const char *body, const char *userpwd,
     long timeout_ms, http_call_done done, void *arg);
+/** GET url, as http_post does POST. */
+struct http_call *http_get(const char *url, const char *userpwd, long timeout_ms,
+    http_call_done done, void *arg);
+
+/** A long-lived GET whose body is a stream (a relay's upstream). */
+struct http_stream_req {
+	const char	*url;
+	const char	*userpwd;		/* "user:pass" or NULL */
+	const char *const *headers;		/* extra "Name: value" lines, NULL-terminated */
+	const char	*bind;			/* local address to connect from, or NULL */
+	const char	*cafile;		/* https: trust these, not the system's */
+	int		 verify;		/* https: check the certificate (else not) */
+	long		 connect_timeout_ms;
+	long		 stall_s;		/* a stream silent this long has ended */
+};
+
+/** What a stream hands back, on the main loop and outside libcurl's own
+ *  callbacks (so they may start other calls). head and data may return -1
+ *  to end the transfer (done then says "stopped by floe"); they must not
+ *  cancel their own call. */
+struct http_stream_ops {
+	int	(*head)(void *arg, long status, const char *headers);
+	int	(*data)(void *arg, const uint8_t *p, size_t len);
+	/* the transfer is over: error is why, or NULL when the server ended it */
+	void	(*done)(void *arg, const char *error);
+};
+
+/** Start a stream (redirects followed); NULL if it could not even start. */
+struct http_call *http_stream(const struct http_stream_req *req,
+    const struct http_stream_ops *ops, void *arg);
 /** Forget a call whose answer is no longer wanted. */
 void http_call_cancel(struct http_call *call);
 /** The value of a response header (trimmed, allocated), or NULL. */

@@ -566,7 +566,7 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	long per_ip = mc != NULL ? mc->max_listeners_per_ip : -1;
 	long duration = mc != NULL ? mc->max_listener_duration : -1;
 
-	if (max >= 0 && STAT_GET(m->nlisteners) >= (unsigned long)max) {
+	if (max >= 0 && STAT_GET(m->nlisteners) >= (unsigned long)max && !c->relay_client) {
 		log_info("listener %s refused on %s: max-listeners %ld reached", c->ip, m->name, max);
 		resp_plain_error(c, 403, "max listeners reached");
 		return;

@@ -19,6 +19,7 @@
 #include "util.h"
 #include "worker.h"
 #include "filesrc.h"
+#include "relay.h"
 #include "intro.h"
 #include "xslt.h"
 #include "yp.h"
@@ -606,6 +607,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	access_configure(c, 0, err, sizeof err);	/* a list it cannot read stays as it was */
 	STAT_SET(srv.client_timeout, c->client_timeout);
 	mount_config_changed();
+	relay_configure();
 	if (open_logs(c) < 0)
 		log_reopen();
 	if (c->workers != old->workers)
@@ -629,6 +631,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: shutting down", (int)sig);
 	listen_close();
 	yp_stop();
+	relay_stop_all();	/* relayed mounts lose their sources like any other */
 	/* This loop's connections first, sources among them, at once: a
 	 * source still sending while the worker threads wind down would have
 	 * unread data in its socket, and closing that sends a reset instead of
@@ -822,6 +825,7 @@ main(int argc, char **argv)
 	if (worker_start() < 0)
 		return 1;
 	log_set_starting(0);
+	relay_configure();
 
 	event_base_dispatch(srv.base);
 

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "mount.h"
 #include "mount_auth.h"
+#include "relay.h"
 #include "server.h"
 #include "source.h"
 #include "stats.h"
@@ -243,12 +244,15 @@ router_alias(struct conn *c, const char *path)
 }
 
 /* GET or HEAD. */
+static int router_is_relay(const struct http_request *r);
+
 static void
 route_get(struct conn *c, const struct http_request *r)
 {
 	const char *path = router_alias(c, r->path);
 	char *mount_q, *xsl;
-	struct mount *m;
+	struct mount *m = NULL;
+	int demand;
 
 	if (strncmp(path, "/admin/", 7) == 0) {
 		if (conn_count_client(c) < 0) {
@@ -280,12 +284,22 @@ route_get(struct conn *c, const struct http_request *r)
 	/* Files before mounts: no mount may stand in for a page of floe's origin. */
 	if (webroot_serve(c, path) == 0)
 		return;
-	if ((m = mount_resolve(path)) != NULL) {
+	/* An on-demand relay not live yet: it connects; the listener waits. */
+	demand = relay_on_demand_idle(path);
+	if (demand || (m = mount_resolve(path)) != NULL) {
 		/* The mount asked for decides who may listen, as in icecast2
 		 * (a fallback's own rules do not apply to those it catches). */
 		if (!mount_auth_listener(c, config_find_mount(srv.config, path), route_again))
 			return;
-		if (conn_count_client(c) < 0) {
+		if (demand) {
+			relay_demand(c, path, route_again);
+			return;
+		}
+		/* A slave relaying with the relay credentials is let past the
+		 * limits (as in icecast-kh): it serves the listeners that would
+		 * otherwise be refused here. */
+		c->relay_client = router_is_relay(r);
+		if (!c->relay_client && conn_count_client(c) < 0) {
 			log_warn("listener %s on %s refused: <clients> limit %ld reached", c->ip,
 			    path, srv.config->clients);
 			resp_plain_error(c, 403, "Icecast connection limit reached");
@@ -297,6 +311,24 @@ route_get(struct conn *c, const struct http_request *r)
 	if (route_playlist(c, r) == 0 || route_xsl_playlist(c, path) == 0)
 		return;
 	resp_html_error(c, 404, "The file you requested could not be found");
+}
+
+/* Does the request carry the relay user's credentials (<relay-password>)? */
+static int
+router_is_relay(const struct http_request *r)
+{
+	const struct config *cf = srv.config;
+	char *user, *pass;
+	int ok;
+
+	if (cf->relay_password == NULL ||
+	    auth_parse_basic(http_header_get(r, "Authorization"), &user, &pass) < 0)
+		return 0;
+	ok = auth_equal(user, cf->relay_user != NULL ? cf->relay_user : "relay") &
+	    auth_equal(pass, cf->relay_password);
+	free(user);
+	free(pass);
+	return ok;
 }
 
 /* Route a request (again, once its authentication answered). */

@@ -40,7 +40,9 @@
 #define OGG_HEADERS_MAX (1024 * 1024)
 
 struct source {
-	struct conn	*conn;
+	struct conn	*conn;		/* NULL: fed by floe itself (source_open) */
+	void		(*kill)(void *arg);	/* source_kill of a fed source */
+	void		*kill_arg;
 	struct mount	*mount;
 	struct format_state fs;
 	int		 chunked;
@@ -364,6 +366,34 @@ refuse:
 	return -1;
 }
 
+/* len new bytes (dechunked) at the end of the pending buffer: strip ICY
+ * metadata, dump, cut. */
+static void
+source_take(struct source *s, size_t len)
+{
+	uint8_t *p = s->pending + s->plen;
+	char *title;
+
+	if (s->icy != NULL) {
+		icy_deframe(s->icy, p, len, &len, &title);
+		if (title != NULL) {
+			char *utf8 = icy_to_utf8(title, s->mount->conf ?
+			    s->mount->conf->charset : NULL);
+			mount_set_title(s->mount, utf8, NULL, NULL);
+			free(utf8);
+			free(title);
+		}
+	}
+	if (s->dump != NULL && len > 0 && fwrite(p, 1, len, s->dump) != len) {
+		log_warn("mount %s: dump-file write failed, dump stopped", s->mount->name);
+		fclose(s->dump);
+		s->dump = NULL;
+	}
+	s->plen += len;
+	s->mount->bytes_read += len;
+	source_cut(s);
+}
+
 /* Bytes from the source: decode, strip, dump, cut. */
 static void
 source_readable(struct bufferevent *bev, void *arg)
@@ -374,7 +404,6 @@ source_readable(struct bufferevent *bev, void *arg)
 	uint8_t *p;
 	size_t len;
 	int n, ended = 0;
-	char *title;
 	enum parse_result res;
 
 	if (s->icy_head && source_icy_head(c, s, in) <= 0)
@@ -400,24 +429,7 @@ source_readable(struct bufferevent *bev, void *arg)
 			}
 			ended = res == PARSE_OK;
 		}
-		if (s->icy != NULL) {
-			icy_deframe(s->icy, p, len, &len, &title);
-			if (title != NULL) {
-				char *utf8 = icy_to_utf8(title, s->mount->conf ?
-				    s->mount->conf->charset : NULL);
-				mount_set_title(s->mount, utf8, NULL, NULL);
-				free(utf8);
-				free(title);
-			}
-		}
-		if (s->dump != NULL && len > 0 && fwrite(p, 1, len, s->dump) != len) {
-			log_warn("mount %s: dump-file write failed, dump stopped", s->mount->name);
-			fclose(s->dump);
-			s->dump = NULL;
-		}
-		s->plen += len;
-		s->mount->bytes_read += len;
-		source_cut(s);
+		source_take(s, len);
 	}
 	if (ended) {
 		log_info("source on %s ended its chunked body", s->mount->name);
@@ -438,6 +450,64 @@ static const struct conn_role source_role = {
 	.describe = source_describe,
 };
 
+/* The cutting state for a stream that starts now: its format, its ICY
+ * framing (icy-metaint in r), nothing pending. */
+static void
+source_reset_feed(struct source *s, const struct http_request *r)
+{
+	const char *mi = http_header_get(r, "icy-metaint");
+	long metaint;
+
+	format_state_init(&s->fs, s->mount->fmt);
+	s->pcap = s->mount->fmt->max_unit + SOURCE_READ;
+	s->pending = xrealloc(s->pending, s->pcap);
+	s->plen = 0;
+	s->hdr_acc.len = 0;
+	s->hdr_open = 0;
+	free(s->icy);
+	s->icy = NULL;
+	if (mi != NULL && parse_long(mi, 1, 1 << 20, &metaint) == 0) {
+		s->icy = xmalloc(sizeof *s->icy);
+		icy_deframer_init(s->icy, (size_t)metaint);
+	}
+}
+
+/* What every source does on arrival, whoever feeds it: counted, described
+ * by r's headers, the mount (re)started, a dump file opened. */
+static struct source *
+source_begin(struct mount *m, const struct http_request *r, const char *ip)
+{
+	struct source *s = xcalloc(1, sizeof *s);
+
+	s->mount = m;
+	s->started = time_wall();
+	sbuf_init(&s->hdr_acc);
+	m->source = s;
+	srv.stats.sources++;
+	srv.stats.source_total_connections++;
+	source_read_info(m, r, ip);
+	mount_source_started(m, format_for_type(m->info.content_type));
+	source_reset_feed(s, r);
+	if (m->conf != NULL && m->conf->dump_file != NULL)
+		s->dump = source_open_dump(m->conf->dump_file, m->name);
+	return s;
+}
+
+/* What every source does once it is live: url auth's mount_add, and the
+ * listeners waiting on the fallback come home. */
+static void
+source_live(struct mount *m)
+{
+	mount_auth_mount_event(m->name, 1);
+	if (m->conf != NULL && m->conf->fallback_override > 0 && mount_fallback(m) != NULL) {
+		struct mount *fb = mount_find(mount_fallback(m));
+		if (fb != NULL) {
+			fanout_move_listeners(fb, m, m->name);
+			mount_release(fb);
+		}
+	}
+}
+
 /* Become the source of m. */
 void
 source_start(struct conn *c, const struct http_request *r, struct mount *m)
@@ -445,36 +515,16 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 	struct source *s;
 	const char *te = http_header_get(r, "Transfer-Encoding");
 	const char *expect = http_header_get(r, "Expect");
-	const char *mi = http_header_get(r, "icy-metaint");
 	struct timeval tv = { srv.config->source_timeout, 0 };
-	long metaint;
 
-	s = xcalloc(1, sizeof *s);
+	s = source_begin(m, r, c->ip);
 	s->conn = c;
-	s->mount = m;
-	s->started = time_wall();
 	conn_set_role(c, &source_role, s);
-	m->source = s;
-	srv.stats.sources++;
 	srv.stats.source_client_connections++;
-	srv.stats.source_total_connections++;
-
-	source_read_info(m, r, c->ip);
-	mount_source_started(m, format_for_type(m->info.content_type));
-	format_state_init(&s->fs, m->fmt);
-	s->pcap = m->fmt->max_unit + SOURCE_READ;
-	s->pending = xmalloc(s->pcap);
-	sbuf_init(&s->hdr_acc);
 	if (te != NULL && str_ieq(te, "chunked")) {
 		s->chunked = 1;
 		http_chunked_init(&s->ch);
 	}
-	if (mi != NULL && parse_long(mi, 1, 1 << 20, &metaint) == 0) {
-		s->icy = xmalloc(sizeof *s->icy);
-		icy_deframer_init(s->icy, (size_t)metaint);
-	}
-	if (m->conf != NULL && m->conf->dump_file != NULL)
-		s->dump = source_open_dump(m->conf->dump_file, m->name);
 	if (m->conf != NULL && m->conf->limit_rate > 0) {
 		s->rate = m->conf->limit_rate;
 		s->rate_start_ns = time_mono_ns();
@@ -498,16 +548,7 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 		evbuffer_add_printf(conn_output(c), "HTTP/1.0 200 OK\r\n\r\n");
 	}
 	c->status = 200;
-	mount_auth_mount_event(m->name, 1);	/* url auth's mount_add */
-
-	/* Listeners waiting on the fallback come home. */
-	if (m->conf != NULL && m->conf->fallback_override > 0 && mount_fallback(m) != NULL) {
-		struct mount *fb = mount_find(mount_fallback(m));
-		if (fb != NULL) {
-			fanout_move_listeners(fb, m, m->name);
-			mount_release(fb);
-		}
-	}
+	source_live(m);
 
 	bufferevent_setcb(c->bev, source_readable, NULL, conn_on_event, c);
 	bufferevent_set_timeouts(c->bev, &tv, NULL);
@@ -517,15 +558,58 @@ source_start(struct conn *c, const struct http_request *r, struct mount *m)
 		source_readable(c->bev, c);
 }
 
-/* Role hook: the connection is closing: the mount loses its source. */
-static void
-source_role_detach(struct conn *c)
+struct source *
+source_open(struct mount *m, const struct http_request *r, const char *ip,
+    void (*kill)(void *arg), void *arg)
 {
-	struct source *s = c->role_data;
+	struct source *s = source_begin(m, r, ip);
+
+	s->kill = kill;
+	s->kill_arg = arg;
+	log_info("source %s fed from %s (%s, %s)", m->name, ip, m->info.content_type,
+	    m->fmt->name);
+	source_live(m);
+	return s;
+}
+
+int
+source_resume(struct source *s, const struct http_request *r, const char *ip)
+{
+	struct mount *m = s->mount;
+	const char *ct = http_header_get(r, "Content-Type");
+
+	if (format_for_type(ct != NULL ? ct : "audio/mpeg") != m->fmt)
+		return -1;
+	/* The old feed's partial frame is gone with its connection: its
+	 * listeners go on from the new feed's first whole frame. */
+	s->plen = 0;
+	source_read_info(m, r, ip);
+	source_reset_feed(s, r);
+	log_info("source %s fed again from %s: its listeners carry on", m->name, ip);
+	return 0;
+}
+
+void
+source_push(struct source *s, const uint8_t *p, size_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		n = FLOE_MIN(len, FLOE_MIN(s->pcap - s->plen, (size_t)SOURCE_READ));
+		memcpy(s->pending + s->plen, p, n);
+		source_take(s, n);
+		p += n;
+		len -= n;
+	}
+}
+
+/* A source leaves its mount: the last bytes go out, the listeners follow
+ * the fallback or go, url auth hears of it. */
+static void
+source_end(struct source *s)
+{
 	struct mount *m = s->mount;
 
-	if (s->rate_ev != NULL)
-		event_del(s->rate_ev);
 	log_info("source %s disconnected after %llds, %llu bytes read", m->name,
 	    (long long)(time_wall() - s->started), (unsigned long long)m->bytes_read);
 	/* The last bytes, a partial frame included, still reach whoever stays. */
@@ -541,12 +625,9 @@ source_role_detach(struct conn *c)
 	mount_release(m);
 }
 
-/* Role hook, from the reaper: free the source. */
 static void
-source_role_free(struct conn *c)
+source_free(struct source *s)
 {
-	struct source *s = c->role_data;
-
 	if (s->dump != NULL)
 		fclose(s->dump);
 	if (s->rate_ev != NULL)
@@ -556,6 +637,31 @@ source_role_free(struct conn *c)
 	sbuf_free(&s->hdr_acc);
 	sbuf_free(&s->icy_lines);
 	free(s);
+}
+
+void
+source_close(struct source *s)
+{
+	source_end(s);
+	source_free(s);
+}
+
+/* Role hook: the connection is closing: the mount loses its source. */
+static void
+source_role_detach(struct conn *c)
+{
+	struct source *s = c->role_data;
+
+	if (s->rate_ev != NULL)
+		event_del(s->rate_ev);
+	source_end(s);
+}
+
+/* Role hook, from the reaper: free the source. */
+static void
+source_role_free(struct conn *c)
+{
+	source_free(c->role_data);
 	c->role_data = NULL;
 }
 
@@ -582,5 +688,8 @@ source_describe(const struct conn *c, char *buf, size_t len)
 void
 source_kill(struct source *s)
 {
-	conn_close(s->conn);
+	if (s->conn != NULL)
+		conn_close(s->conn);
+	else
+		s->kill(s->kill_arg);
 }

@@ -7,6 +7,9 @@
 #ifndef FLOE_SOURCE_H
 #define FLOE_SOURCE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct conn;
 struct http_request;
 struct mount;
@@ -17,5 +20,22 @@ struct source;
 void source_start(struct conn *c, const struct http_request *r, struct mount *m);
 /** Disconnect the source (admin killsource, shutdown). */
 void source_kill(struct source *s);
+
+/*
+ * A source fed by floe itself (a relay's upstream): r holds what its
+ * stream says of itself (Content-Type, the ice- and icy- headers, icy-metaint
+ * if ICY metadata is interleaved), ip where it comes from. source_kill
+ * calls kill(arg). The bytes come with source_push.
+ */
+struct source *source_open(struct mount *m, const struct http_request *r, const char *ip,
+    void (*kill)(void *arg), void *arg);
+/** Bytes of the stream, as they came (ICY blocks still in them). */
+void source_push(struct source *s, const uint8_t *p, size_t len);
+/** The feed starts again from a new connection (r, ip as for source_open):
+ *  the listeners and the queue stay and carry on from its first whole
+ *  frame. -1 if the new feed is another format (close and open instead). */
+int source_resume(struct source *s, const struct http_request *r, const char *ip);
+/** The fed source leaves its mount (as a disconnecting client does) and is freed. */
+void source_close(struct source *s);
 
 #endif

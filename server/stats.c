@@ -8,6 +8,7 @@
 #include "fanout.h"
 #include "format.h"
 #include "mount.h"
+#include "relay.h"
 #include "server.h"
 #include "source.h"
 #include "util.h"
@@ -280,6 +281,39 @@ mount_listed(const struct mount *m)
 	return m->source != NULL;
 }
 
+struct relay_doc {
+	struct doc	*d;
+	int		 open;
+};
+
+/* One <relay mount="/x"> of /admin/stats. */
+static void
+stats_relay(void *arg, const struct relay_status *st)
+{
+	struct relay_doc *rd = arg;
+	struct doc *d = rd->d;
+	char num[32];
+
+	if (!rd->open) {
+		doc_list(d, "relay");
+		rd->open = 1;
+	}
+	doc_item(d, "relay", "mount", st->mount);
+	doc_value(d, "upstream", st->upstream, 0);
+	doc_value(d, "state", st->state, 0);
+	doc_value(d, "on_demand", st->on_demand ? "1" : "0", 1);
+	doc_value(d, "from_master", st->from_master ? "1" : "0", 1);
+	snprintf(num, sizeof num, "%u", st->retries);
+	doc_value(d, "retries", num, 1);
+	snprintf(num, sizeof num, "%u", st->connections);
+	doc_value(d, "connections", num, 1);
+	snprintf(num, sizeof num, "%llu", (unsigned long long)st->bytes);
+	doc_value(d, "total_bytes_read", num, 1);
+	if (st->error != NULL)
+		doc_value(d, "error", st->error, 0);
+	doc_close(d);
+}
+
 /* icestats: every value (admin), or the public ones of the mounts not hidden
  * (what icecast2 hands a webroot .xsl page); only_mount limits it to one. */
 static void
@@ -303,6 +337,14 @@ stats_render_doc(struct doc *d, const char *only, int public_only)
 		doc_close(d);
 	}
 	doc_close(d);
+	/* Floe's own: each relay's upstream and state, for the admin only. */
+	if (!public_only && only == NULL) {
+		struct relay_doc rd = { d, 0 };
+
+		relay_each(stats_relay, &rd);
+		if (rd.open)
+			doc_close(d);
+	}
 }
 
 /* icestats, as /admin/stats answers. */
