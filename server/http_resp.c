@@ -21,6 +21,7 @@ resp_reason(int status)
 	case 200: return "OK";
 	case 206: return "Partial Content";
 	case 301: return "Moved Permanently";
+	case 302: return "Found";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Authentication Required";
@@ -251,4 +252,16 @@ resp_auth_refused(struct conn *c, int status, const char *message)
 		resp_finish(c, status, &sb, body, sizeof body - 1);
 	else
 		resp_finish(c, status, &sb, "Forbidden\r\n", 11);
+}
+
+void
+resp_redirect(struct conn *c, const char *location)
+{
+	static const char body[] = "Moved\r\n";
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head(&sb, 302, "text/plain; charset=utf-8", NULL);
+	sbuf_addf(&sb, "Location: %s\r\n\r\n", location);
+	resp_finish(c, 302, &sb, body, sizeof body - 1);
 }

@@ -49,6 +49,9 @@ void resp_plain_error(struct conn *c, int status, const char *text);
 /** icecast's HTML errors: "<b>400 - text</b>" (400, 404...). */
 void resp_html_error(struct conn *c, int status, const char *text);
 
+/** 302 to location (which the caller has made safe for a header line). */
+void resp_redirect(struct conn *c, const char *location);
+
 /** 401 asking for Basic credentials. */
 void resp_auth_required(struct conn *c);
 /** A refused listener or source: 401 (asking for Basic credentials) or 403,

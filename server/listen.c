@@ -201,6 +201,11 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	/* <so-reuseport>1: edge processes on one machine share the port; the
+	 * kernel spreads new connections over them. Only when asked: a second
+	 * floe started by mistake must fail with "address in use". */
+	if (ls->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+		goto fail;
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
@@ -225,8 +230,9 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 		log_info("listening on %s port %d for Shoutcast v1 sources of %s", host,
 		    ls->port, k->icy_mount);
 	else
-		log_info("listening on %s port %d%s", host, ls->port, ls->tls == TLS_ONLY ? " (TLS)" :
-		    ls->tls == TLS_AUTO ? " (TLS or plain HTTP)" : "");
+		log_info("listening on %s port %d%s%s", host, ls->port, ls->tls == TLS_ONLY ?
+		    " (TLS)" : ls->tls == TLS_AUTO ? " (TLS or plain HTTP)" : "",
+		    ls->reuseport ? ", shared with other processes (so-reuseport)" : "");
 	return 0;
 fail:
 	err = errno;

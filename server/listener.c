@@ -24,6 +24,7 @@
 #include "block.h"
 #include "config.h"
 #include "conn.h"
+#include "edges.h"
 #include "format.h"
 #include "http_parse.h"
 #include "http_resp.h"
@@ -561,12 +562,19 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	const char *icy = http_header_get(r, "Icy-MetaData");
 	long max = mount_max_listeners(m);
 	size_t metaint = 0;
-	char *user_key = NULL;
+	char *user_key = NULL, *edge;
 	const struct config_mount *mc = config_find_mount(srv.config, requested);
 	long per_ip = mc != NULL ? mc->max_listeners_per_ip : -1;
 	long duration = mc != NULL ? mc->max_listener_duration : -1;
 
 	if (max >= 0 && STAT_GET(m->nlisteners) >= (unsigned long)max && !c->relay_client) {
+		if ((edge = edges_pick(requested, r->query)) != NULL) {
+			log_info("listener %s on %s: max-listeners %ld reached: sent to %s", c->ip,
+			    m->name, max, edge);
+			resp_redirect(c, edge);
+			free(edge);
+			return;
+		}
 		log_info("listener %s refused on %s: max-listeners %ld reached", c->ip, m->name, max);
 		resp_plain_error(c, 403, "max listeners reached");
 		return;

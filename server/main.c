@@ -20,6 +20,7 @@
 #include "worker.h"
 #include "filesrc.h"
 #include "relay.h"
+#include "edges.h"
 #include "intro.h"
 #include "xslt.h"
 #include "yp.h"
@@ -608,6 +609,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	STAT_SET(srv.client_timeout, c->client_timeout);
 	mount_config_changed();
 	relay_configure();
+	edges_configure();
 	if (open_logs(c) < 0)
 		log_reopen();
 	if (c->workers != old->workers)
@@ -632,6 +634,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	listen_close();
 	yp_stop();
 	relay_stop_all();	/* relayed mounts lose their sources like any other */
+	edges_stop();
 	/* This loop's connections first, sources among them, at once: a
 	 * source still sending while the worker threads wind down would have
 	 * unread data in its socket, and closing that sends a reset instead of
@@ -826,6 +829,7 @@ main(int argc, char **argv)
 		return 1;
 	log_set_starting(0);
 	relay_configure();
+	edges_configure();
 
 	event_base_dispatch(srv.base);
 

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "config.h"
 #include "conn.h"
+#include "edges.h"
 #include "http_parse.h"
 #include "http_resp.h"
 #include "listener.h"
@@ -250,7 +251,7 @@ static void
 route_get(struct conn *c, const struct http_request *r)
 {
 	const char *path = router_alias(c, r->path);
-	char *mount_q, *xsl;
+	char *mount_q, *xsl, *edge;
 	struct mount *m = NULL;
 	int demand;
 
@@ -300,6 +301,13 @@ route_get(struct conn *c, const struct http_request *r)
 		 * otherwise be refused here. */
 		c->relay_client = router_is_relay(r);
 		if (!c->relay_client && conn_count_client(c) < 0) {
+			if ((edge = edges_pick(path, r->query)) != NULL) {
+				log_info("listener %s on %s: <clients> limit %ld reached: sent to %s",
+				    c->ip, path, srv.config->clients, edge);
+				resp_redirect(c, edge);
+				free(edge);
+				return;
+			}
 			log_warn("listener %s on %s refused: <clients> limit %ld reached", c->ip,
 			    path, srv.config->clients);
 			resp_plain_error(c, 403, "Icecast connection limit reached");
