@@ -178,7 +178,10 @@ static long o_icy = 0;
 static long o_latn = 0;
 static double o_slow_frac = 0, o_slow_rate = 0.5;
 static long o_slow_rcvbuf = 8192;
-static int o_pid = 0;
+static int o_pid = 0;			/* the first of o_pids */
+static int o_pids[16];			/* --server-pid A,B,...: summed */
+static int o_npids = 0;
+static int o_src_base = 0;		/* first source address: 127.0.0.(2 + base) */
 static int o_json = 0, o_quiet = 0;
 static double o_conn_timeout = 20, o_head_timeout = 20;
 static int o_src_addrs = -1;		/* -1: automatic */
@@ -326,7 +329,7 @@ task_slot(int tid)
  * table, and into steady_ns when counting. Returns the busiest thread's
  * nanoseconds since the last call. */
 static uint64_t
-proc_read(struct proc_snap *s, int counting)
+proc_read_one(int pid, struct proc_snap *s, int counting)
 {
 	char path[128], buf[4096], *p;
 	DIR *d;
@@ -334,10 +337,7 @@ proc_read(struct proc_snap *s, int counting)
 	uint64_t maxd = 0;
 	unsigned long ut, st;
 
-	memset(s, 0, sizeof *s);
-	if (o_pid <= 0)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%d/stat", o_pid);
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	if (slurp(path, buf, sizeof buf) < 0) {
 		server_gone = 1;
 		return 0;
@@ -351,12 +351,12 @@ proc_read(struct proc_snap *s, int counting)
 		return 0;
 	if (p[1] != '\0' && p[2] == 'Z')
 		server_gone = 1;
-	s->ticks = ut + st;
-	s->uticks = ut;
-	snprintf(path, sizeof path, "/proc/%d/status", o_pid);
+	s->ticks += ut + st;
+	s->uticks += ut;
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
 	if (slurp(path, buf, sizeof buf) > 0 && (p = strstr(buf, "VmRSS:")) != NULL)
-		s->rss_kb = strtol(p + 6, NULL, 10);
-	snprintf(path, sizeof path, "/proc/%d/task", o_pid);
+		s->rss_kb += strtol(p + 6, NULL, 10);
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
 	if ((d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			int tid = (int)strtol(de->d_name, NULL, 10);
@@ -365,7 +365,7 @@ proc_read(struct proc_snap *s, int counting)
 
 			if (tid <= 0)
 				continue;
-			snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", o_pid, tid);
+			snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", pid, tid);
 			if (slurp(path, buf, sizeof buf) < 0 || sscanf(buf, "%llu", &ns) != 1)
 				continue;
 			s->cpu_ns += ns;
@@ -373,7 +373,7 @@ proc_read(struct proc_snap *s, int counting)
 			if ((t = task_slot(tid)) == NULL)
 				continue;
 			if (t->comm[0] == '\0') {
-				snprintf(path, sizeof path, "/proc/%d/task/%d/comm", o_pid, tid);
+				snprintf(path, sizeof path, "/proc/%d/task/%d/comm", pid, tid);
 				if (slurp(path, t->comm, sizeof t->comm) > 0)
 					t->comm[strcspn(t->comm, "\n")] = '\0';
 			}
@@ -388,6 +388,26 @@ proc_read(struct proc_snap *s, int counting)
 		closedir(d);
 	}
 	s->ok = 1;
+	return maxd;
+}
+
+/* The server's processes (several with --server-pid A,B: a master and its
+ * edges), summed; the busiest thread of any. */
+static uint64_t
+proc_read(struct proc_snap *s, int counting)
+{
+	uint64_t maxd = 0, d;
+	int i, ok = 1;
+
+	memset(s, 0, sizeof *s);
+	for (i = 0; i < o_npids; i++) {
+		d = proc_read_one(o_pids[i], s, counting);
+		ok &= s->ok;
+		s->ok = 0;
+		if (d > maxd)
+			maxd = d;
+	}
+	s->ok = o_npids > 0 && ok;
 	return maxd;
 }
 
@@ -680,7 +700,8 @@ lis_start(long i, int64_t now)
 		struct sockaddr_in src = { .sin_family = AF_INET };
 
 		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-		src.sin_addr.s_addr = htonl(0x7F000002u + (uint32_t)(i % o_src_addrs));
+		src.sin_addr.s_addr = htonl(0x7F000002u + (uint32_t)o_src_base +
+		    (uint32_t)(i % o_src_addrs));
 		if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
 			lis_fail(l, W_NO_PORT, now);
 			return;
@@ -1554,10 +1575,11 @@ usage(void)
 "  --slow-fraction F    fraction of listeners reading slowly (0)\n"
 "  --slow-rate R        slow listeners read R x bitrate (0.5)\n"
 "  --slow-rcvbuf B      their SO_RCVBUF (8192)\n"
-"  --server-pid PID     read /proc/PID each second\n"
+"  --server-pid PID     read /proc/PID each second (PID,PID,...: the sum)\n"
 "  --connect-timeout S  (20)   --head-timeout S (20)\n"
 "  --src-addrs K        bind sources over 127.0.0.2.. (K addresses; default:\n"
 "                       none up to 12,000 listeners, one per 8,000 above)\n"
+"  --src-base K         the first of them is 127.0.0.(2+K) (several swarms)\n"
 "  --label TEXT         prefix for the progress lines\n"
 "  --json               JSON summary on stdout (else plain)\n"
 "  --quiet              no per-second lines on stderr\n", stderr);
@@ -1576,7 +1598,7 @@ main(int argc, char **argv)
 		{ "source-log", 1, 0, 'L' }, { "slow-fraction", 1, 0, 'f' },
 		{ "slow-rate", 1, 0, 'F' }, { "slow-rcvbuf", 1, 0, 'B' }, { "server-pid", 1, 0, 'P' },
 		{ "connect-timeout", 1, 0, 'c' }, { "head-timeout", 1, 0, 'H' },
-		{ "src-addrs", 1, 0, 'A' }, { "label", 1, 0, 'T' }, { "json", 0, 0, 'j' },
+		{ "src-addrs", 1, 0, 'A' }, { "src-base", 1, 0, 'N' }, { "label", 1, 0, 'T' }, { "json", 0, 0, 'j' },
 		{ "quiet", 0, 0, 'q' }, { "help", 0, 0, '?' }, { 0, 0, 0, 0 }
 	};
 	struct epoll_event evs[MAX_EVENTS];
@@ -1605,7 +1627,17 @@ main(int argc, char **argv)
 		case 'f': o_slow_frac = num("slow-fraction", optarg, 0, 1); break;
 		case 'F': o_slow_rate = num("slow-rate", optarg, 0.01, 100); break;
 		case 'B': o_slow_rcvbuf = (long)num("slow-rcvbuf", optarg, 1024, 1 << 24); break;
-		case 'P': o_pid = (int)num("server-pid", optarg, 1, 1 << 30); break;
+		case 'P': {
+			char *tok, *save = NULL, *list = strdup(optarg);
+
+			for (tok = strtok_r(list, ",", &save); tok != NULL && o_npids < 16;
+			    tok = strtok_r(NULL, ",", &save))
+				o_pids[o_npids++] = (int)num("server-pid", tok, 1, 1 << 30);
+			o_pid = o_pids[0];
+			free(list);
+			break;
+		}
+		case 'N': o_src_base = (int)num("src-base", optarg, 0, 240); break;
 		case 'c': o_conn_timeout = num("connect-timeout", optarg, 0.1, 3600); break;
 		case 'H': o_head_timeout = num("head-timeout", optarg, 0.1, 3600); break;
 		case 'A': o_src_addrs = (int)num("src-addrs", optarg, 0, 250); break;
