@@ -495,7 +495,7 @@ test_unknown(void)
 {
 	struct config *c = load(
 	    "<icecast>" AUTH "\n"
-	    "<relay><server>x</server><port>abc</port></relay>\n"
+	    "<master-redirect>1</master-redirect>\n"
 	    "<frobnicate>1</frobnicate>\n"
 	    "<limits><burst-on-connect>1</burst-on-connect>"
 	    "<threadpool>5</threadpool><bogus/></limits>\n"
@@ -507,8 +507,8 @@ test_unknown(void)
 	ok(c != NULL, "unknown elements do not refuse the config");
 	is_int(R.errors, 0, "no errors");
 	is_int(R.warnings, 4, "exactly one warning per ignored element");
-	ok(find_rep("<relay> is not supported by Floe yet") != NULL &&
-	    find_rep("<relay>")->line == 2, "relay: unsupported, with line");
+	ok(find_rep("<master-redirect> is not supported by Floe yet") != NULL &&
+	    find_rep("<master-redirect>")->line == 2, "master-redirect: unsupported, with line");
 	ok(find_rep("<frobnicate> is not a known setting") != NULL &&
 	    find_rep("<frobnicate>")->line == 3, "unknown element: spelling hint");
 	ok(c != NULL && c->burst_size == 65535, "burst-on-connect 1 keeps the burst");
@@ -691,6 +691,87 @@ test_values(void)
 	config_free(c);
 }
 
+/* <relay> in its three dialects, slave mode, <edges>, <so-reuseport>. */
+static void
+test_relays(void)
+{
+	struct config *c;
+	const struct config_relay *r;
+
+	/* Icecast 2.4: the relay's own host; defaults as icecast2's. */
+	c = load("<icecast>" AUTH "<relay><server>m.example</server><port>8001</port>"
+	    "<mount>/a.mp3</mount><username>u</username><password>p</password>"
+	    "<relay-shoutcast-metadata>0</relay-shoutcast-metadata></relay>"
+	    "<relay><mount>/b.ogg</mount><local-mount>/local.ogg</local-mount>"
+	    "<on-demand>1</on-demand></relay>"
+	    "<relays-on-demand>1</relays-on-demand></icecast>");
+	ok(c != NULL && R.warnings == 0 && c->nrelays == 2, "2.4 relays load without a warning");
+	r = c != NULL ? &c->relays[0] : NULL;
+	ok(r != NULL && r->nups == 1 && strcmp(r->ups[0].server, "m.example") == 0 &&
+	    r->ups[0].port == 8001 && strcmp(r->ups[0].mount, "/a.mp3") == 0 &&
+	    strcmp(r->local_mount, "/a.mp3") == 0 && strcmp(r->ups[0].username, "u") == 0 &&
+	    strcmp(r->ups[0].password, "p") == 0 && r->icy_metadata == 0 && !r->ups[0].tls &&
+	    r->ups[0].timeout == 4, "server, port, mount; local-mount defaults to mount");
+	ok(r != NULL && r->on_demand == 1, "<relays-on-demand> is the default for <on-demand>");
+	r = c != NULL ? &c->relays[1] : NULL;
+	ok(r != NULL && strcmp(r->ups[0].server, "127.0.0.1") == 0 && r->ups[0].port == 8000 &&
+	    strcmp(r->local_mount, "/local.ogg") == 0 && r->icy_metadata == 1 &&
+	    r->retry_delay == 15 && r->hold == 10 && r->tls_verify == 1,
+	    "defaults: 127.0.0.1:8000, ICY metadata asked, retry-delay 15, hold 10");
+	config_free(c);
+
+	/* icecast-kh: <master> hosts take what they leave unsaid from the relay. */
+	c = load("<icecast>" AUTH "<relay><port>9000</port><mount>/x</mount>"
+	    "<local-mount>/kh</local-mount><retry-delay>30</retry-delay>"
+	    "<master><ip>10.0.0.1</ip><bind>10.0.0.9</bind></master>"
+	    "<master><server>10.0.0.2</server><port>9001</port><timeout>7</timeout></master>"
+	    "</relay></icecast>");
+	r = c != NULL && c->nrelays == 1 ? &c->relays[0] : NULL;
+	ok(r != NULL && r->nups == 2 && strcmp(r->ups[0].server, "10.0.0.1") == 0 &&
+	    r->ups[0].port == 9000 && strcmp(r->ups[0].mount, "/x") == 0 &&
+	    strcmp(r->ups[0].bind, "10.0.0.9") == 0 && strcmp(r->ups[1].server, "10.0.0.2") == 0 &&
+	    r->ups[1].port == 9001 && r->ups[1].timeout == 7 && r->retry_delay == 30,
+	    "kh <master> hosts, in order, inheriting the relay's port and mount");
+	config_free(c);
+
+	/* Icecast 2.5: <upstream> and <upstream-default>; floe's https. */
+	c = load("<icecast>" AUTH "<relay><local-mount>/25</local-mount>"
+	    "<upstream-default><port>8443</port><tls>1</tls></upstream-default>"
+	    "<upstream type=\"normal\"><server>a</server><mount>/s</mount></upstream>"
+	    "<ca-file>/ca.pem</ca-file></relay></icecast>");
+	r = c != NULL && c->nrelays == 1 ? &c->relays[0] : NULL;
+	ok(r != NULL && R.warnings == 0 && r->nups == 1 && strcmp(r->ups[0].server, "a") == 0 &&
+	    r->ups[0].port == 8443 && r->ups[0].tls == 1 && strcmp(r->ca_file, "/ca.pem") == 0,
+	    "2.5 <upstream> with <upstream-default>; <tls> and <ca-file>");
+	config_free(c);
+
+	c = load("<icecast>" AUTH "<relay><mount>/a</mount></relay>\n"
+	    "<relay><mount>/a</mount></relay>\n<relay><port>x</port></relay>\n"
+	    "<relay><mount>/e</mount><enable>0</enable></relay></icecast>");
+	ok(c == NULL && R.errors == 2 && find_rep("already feeds that <local-mount>") != NULL &&
+	    find_rep("already feeds")->line == 2, "two relays of one local mount: an error, "
+	    "at the second's line");
+	ok(find_rep("<enable>0 and is not started") != NULL, "<enable>0: said, not started");
+
+	c = load("<icecast>" AUTH "<master-server>m</master-server>"
+	    "<master-ssl-port>8443</master-ssl-port><master-password>p</master-password>"
+	    "<edges poll-interval=\"2\"><edge>http://e1:8000/</edge><edge>https://e2</edge>"
+	    "</edges><listen-socket><port>8000</port><so-reuseport>1</so-reuseport>"
+	    "</listen-socket></icecast>");
+	ok(c != NULL && R.warnings == 0 && strcmp(c->master_server, "m") == 0 &&
+	    c->master_server_port == 8443 && c->master_tls && c->master_update_interval == 120 &&
+	    strcmp(c->master_username, "relay") == 0, "slave mode: https on master-ssl-port, "
+	    "user relay, every 120 s");
+	ok(c != NULL && c->nedges == 2 && strcmp(c->edges[0], "http://e1:8000") == 0 &&
+	    c->edges_poll == 2, "<edges>: base URLs (trailing / dropped), poll-interval");
+	ok(c != NULL && c->listens[0].reuseport == 1, "<so-reuseport>");
+	config_free(c);
+	c = load("<icecast>" AUTH "<master-server>m</master-server>"
+	    "<edges><edge>ftp://x</edge></edges></icecast>");
+	ok(c == NULL && find_rep("expected a base URL") != NULL, "an edge that is no URL: an error");
+	ok(find_rep("without <master-password>") != NULL, "slave mode without a password: warned");
+}
+
 /* Debian's stock /etc/icecast2/icecast.xml loads with sensible warnings only. */
 static void
 test_debian(void)
@@ -767,6 +848,7 @@ main(void)
 	test_access_config();
 	test_auth_rules();
 	test_values();
+	test_relays();
 	test_debian();
 	test_compat_file();
 	return tap_done();
