@@ -21,6 +21,8 @@
  * that sends more is cut off rather than allowed to fill memory. */
 #define BODY_MAX 65536
 #define HEADERS_MAX 65536
+/* A GET's document (thousands of mounts' status) may be larger. */
+#define GET_BODY_MAX (4 * 1024 * 1024)
 /* A stream's bytes from one turn of curl (it hands over 16 KiB at a time). */
 #define STREAM_PENDING_MAX (4 * 1024 * 1024)
 
@@ -32,6 +34,7 @@ struct http_call {
 	char		*body;		/* the POST body (curl does not copy it) */
 	struct sbuf	 resp_headers;
 	struct sbuf	 resp_body;
+	size_t		 body_max;	/* a longer body fails the call */
 	char		 errbuf[CURL_ERROR_SIZE];
 	/* a stream (http_stream): its bytes go to ops as they come */
 	const struct http_stream_ops *ops;
@@ -203,7 +206,7 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 		sbuf_add(&call->resp_body, p, len);
 		return len;
 	}
-	if (call->resp_body.len + len > BODY_MAX)
+	if (call->resp_body.len + len > call->body_max)
 		return 0;	/* too much: the transfer fails */
 	sbuf_add(&call->resp_body, p, len);
 	return len;
@@ -363,6 +366,7 @@ http_post(const char *url, const char *body, const char *userpwd, long timeout_m
 		return NULL;
 	call->done = done;
 	call->arg = arg;
+	call->body_max = BODY_MAX;
 	call->hdrs = curl_slist_append(NULL, "Expect:");
 	curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, call->hdrs);
 	curl_easy_setopt(call->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -378,7 +382,12 @@ struct http_call *
 http_get(const char *url, const char *userpwd, long timeout_ms, http_call_done done,
     void *arg)
 {
-	return http_post(url, NULL, userpwd, timeout_ms, done, arg);
+	struct http_call *call = http_post(url, NULL, userpwd, timeout_ms, done, arg);
+
+	/* A master's stream list, an edge's status: documents, not answers. */
+	if (call != NULL)
+		call->body_max = GET_BODY_MAX;
+	return call;
 }
 
 struct http_call *

@@ -18,7 +18,7 @@ struct http_result {
 	const char	*error;
 	long		 status;
 	const char	*headers;	/* the final response's header lines, "\r\n" separated */
-	const char	*body;		/* at most 64 KiB of it, NUL-terminated */
+	const char	*body;		/* at most 64 KiB of it (GET: 4 MiB), NUL-terminated */
 	size_t		 body_len;
 };
 
@@ -33,7 +33,7 @@ typedef void (*http_call_done)(void *arg, const struct http_result *res);
  */
 struct http_call *http_post(const char *url, const char *body, const char *userpwd,
     long timeout_ms, http_call_done done, void *arg);
-/** GET url, as http_post does POST. */
+/** GET url, as http_post does POST (a body of up to 4 MiB). */
 struct http_call *http_get(const char *url, const char *userpwd, long timeout_ms,
     http_call_done done, void *arg);
 

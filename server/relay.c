@@ -695,8 +695,13 @@ relay_configure(void)
 	TAILQ_FOREACH_SAFE(r, &relays, entry, next) {
 		int keep = 0;
 
-		if (r->conf.from_master)
-			keep = c->master_server != NULL;
+		if (r->conf.from_master)	/* the same master, the same way */
+			keep = c->master_server != NULL &&
+			    strcmp(r->conf.ups[0].server, c->master_server) == 0 &&
+			    r->conf.ups[0].port == c->master_server_port &&
+			    r->conf.ups[0].tls == c->master_tls &&
+			    str_eq(r->conf.ups[0].username, c->master_username) &&
+			    str_eq(r->conf.ups[0].password, c->master_password);
 		for (i = 0; !r->conf.from_master && i < c->nrelays; i++)
 			if (relay_conf_same(&r->conf, &c->relays[i]))
 				keep = 1;

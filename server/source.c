@@ -589,6 +589,21 @@ source_resume(struct source *s, const struct http_request *r, const char *ip)
 	return 0;
 }
 
+/*
+ * With interleaved ICY metadata, the bytes up to the next boundary of its
+ * framing (the audio before a length byte, the length byte, the block):
+ * fed one piece at a time, a title takes effect exactly where it stood in
+ * the upstream's stream (to within the frame being cut), so an edge's
+ * listeners get each title at the point the master's listeners do.
+ */
+static size_t
+source_icy_piece(const struct icy_deframer *d, size_t n)
+{
+	size_t k = !d->in_meta ? d->audio_left : d->meta_left == (size_t)-1 ? 1 : d->meta_left;
+
+	return k > 0 && k < n ? k : n;
+}
+
 void
 source_push(struct source *s, const uint8_t *p, size_t len)
 {
@@ -596,6 +611,8 @@ source_push(struct source *s, const uint8_t *p, size_t len)
 
 	while (len > 0) {
 		n = FLOE_MIN(len, FLOE_MIN(s->pcap - s->plen, (size_t)SOURCE_READ));
+		if (s->icy != NULL)
+			n = source_icy_piece(s->icy, n);
 		memcpy(s->pending + s->plen, p, n);
 		source_take(s, n);
 		p += n;

@@ -1350,6 +1350,7 @@ summary(void)
 	double *latv = xcalloc(nlats + 1, sizeof(double));
 	double deliv = 0, expect = 0, slow_deliv = 0, slow_expect = 0;
 	long below99 = 0, connected = 0, slow_n = 0, slow_up = 0, slow_steady = 0;
+	long steady_n = 0, steady_at99 = 0;
 	long icy_n = 0, icy_framed = 0, icy_blocks = 0, icy_titled = 0, icy_err = 0;
 	long mp3_n = 0, mp3_frames = 0, mp3_losses = 0, mp3_nolock = 0;
 	long lat_placed, lat_unplaced, lat_desynced;
@@ -1399,6 +1400,12 @@ summary(void)
 		dur = (double)(((l->flags & F_DROPPED) ? steady_end : l->t1) - l->t0) / NS;
 		deliv += (double)(l->b1 - l->b0);
 		expect += dur * bps;
+		/* served at the bitrate: 99% of what was due over the whole
+		 * steady state (a send interval at either end is within that
+		 * once steady state is long: 250 ms is 0.4% of 60 s) */
+		steady_n++;
+		if (!(l->flags & F_DROPPED) && (double)(l->b1 - l->b0) >= 0.99 * dur * bps)
+			steady_at99++;
 		if (l->minrate < 0.99)
 			below99++;
 		if (l->minrate < 1e9)
@@ -1454,6 +1461,7 @@ summary(void)
 	jnum(f, "p1", nwindows ? windows[(size_t)(nwindows * .01)] : NAN, ", ");
 	jnum(f, "p50", nwindows ? windows[nwindows / 2] : NAN, ", ");
 	fprintf(f, "\"listeners_below_99\": %ld},\n", below99);
+	fprintf(f, "\"steady\": {\"listeners\": %ld, \"at_99\": %ld},\n", steady_n, steady_at99);
 	json_dist(f, "listener_min_rate5s", minr, nr, ",\n");
 	json_dist(f, "stall_ms", stall, nd, ",\n");
 	json_dist(f, "connect_ms", conn, nc, ",\n");

@@ -20,6 +20,7 @@ Ogg Vorbis) and other floe processes. Checks, each waiting for its event:
   relays the mount; the edge's relay, authenticated, passes the limit.
 """
 import os
+import signal
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -158,6 +159,19 @@ tap.ok(wait_for(lambda: relay_stat(od, "/od.mp3", "state") == "idle", 30),
        "the listener gone, the relay goes idle after <idle-timeout>", od.log()[-800:])
 tap.ok(wait_for(lambda: mount_stat(master, MOUNT, "listeners") == "0", 30),
        "... and the upstream connection is closed", mount_stat(master, MOUNT, "listeners"))
+
+# SIGHUP: a relay added to the file starts, one removed stops.
+with open(od.config) as f:
+    text = f.read()
+start = text.index("<relay>")
+end = text.index("</relay>") + len("</relay>")
+with open(od.config, "w") as f:
+    f.write(text[:start] + relay_block(master.port, local="/added.mp3") + text[end:])
+od.signal(signal.SIGHUP)
+tap.ok(wait_mount(od, "/added.mp3", 30), "a relay added to the config starts on SIGHUP",
+       od.log()[-800:])
+tap.ok(wait_for(lambda: relay_stat(od, "/od.mp3", "state") is None, 10),
+       "... and the one removed is gone")
 od.stop()
 
 # ------------------------------------------------- slave mode
