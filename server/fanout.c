@@ -107,7 +107,7 @@ fanout_mount_new(struct mount *m)
 		sh->mount = m;
 		sh->slots = 1;
 		TAILQ_INIT(&sh->listeners);
-		for (j = 0; j < SHARD_MAX_SLOTS; j++)
+		for (j = 0; j <= SHARD_MAX_SLOTS; j++)
 			TAILQ_INIT(&sh->waiting[j]);
 		/* Timers on the worker's own loop (libevent locks that loop
 		 * while another thread adds them). */
@@ -238,7 +238,7 @@ fanout_wake_shard(struct shard *sh, unsigned long mask)
 	unsigned s;
 
 	TAILQ_INIT(&woken);
-	for (s = 0; s < SHARD_MAX_SLOTS; s++)
+	for (s = 0; s <= SHARD_MAX_SLOTS; s++)
 		if (mask & (1UL << s))
 			TAILQ_CONCAT(&woken, &sh->waiting[s], wentry);
 	TAILQ_FOREACH_SAFE(l, &woken, wentry, next) {
@@ -277,6 +277,25 @@ fanout_wake(struct mount *m, unsigned long mask)
 		event_active(sh->wake, EV_TIMEOUT, 0);
 	}
 	fanout_wake_shard(&m->shards[0], mask);
+}
+
+/* A block came: wake the prompt listeners (relays) of every worker that
+ * has some, whatever the write interval; the others wait for their turn. */
+static void
+fanout_wake_prompt(struct mount *m)
+{
+	struct shard *sh;
+	unsigned i;
+
+	for (i = 1; i < srv.nworkers; i++) {
+		sh = &m->shards[i];
+		if (STAT_GET(sh->nprompt) == 0)
+			continue;
+		__atomic_fetch_or(&sh->wake_mask, SHARD_PROMPT_BIT, __ATOMIC_ACQ_REL);
+		event_active(sh->wake, EV_TIMEOUT, 0);
+	}
+	if (STAT_GET(m->shards[0].nprompt) > 0)
+		fanout_wake_shard(&m->shards[0], SHARD_PROMPT_BIT);
 }
 
 /*
@@ -320,7 +339,9 @@ fanout_append(struct mount *m, struct block *b)
 	queue_append(&m->q, b);
 	pthread_mutex_unlock(&m->lock);
 	if (m->fanout->interval == 0 || m->q.tail_pos - m->fanout->woken_pos >= m->q.limit / 2)
-		fanout_wake(m, SHARD_ALL_SLOTS);
+		fanout_wake(m, SHARD_ALL_SLOTS | SHARD_PROMPT_BIT);
+	else
+		fanout_wake_prompt(m);
 	if (m->q.tail_pos - m->fanout->swept_pos >= m->q.limit / 2)
 		fanout_sweep_now(m);
 }

@@ -194,7 +194,7 @@ static void
 listener_park(struct listener *l)
 {
 	if (!l->waiting) {
-		l->wslot = l->slot % STAT_GET(l->shard->slots);
+		l->wslot = l->prompt ? SHARD_PROMPT_SLOT : l->slot % STAT_GET(l->shard->slots);
 		TAILQ_INSERT_TAIL(&l->shard->waiting[l->wslot], l, wentry);
 		l->waiting = 1;
 	}
@@ -618,6 +618,7 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	l->mount = m;
 	l->metaint = metaint;
 	l->icy_left = metaint;
+	l->prompt = c->relay_client;	/* an edge: no write interval of ours on its hop */
 	if (strcmp(requested, m->name) != 0)
 		l->origin = xstrdup(requested);
 	if (per_ip >= 0 || user_key != NULL)
@@ -662,6 +663,8 @@ listener_link(struct listener *l, struct mount *m)
 	TAILQ_INSERT_TAIL(&sh->listeners, l, entry);
 	pthread_mutex_unlock(&m->lock);
 	STAT_ADD(sh->n, 1);
+	if (l->prompt)
+		STAT_ADD(sh->nprompt, 1);
 }
 
 /* Its time (auth's timelimit or max-listener-duration) is up. */
@@ -719,6 +722,8 @@ listener_unlink(struct listener *l)
 		TAILQ_REMOVE(&sh->listeners, l, entry);
 		pthread_mutex_unlock(&m->lock);
 		STAT_SUB(sh->n, 1);
+		if (l->prompt)
+			STAT_SUB(sh->nprompt, 1);
 	}
 	l->waiting = 0;
 	l->shard = NULL;

@@ -24,6 +24,11 @@ TAILQ_HEAD(listener_list, listener);
 /* A mount's write interval is split into up to this many turns (slots). */
 #define SHARD_MAX_SLOTS	20
 #define SHARD_ALL_SLOTS	((1UL << SHARD_MAX_SLOTS) - 1)
+/* One more waiting list, woken at every block appended whatever the write
+ * interval: relays (edges) of this server, so each relay hop adds no
+ * interval of its own to the stream's delay. */
+#define SHARD_PROMPT_SLOT	SHARD_MAX_SLOTS
+#define SHARD_PROMPT_BIT	(1UL << SHARD_PROMPT_SLOT)
 
 /*
  * The listeners of one mount that one worker serves, with the waiting
@@ -35,11 +40,13 @@ TAILQ_HEAD(listener_list, listener);
 struct shard {
 	struct mount	*mount;
 	struct listener_list listeners;
-	struct listener_list waiting[SHARD_MAX_SLOTS]; /* caught up, by slot: woken at its turn */
+	struct listener_list waiting[SHARD_MAX_SLOTS + 1]; /* caught up, by slot: woken at its
+						 * turn (the last: SHARD_PROMPT_SLOT) */
 	unsigned	 slots;			/* turns per interval now (atomic: fanout.c sets it) */
 	unsigned long	 wake_mask;		/* slots to wake (atomic: set by the main thread) */
 	unsigned	 next_slot;		/* round robin for listeners joining */
 	unsigned	 n;			/* listeners in the list (atomic) */
+	unsigned	 nprompt;		/* of which prompt ones (atomic) */
 	uint64_t	 bytes_sent;		/* atomic: read by stats */
 	uint64_t	 slow;			/* listeners dropped or resynced for lag (atomic) */
 	struct event	*wake;			/* activated by the mount's tick: wake waiting listeners */
@@ -59,6 +66,7 @@ struct listener {
 	int		 waiting;	/* on shard->waiting[wslot] */
 	unsigned	 slot;		/* its turn in the write interval (mod the mount's slots) */
 	unsigned	 wslot;		/* the waiting list it is on */
+	int		 prompt;	/* a relay: woken at every block, not at its turn */
 	int		 join_live;	/* moved here: start at the live edge, not the burst */
 	int		 join_next;	/* joined an empty mount: start at the next byte, join_pos */
 	uint64_t	 join_pos;

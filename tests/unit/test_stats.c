@@ -59,6 +59,19 @@ mount_fallback(const struct mount *m)
 	return m->fallback;
 }
 
+/* The relays stats.c lists for the admin: none, or one with a hostile error. */
+static int stub_relays;
+
+void
+relay_each(void (*fn)(void *arg, const struct relay_status *st), void *arg)
+{
+	struct relay_status st = { "/relayed", "http://up:8000/x", "retrying",
+	    "</error><state>live</state>&", 3, 1, 0, 0, 1234 };
+
+	if (stub_relays)
+		fn(arg, &st);
+}
+
 /* stats.c only asks whether a mount has a source. */
 static char a_source;
 
@@ -410,6 +423,45 @@ test_sanitized(void)
 }
 
 /* Run the checks; the exit status says whether all passed. */
+/* Relays: in /admin/stats (escaped), never in what the public sees. */
+static void
+test_relays(void)
+{
+	struct doc d;
+	size_t n;
+	char *s;
+	xmlDocPtr x;
+	xmlNodePtr root, r;
+
+	stub_relays = 1;
+	doc_init(&d, 0, "icestats");
+	stats_render(&d, NULL);
+	s = doc_finish(&d, &n);
+	x = xml_parse(s, n);
+	ok(x != NULL, "/admin/stats with a relay whose error is hostile is well-formed");
+	root = x != NULL ? xmlDocGetRootElement(x) : NULL;
+	is_int(root != NULL ? xml_count(root, "relay") : -1, 1, "one <relay>");
+	for (r = root != NULL ? root->children : NULL; r != NULL; r = r->next)
+		if (r->type == XML_ELEMENT_NODE && xmlStrcmp(r->name, BAD_CAST "relay") == 0)
+			break;
+	ok(r != NULL, "the <relay> element is there");
+	if (r != NULL) {
+		is_text(r, "state", "retrying", "its state is ours");
+		is_text(r, "error", "</error><state>live</state>&", "its error, exactly, as text");
+		is_text(r, "upstream", "http://up:8000/x", "its upstream");
+		is_text(r, "retries", "3", "its retries");
+	}
+	if (x != NULL)
+		xmlFreeDoc(x);
+	free(s);
+	doc_init(&d, 0, "icestats");
+	stats_render_public(&d, NULL);
+	s = doc_finish(&d, &n);
+	ok(strstr(s, "relay") == NULL, "the public stats say nothing of relays");
+	free(s);
+	stub_relays = 0;
+}
+
 int
 main(void)
 {
@@ -433,6 +485,7 @@ main(void)
 	test_api_shape();
 	test_numbers();
 	test_sanitized();
+	test_relays();
 
 	while ((m = TAILQ_FIRST(&srv.mounts)) != NULL) {
 		TAILQ_REMOVE(&srv.mounts, m, entry);
