@@ -84,6 +84,13 @@ static const char usage_text[] =
 "rotates a log to NAME.old (NAME.YYYYMMDD_HHMMSS with <logarchive>1). Warnings\n"
 "go to the error log as well as to standard error.\n"
 "\n"
+"Relays: <relay> pulls one mount of another server (floe, icecast2, icecast-kh),\n"
+"<master-server> relays every mount a master lists; a full server sends new\n"
+"listeners (302) to its <edges>. To serve more listeners than one process's\n"
+"descriptor limit, run edge processes relaying a master, sharing one port\n"
+"with <so-reuseport>1 (README, \"Master and edges\"). Relay state is in\n"
+"/admin/stats.\n"
+"\n"
 "Started as root, floe opens its sockets, logs and pid file, then switches to\n"
 "<security><changeowner>'s user and group (after chrooting to <basedir> if\n"
 "<chroot>1); without <changeowner> it runs as root, with a warning.\n";

@@ -13,8 +13,8 @@
  *
  * When the upstream is lost, the relay's source stays on its mount for
  * <hold> seconds with nothing sent: its listeners stay connected and carry
- * on from the new connection's first whole frame, with no reconnect of
- * their own. A mount with a live fallback sends them there at once instead
+ * on from the new connection, with no reconnect of their own (source.c
+ * drops what the new connection's burst repeats of what they had). A mount with a live fallback sends them there at once instead
  * (and fallback-override brings them back). Retries start after a second
  * and double up to <retry-delay>; each round tries the relay's upstreams
  * in order.

@@ -59,6 +59,12 @@ struct source {
 	int		 icy_head;
 	struct sbuf	 icy_lines;
 	/* <limit-rate>: read at most rate bytes a second, measured from start */
+	/* resumed (source_resume): the new feed's first bytes, to find where
+	 * it overlaps what the mount already has (the upstream's burst) */
+	int		 probing;
+	struct sbuf	 probe;
+	uint64_t	 skip;		/* bytes of the new feed still to drop as sent already */
+	size_t		 hdr_skip;	/* Ogg: the chain's header pages sent again, to check */
 	long		 rate;
 	uint64_t	 rate_start_ns;
 	uint64_t	 rate_bytes;
@@ -366,8 +372,126 @@ refuse:
 	return -1;
 }
 
+static void source_take_audio(struct source *s, size_t len);
+
+/* Why 16 KiB: a second of 128 kbit/s audio, enough to tell where in the
+ * last queue-size bytes a burst starts; the burst itself arrives at once. */
+#define PROBE_LEN	16384
+/* The shortest overlap taken for one (shorter ones could be chance). */
+#define OVERLAP_MIN	1024
+
+/*
+ * Where does the new feed's start, probe[0..n), continue what the mount
+ * already has? The latest i in the history (the queue's bytes, hist) whose
+ * bytes to the end equal the probe's first ones: the new feed repeats
+ * hlen - i bytes. 0 if it repeats nothing (or too little to be sure).
+ */
+static size_t
+source_overlap_len(const uint8_t *hist, size_t hlen, const uint8_t *probe, size_t n)
+{
+	size_t i, k;
+
+	if (n < OVERLAP_MIN || hlen < OVERLAP_MIN)
+		return 0;
+	for (i = hlen - OVERLAP_MIN + 1; i-- > 0;) {
+		k = FLOE_MIN(hlen - i, n);
+		if (hist[i] == probe[0] && memcmp(hist + i, probe, k) == 0)
+			return hlen - i;
+	}
+	return 0;
+}
+
+/* The mount's queued bytes, oldest first, in one allocation. */
+static uint8_t *
+source_history(struct mount *m, size_t *len)
+{
+	struct block *b;
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	pthread_mutex_lock(&m->lock);
+	for (b = m->q.head; b != NULL; b = block_next(b))
+		sbuf_add(&sb, b->data, b->len);
+	pthread_mutex_unlock(&m->lock);
+	*len = sb.len;
+	return (uint8_t *)sb.data;
+}
+
+/*
+ * A resumed feed (a relay's new upstream connection) starts with the
+ * upstream's burst: seconds the listeners have had already if the
+ * upstream kept going (a network blip, not a restart). Hold its first
+ * PROBE_LEN bytes, find where they overlap the mount's queue, and drop
+ * what repeats; the listeners then hear the stream carry on exactly
+ * where it stopped, with only the outage missing, if anything. An Ogg
+ * feed first repeats the chain's header pages, dropped as well when they
+ * are the ones in force. What goes on goes on to source_take_audio.
+ */
+static void
+source_overlap(struct source *s, uint8_t *p, size_t len)
+{
+	struct mount *m = s->mount;
+	uint8_t *hist;
+	size_t hlen, over, n, piece;
+	const uint8_t *rest;
+
+	if (!s->probing) {
+		n = (size_t)FLOE_MIN((uint64_t)len, s->skip);
+		s->skip -= n;
+		memmove(p, p + n, len - n);
+		source_take_audio(s, len - n);
+		return;
+	}
+	sbuf_add(&s->probe, p, len);
+	if (s->probe.len < PROBE_LEN + s->hdr_skip)
+		return;
+	s->probing = 0;
+	n = 0;
+	if (s->hdr_skip > 0 && m->hdrs != NULL && m->hdrs->len == s->hdr_skip &&
+	    memcmp(s->probe.data, m->hdrs->data, s->hdr_skip) == 0)
+		n = s->hdr_skip;	/* the same chain: its headers again */
+	hist = source_history(m, &hlen);
+	over = source_overlap_len(hist, hlen, (const uint8_t *)s->probe.data + n,
+	    s->probe.len - n);
+	free(hist);
+	if (over > 0)
+		log_info("source %s: the new feed repeats %zu bytes the listeners have had: "
+		    "dropped", m->name, over);
+	s->skip = over > s->probe.len - n ? over - (s->probe.len - n) : 0;
+	n += FLOE_MIN(over, s->probe.len - n);
+	/* What is left of the probe goes on, as much at a time as the
+	 * pending buffer takes (cutting empties it as it goes). */
+	rest = (const uint8_t *)s->probe.data + n;
+	len = s->probe.len - n;
+	while (len > 0) {
+		piece = FLOE_MIN(len, s->pcap - s->plen);
+		memcpy(s->pending + s->plen, rest, piece);
+		source_take_audio(s, piece);
+		rest += piece;
+		len -= piece;
+	}
+	sbuf_free(&s->probe);
+	sbuf_init(&s->probe);
+}
+
+/* len bytes of audio at the end of the pending buffer: dump, cut. */
+static void
+source_take_audio(struct source *s, size_t len)
+{
+	uint8_t *p = s->pending + s->plen;
+
+	if (s->dump != NULL && len > 0 && fwrite(p, 1, len, s->dump) != len) {
+		log_warn("mount %s: dump-file write failed, dump stopped", s->mount->name);
+		fclose(s->dump);
+		s->dump = NULL;
+	}
+	s->plen += len;
+	s->mount->bytes_read += len;
+	source_cut(s);
+}
+
 /* len new bytes (dechunked) at the end of the pending buffer: strip ICY
- * metadata, dump, cut. */
+ * metadata, drop what a resumed feed repeats, dump, cut. */
 static void
 source_take(struct source *s, size_t len)
 {
@@ -384,14 +508,10 @@ source_take(struct source *s, size_t len)
 			free(title);
 		}
 	}
-	if (s->dump != NULL && len > 0 && fwrite(p, 1, len, s->dump) != len) {
-		log_warn("mount %s: dump-file write failed, dump stopped", s->mount->name);
-		fclose(s->dump);
-		s->dump = NULL;
-	}
-	s->plen += len;
-	s->mount->bytes_read += len;
-	source_cut(s);
+	if (s->probing || s->skip > 0)
+		source_overlap(s, p, len);
+	else
+		source_take_audio(s, len);
 }
 
 /* Bytes from the source: decode, strip, dump, cut. */
@@ -482,6 +602,7 @@ source_begin(struct mount *m, const struct http_request *r, const char *ip)
 	s->mount = m;
 	s->started = time_wall();
 	sbuf_init(&s->hdr_acc);
+	sbuf_init(&s->probe);
 	m->source = s;
 	srv.stats.sources++;
 	srv.stats.source_total_connections++;
@@ -581,10 +702,17 @@ source_resume(struct source *s, const struct http_request *r, const char *ip)
 	if (format_for_type(ct != NULL ? ct : "audio/mpeg") != m->fmt)
 		return -1;
 	/* The old feed's partial frame is gone with its connection: its
-	 * listeners go on from the new feed's first whole frame. */
+	 * listeners go on from the new feed's first whole frame, after what
+	 * it repeats of the old one (source_overlap). */
 	s->plen = 0;
+	fanout_flush(m);	/* the history to compare with, whole */
 	source_read_info(m, r, ip);
 	source_reset_feed(s, r);
+	s->probing = 1;
+	s->skip = 0;
+	s->hdr_skip = m->hdrs != NULL ? m->hdrs->len : 0;
+	sbuf_free(&s->probe);
+	sbuf_init(&s->probe);
 	log_info("source %s fed again from %s: its listeners carry on", m->name, ip);
 	return 0;
 }
@@ -653,6 +781,7 @@ source_free(struct source *s)
 	free(s->pending);
 	sbuf_free(&s->hdr_acc);
 	sbuf_free(&s->icy_lines);
+	sbuf_free(&s->probe);
 	free(s);
 }
 

@@ -110,6 +110,30 @@ plain.close()
 icy.close()
 relay2.stop()
 
+# ------------------------------------------------- a blip: the master goes on
+
+blip = Listener(relay1, MOUNT)
+tap.ok(blip.wait_bytes(32000, 30), "a listener of relay 1 receives audio")
+st, _, body = master.get("/admin/listclients?mount=%s" % MOUNT, auth=AUTH)
+ids = [el.get("id") for el in ET.fromstring(body).iter("listener")
+       if (el.findtext("UserAgent") or "").startswith("floe/")]
+tap.is_eq(len(ids), 1, "the master lists relay 1's connection (User-Agent floe/...)")
+before = len(blip.body())
+st, _, _ = master.get("/admin/killclient?mount=%s&id=%s" % (MOUNT, ids[0] if ids else "0"),
+                      auth=AUTH)
+tap.is_eq(st, 200, "the master's admin cuts it")
+tap.ok(wait_for(lambda: relay_stat(relay1, MOUNT, "connections") == "2", 30),
+       "relay 1 connects again", relay_stat(relay1, MOUNT, "state"))
+tap.ok(blip.wait_bytes(before + 64000, 30) and not blip.closed,
+       "its listener, never reconnected, goes on receiving")
+tap.ok(contiguous_in(blip.body(), bytes(src.sent)),
+       "... one contiguous run of the source's bytes: the master's burst on the new "
+       "connection overlapped what it had, and nothing was repeated or lost",
+       (len(blip.body()), len(src.sent)))
+tap.ok("repeats" in relay1.log() and "dropped" in relay1.log(),
+       "relay 1 logs the overlap it dropped")
+blip.close()
+
 # ------------------------------------------------- upstream lost and back
 
 held = Listener(relay1, MOUNT)
