@@ -6,6 +6,7 @@
  * goes on, so one run shows them all; any error makes the load fail.
  */
 #include "config.h"
+#include "router_check.h"
 #include "util.h"
 
 #include <errno.h>
@@ -781,6 +782,10 @@ parse_relay(struct parse *p, xmlNode *n, void *target)
 		upstream_clear(&def);
 	if (r.local_mount == NULL)
 		r.local_mount = xstrdup(r.ups[0].mount);
+	if (!router_mount_name_ok(r.local_mount) || router_path_reserved(r.local_mount))
+		report(p, r.line, CONFIG_ERROR, "<relay>: <local-mount> %s is not a mount floe "
+		    "can serve (a mount name starts with '/', has no \"..\" and is not one of "
+		    "floe's own paths such as /admin/)", r.local_mount);
 	for (i = 0; i < c->nrelays; i++)
 		if (strcmp(c->relays[i].local_mount, r.local_mount) == 0)
 			report(p, r.line, CONFIG_ERROR, "<relay> for %s: another <relay> "

@@ -6,6 +6,7 @@
  */
 #include "../../server/util.c"
 #include "../../server/config.c"
+#include "../../server/router_check.c"
 
 #include "fuzz.h"
 

@@ -8,6 +8,7 @@
 #include "../../server/auth.c"
 #include "../../server/config.c"
 #include "../../server/util.c"
+#include "../../server/router_check.c"
 
 #include <stdlib.h>
 

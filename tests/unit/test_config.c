@@ -8,6 +8,7 @@
 
 #include "../../server/config.c"
 #include "../../server/util.c"
+#include "../../server/router_check.c"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -746,12 +747,16 @@ test_relays(void)
 	config_free(c);
 
 	c = load("<icecast>" AUTH "<relay><mount>/a</mount></relay>\n"
-	    "<relay><mount>/a</mount></relay>\n<relay><port>x</port></relay>\n"
+	    "<relay><mount>/a</mount></relay>\n<relay><mount>/p</mount><port>x</port></relay>\n"
 	    "<relay><mount>/e</mount><enable>0</enable></relay></icecast>");
 	ok(c == NULL && R.errors == 2 && find_rep("already feeds that <local-mount>") != NULL &&
 	    find_rep("already feeds")->line == 2, "two relays of one local mount: an error, "
 	    "at the second's line");
 	ok(find_rep("<enable>0 and is not started") != NULL, "<enable>0: said, not started");
+	c = load("<icecast>" AUTH "<relay><mount>/x</mount><local-mount>/admin/stats"
+	    "</local-mount></relay></icecast>");
+	ok(c == NULL && find_rep("not a mount floe can serve") != NULL,
+	    "a relay onto /admin/stats: refused, naming the rule");
 
 	c = load("<icecast>" AUTH "<master-server>m</master-server>"
 	    "<master-ssl-port>8443</master-ssl-port><master-password>p</master-password>"
