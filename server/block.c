@@ -137,6 +137,44 @@ queue_find(const struct queue *q, uint64_t pos)
 	return b;
 }
 
+void
+queue_set_rewind(struct queue *q, int64_t rewind_ms, size_t max_bytes)
+{
+	q->rewind_ms = rewind_ms;
+	q->rewind_max = max_bytes;
+}
+
+/* A linear walk: once per rewinding listener or HLS window, never per block. */
+struct block *
+queue_find_time(const struct queue *q, int64_t time_ms)
+{
+	struct block *b;
+
+	for (b = q->head; b != NULL && (b->time_ms < time_ms || !block_is_start(b));
+	    b = b->next)
+		;
+	return b;
+}
+
+/*
+ * May the head go? Past the limit (queue-size) when there is no rewind;
+ * with one, once it is older than the rewind window and past the limit, or
+ * once the queue holds more than the rewind's byte bound (a source pushing
+ * faster than real time cannot grow it further). One block at a time, at
+ * each append: never a mass release.
+ */
+static int
+queue_head_expired(const struct queue *q)
+{
+	uint64_t behind = q->tail_pos - q->head->next->pos;
+
+	if (q->rewind_ms <= 0)
+		return behind >= q->limit;
+	if (behind >= FLOE_MAX((uint64_t)q->limit, (uint64_t)q->rewind_max))
+		return 1;
+	return behind >= q->limit && q->head->next->time_ms < q->tail->time_ms - q->rewind_ms;
+}
+
 /* Move q->burst forward to the oldest start point within burst_size of the
  * tail (or the newest start point, if every one is older). */
 static void
@@ -182,7 +220,7 @@ queue_append(struct queue *q, struct block *b)
 		q->live = b;
 	queue_advance_burst(q);
 
-	while (q->head != q->tail && q->tail_pos - q->head->next->pos >= q->limit) {
+	while (q->head != q->tail && queue_head_expired(q)) {
 		old = q->head;
 		if ((old == q->burst || old == q->live) &&
 		    q->tail_pos - q->head_pos < 2 * (uint64_t)q->limit)

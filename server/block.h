@@ -45,6 +45,7 @@ struct block {
 	uint32_t	 len;
 	uint32_t	 flags;
 	uint64_t	 pos;		/* absolute stream offset of data[0] */
+	int64_t		 time_ms;	/* wall clock when it was appended (rewind, HLS) */
 	struct block	*next;		/* newer block (reference held), NULL at the tail */
 	struct icy_meta	*meta;		/* ICY metadata in force for these bytes (reference held) */
 	struct ogg_headers *hdrs;	/* Ogg: header pages of this block's chain (reference held) */
@@ -75,8 +76,11 @@ struct queue {
 	struct block	*live;		/* newest start point */
 	uint64_t	 head_pos;	/* absolute position of head->data[0] */
 	uint64_t	 tail_pos;	/* total bytes ever appended */
-	size_t		 limit;		/* bytes to retain (queue-size) */
+	size_t		 limit;		/* bytes a listener may fall behind (queue-size); kept at least */
 	size_t		 burst_size;
+	/* <rewind>: also keep rewind_ms of audio, at most rewind_max bytes */
+	int64_t		 rewind_ms;
+	size_t		 rewind_max;
 	uint64_t	 nblocks;	/* blocks ever appended, for stats */
 };
 
@@ -88,6 +92,11 @@ void queue_clear(struct queue *q);
 /** The first block holding position pos or after it (the head if the queue
  *  has moved past pos), NULL if empty. Under the mount's lock. */
 struct block *queue_find(const struct queue *q, uint64_t pos);
+/** Keep rewind_ms of audio as well (at most max_bytes); 0: the limit only. */
+void queue_set_rewind(struct queue *q, int64_t rewind_ms, size_t max_bytes);
+/** The first start point appended at time_ms or later, NULL if none (the
+ *  queue ends before). Under the mount's lock. */
+struct block *queue_find_time(const struct queue *q, int64_t time_ms);
 
 /**
  * The codec header pages of an Ogg chain, kept so a listener who joins

@@ -170,6 +170,8 @@ static const struct field mount_fields[] = {
 	FLONG("max-listeners", struct config_mount, max_listeners, -1, MAX_COUNT),
 	FLONG("burst-size", struct config_mount, burst_size, 0, MAX_BYTES),
 	FLONG("queue-size", struct config_mount, queue_size, 0, MAX_BYTES),
+	FLONG("rewind", struct config_mount, rewind, 0, 7 * MAX_SECONDS),
+	FLONG("rewind-size", struct config_mount, rewind_size, 0, 8 * MAX_BYTES),
 	FLONG("write-interval", struct config_mount, write_interval, 0, MAX_WRITE_INTERVAL),
 	FENUM("lag-policy", struct config_mount, lag_policy, LAG_POLICY_NAMES),
 	FLONG("mp3-metadata-interval", struct config_mount, metaint, 1, MAX_METAINT),
@@ -1509,6 +1511,7 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 	m.max_listeners = m.burst_size = m.queue_size = m.metaint = m.write_interval = -1;
 	m.fallback_override = m.hidden = m.public = m.lag_policy = -1;
 	m.max_listener_duration = m.max_listeners_per_ip = -1;
+	m.rewind = m.rewind_size = -1;
 	m.line = line;
 
 	type = xmlGetProp(n, BAD_CAST "type");
@@ -1781,6 +1784,10 @@ config_mount_inherit(struct config_mount *m, const struct config_mount *d)
 		m->burst_size = d->burst_size;
 	if (m->queue_size == -1)
 		m->queue_size = d->queue_size;
+	if (m->rewind == -1)
+		m->rewind = d->rewind;
+	if (m->rewind_size == -1)
+		m->rewind_size = d->rewind_size;
 	if (m->write_interval == -1)
 		m->write_interval = d->write_interval;
 	if (m->lag_policy == -1)

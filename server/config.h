@@ -83,6 +83,8 @@ struct config_mount {
 	long	 max_listeners;
 	long	 burst_size;
 	long	 queue_size;
+	long	 rewind;		/* <rewind>: seconds of audio kept to join behind live; -1 unset */
+	long	 rewind_size;		/* <rewind-size>: their bound in bytes; -1: 320 kbit/s' worth */
 	long	 metaint;		/* <mp3-metadata-interval> */
 	long	 write_interval;	/* ms, -1 unset */
 	int	 lag_policy;		/* enum lag_policy, -1 unset */

@@ -331,6 +331,7 @@ fanout_append(struct mount *m, struct block *b)
 {
 	icy_meta_ref(m->meta);
 	b->meta = m->meta;
+	b->time_ms = time_wall_ms();
 	if (m->hdrs != NULL && !(b->flags & (BLOCK_HEADER | BLOCK_CHAIN))) {
 		ogg_headers_ref(m->hdrs);
 		b->hdrs = m->hdrs;
@@ -547,9 +548,11 @@ fanout_source_gone(struct mount *m)
 		worker_call(srv.workers[i], shard_source_gone, &j);
 	if (j.to != NULL)
 		log_info("mount %s: source gone, listeners moved to %s", m->name, j.to->name);
-	pthread_mutex_lock(&m->lock);
-	queue_clear(&m->q);
-	pthread_mutex_unlock(&m->lock);
+	if (mount_rewind_ms(m) == 0) {	/* a rewind buffer stays (mount.c) */
+		pthread_mutex_lock(&m->lock);
+		queue_clear(&m->q);
+		pthread_mutex_unlock(&m->lock);
+	}
 	ogg_headers_unref(m->hdrs);
 	m->hdrs = NULL;
 }

@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 /* Why these marks: 64 KiB queued per listener covers a full burst in one
  * go and four seconds of 128 kbps audio; refilling when it drops under
@@ -111,6 +112,9 @@ listener_lagging(const struct listener *l)
 	 * not the listener, holds back the rest. */
 	if (l->cur == NULL || l->waiting)
 		return 0;
+	/* Behind live on purpose (rewind): only falling out of the buffer. */
+	if (l->paced || l->pump)
+		return l->pos < STAT_GET(q->head_pos);
 	return l->pos < STAT_GET(q->head_pos) ||
 	    STAT_GET(q->tail_pos) - l->pos > STAT_GET(q->limit);
 }
@@ -140,6 +144,8 @@ listener_stalled(struct listener *l, int kernel)
 	if ((uint64_t)outq < l->backlog_base)
 		l->backlog_base = (uint64_t)outq;
 	l->backlog = (uint64_t)outq - l->backlog_base;
+	if (l->paced || l->pump)	/* what it has not read is its only lag */
+		return l->backlog > STAT_GET(q->limit);
 	return STAT_GET(q->tail_pos) - l->pos + l->backlog > STAT_GET(q->limit);
 }
 
@@ -236,6 +242,10 @@ listener_start_point(const struct queue *q, int join_live, int join_next, uint64
 	return b != NULL ? b : q->tail;
 }
 
+/* How far ahead of real time a listener behind live is sent: about what a
+ * live listener's burst gives, so its player starts at once. */
+#define REWIND_LEAD_MS	3000
+
 /* A reference to the owner of a piece of data handed to a socket. */
 typedef void (*piece_ref_fn)(void *owner);
 
@@ -308,7 +318,14 @@ listener_begin(struct listener *l)
 
 	/* The source's thread moves these start points and trims the head. */
 	pthread_mutex_lock(&m->lock);
-	b = listener_start_point(q, l->join_live, l->join_next, l->join_pos);
+	b = l->want_ms != 0 ? queue_find_time(q, l->want_ms) : NULL;
+	if (b != NULL) {
+		l->start_ms = b->time_ms;
+		l->start_ns = time_mono_ns();
+	} else {
+		l->paced = 0;	/* the point asked for is live now */
+		b = listener_start_point(q, l->join_live, l->join_next, l->join_pos);
+	}
 	if (b == NULL) {
 		/* Nothing yet: remember where the stream is, start there. */
 		l->join_next = 1;
@@ -386,6 +403,9 @@ listener_take_block(struct listener *l, struct evbuffer *out)
 	l->pos += b->len - off;
 }
 
+static void listener_pumped(struct listener *l);
+static int listener_due(const struct listener *l, const struct block *b);
+
 /*
  * Hand over blocks until the high-water mark or the live edge. woken: the
  * write interval held this listener back, so it is not to blame for what it
@@ -415,8 +435,12 @@ listener_fill_from(struct listener *l, int woken)
 		out = listener_stage();
 	while (evbuffer_get_length(out) < LISTENER_HIGH) {
 		b = l->cur;
+		if (l->pump && l->pos >= l->pump_end) {
+			listener_pumped(l);
+			break;
+		}
 		if (l->pos == b->pos + b->len) {
-			if ((nb = block_next(b)) == NULL) {
+			if ((nb = block_next(b)) == NULL || !listener_due(l, nb)) {
 				listener_park(l);
 				break;
 			}
@@ -435,6 +459,31 @@ listener_fill_from(struct listener *l, int woken)
 		listener_send_staged(c, out, queued);
 	else
 		evbuffer_add_buffer(queued, out);
+}
+
+/* A pumped range is all sent: close once the socket has it. */
+static void
+listener_pumped(struct listener *l)
+{
+	log_debug("listener %s on %s: the range asked for is sent", l->conn->ip, l->mount->name);
+	conn_close_after_write(l->conn);
+}
+
+/*
+ * Is block b due for a listener behind live in real time? Its audio came
+ * b->time_ms - start_ms after the block it started on; that much time
+ * must have passed since (plus REWIND_LEAD_MS: a burst, so playback starts
+ * at once, as a live listener's does).
+ */
+static int
+listener_due(const struct listener *l, const struct block *b)
+{
+	int64_t elapsed;
+
+	if (!l->paced)
+		return 1;
+	elapsed = (int64_t)((time_mono_ns() - l->start_ns) / 1000000);
+	return b->time_ms - l->start_ms <= elapsed + REWIND_LEAD_MS;
 }
 
 /* Top up from the write callback or a new listener's start. */
@@ -552,6 +601,102 @@ static const struct conn_role listener_role = {
 	.describe = listener_describe,
 };
 
+/* What a listener asked of the rewind buffer. */
+struct rewind_args {
+	int64_t		 want_ms;	/* wall clock to start at; 0: live */
+	int		 pump;
+	uint64_t	 pump_end;
+	int		 pad;
+};
+
+/* ISO 8601 (2026-12-04T09:00:00Z, +01:00, or local without a zone) to
+ * milliseconds since the epoch; -1 if it is not one. */
+static int64_t
+listener_parse_time(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	long off = 0;
+	int sign;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.')		/* fractions of a second: ignored */
+		while (*++p >= '0' && *p <= '9')
+			;
+	if (*p == '\0') {
+		tm.tm_isdst = -1;
+		t = mktime(&tm);	/* no zone: the server's local time */
+		return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
+	}
+	if (*p == 'Z' && p[1] == '\0')
+		off = 0;
+	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		sign = *p == '-' ? -1 : 1;
+		off = sign * ((p[1] - '0') * 36000L + (p[2] - '0') * 3600L +
+		    (p[4] - '0') * 600L + (p[5] - '0') * 60L);
+	} else
+		return -1;
+	t = timegm(&tm);
+	return t == (time_t)-1 ? -1 : ((int64_t)t - off) * 1000;
+}
+
+/*
+ * ?offset=SECONDS (behind live) or ?at=ISO-8601, and ?pump=1: where in the
+ * rewind buffer to start, checked against what it holds now. 0 to go on
+ * (rw filled in), -1 if answered (404: no rewind here; 416: outside it).
+ */
+static int
+listener_rewind_args(struct conn *c, const char *query, struct mount *m, struct rewind_args *rw)
+{
+	char *offset = http_query_get(query, "offset"), *at = http_query_get(query, "at");
+	char *pump = http_query_get(query, "pump"), *msg;
+	int64_t now = time_wall_ms(), oldest = 0, want = 0;
+	long v;
+	int rc = 0;
+
+	if (offset == NULL && at == NULL)
+		goto out;
+	if (mount_rewind_ms(m) == 0) {
+		resp_plain_error(c, 404, "This mount keeps no rewind buffer: ?offset= and ?at= "
+		    "need <rewind> in its <mount>");
+		rc = -1;
+		goto out;
+	}
+	if (offset != NULL && parse_long(offset, 0, 7 * 86400, &v) == 0)
+		want = now - (int64_t)v * 1000;
+	else if (offset == NULL && (want = listener_parse_time(at)) >= 0)
+		;
+	else {
+		resp_plain_error(c, 400, "?offset= takes seconds behind live; ?at= an ISO 8601 "
+		    "time such as 2026-12-04T09:00:00Z");
+		rc = -1;
+		goto out;
+	}
+	pthread_mutex_lock(&m->lock);
+	if (m->q.head != NULL)
+		oldest = m->q.head->time_ms;
+	pthread_mutex_unlock(&m->lock);
+	if (oldest == 0 || want < oldest || want > now) {
+		msg = xasprintf("Outside the rewind buffer: it holds the last %lld seconds",
+		    oldest == 0 ? 0LL : (long long)((now - oldest) / 1000));
+		resp_plain_error(c, 416, msg);
+		free(msg);
+		rc = -1;
+		goto out;
+	}
+	rw->want_ms = want == now ? 0 : want;
+	rw->pump = pump != NULL && strcmp(pump, "1") == 0;
+	rw->pump_end = STAT_GET(m->q.tail_pos);
+out:
+	free(offset);
+	free(at);
+	free(pump);
+	return rc;
+}
+
 /* Serve a mount: limits, head; the burst follows on the listener's worker. */
 void
 listener_start(struct conn *c, const struct http_request *r, struct mount *m,
@@ -563,6 +708,7 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	long max = mount_max_listeners(m);
 	size_t metaint = 0;
 	char *user_key = NULL, *edge;
+	struct rewind_args rw = { 0, 0, 0, 0 };
 	const struct config_mount *mc = config_find_mount(srv.config, requested);
 	long per_ip = mc != NULL ? mc->max_listeners_per_ip : -1;
 	long duration = mc != NULL ? mc->max_listener_duration : -1;
@@ -598,6 +744,8 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 			return;
 		}
 	}
+	if (r->query != NULL && listener_rewind_args(c, r->query, m, &rw) < 0)
+		return;
 	if (icy != NULL && strcmp(icy, "1") == 0 && m->fmt->icy)
 		metaint = (size_t)mount_metaint(m);
 
@@ -619,6 +767,10 @@ listener_start(struct conn *c, const struct http_request *r, struct mount *m,
 	l->metaint = metaint;
 	l->icy_left = metaint;
 	l->prompt = c->relay_client;	/* an edge: no write interval of ours on its hop */
+	l->want_ms = rw.want_ms;
+	l->paced = rw.want_ms != 0 && !rw.pump;
+	l->pump = rw.pump;
+	l->pump_end = rw.pump_end;
 	if (strcmp(requested, m->name) != 0)
 		l->origin = xstrdup(requested);
 	if (per_ip >= 0 || user_key != NULL)
@@ -810,7 +962,8 @@ listener_finish(struct listener *l)
 
 	if (l->cur == NULL)
 		listener_begin(l);	/* it was waiting for the first audio */
-	for (b = l->cur; b != NULL; b = nb) {
+	/* Behind live on purpose: what is already queued, not hours more. */
+	for (b = l->paced || l->pump ? NULL : l->cur; b != NULL; b = nb) {
 		listener_take_block(l, out);
 		if ((nb = block_next(b)) == NULL)
 			break;

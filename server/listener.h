@@ -67,6 +67,14 @@ struct listener {
 	unsigned	 slot;		/* its turn in the write interval (mod the mount's slots) */
 	unsigned	 wslot;		/* the waiting list it is on */
 	int		 prompt;	/* a relay: woken at every block, not at its turn */
+	/* rewind (?offset=, ?at=): start at want_ms in the mount's rewind
+	 * buffer, then in real time (paced) or at network speed to pump_end */
+	int64_t		 want_ms;	/* 0: live */
+	int		 paced;
+	int		 pump;
+	uint64_t	 pump_end;	/* the stream's end when it asked (pump) */
+	int64_t		 start_ms;	/* time_ms of the block it started on */
+	uint64_t	 start_ns;	/* when it started (monotonic) */
 	int		 join_live;	/* moved here: start at the live edge, not the burst */
 	int		 join_next;	/* joined an empty mount: start at the next byte, join_pos */
 	uint64_t	 join_pos;

@@ -55,6 +55,7 @@ mount_get(const char *name)
 	m->refs = 1;		/* the registry's */
 	m->registered = 1;
 	queue_init(&m->q, mount_queue_size(m), mount_burst_size(m));
+	queue_set_rewind(&m->q, mount_rewind_ms(m), mount_rewind_bytes(m));
 	hooks->created(m);
 	TAILQ_INSERT_TAIL(&srv.mounts, m, entry);
 	return m;
@@ -82,6 +83,8 @@ mount_release(struct mount *m)
 {
 	if (!m->registered || m->source != NULL || STAT_GET(m->nlisteners) > 0)
 		return;
+	if (mount_rewind_ms(m) > 0 && m->q.head != NULL)
+		return;		/* its rewind buffer stays for the next source */
 	if (m->file != NULL)
 		m->file_stop(m);
 	TAILQ_REMOVE(&srv.mounts, m, entry);
@@ -150,6 +153,7 @@ mount_config_changed(void)
 		pthread_mutex_lock(&m->lock);
 		STAT_SET(m->q.limit, mount_queue_size(m));
 		m->q.burst_size = mount_burst_size(m);
+		queue_set_rewind(&m->q, mount_rewind_ms(m), mount_rewind_bytes(m));
 		pthread_mutex_unlock(&m->lock);
 		STAT_SET(m->lag_policy, mount_lag_policy(m));
 		hooks->configured(m);
@@ -191,6 +195,26 @@ mount_burst_size(const struct mount *m)
 	return (size_t)FLOE_MIN((size_t)v, mount_queue_size(m));
 }
 
+/* Why 40,000 bytes a second: 320 kbit/s, the most an MP3 carries; a
+ * stream at a lower rate fills the window before the bound. */
+#define REWIND_BYTES_PER_S	40000
+
+int64_t
+mount_rewind_ms(const struct mount *m)
+{
+	return m->conf != NULL && m->conf->rewind > 0 ? (int64_t)m->conf->rewind * 1000 : 0;
+}
+
+size_t
+mount_rewind_bytes(const struct mount *m)
+{
+	if (mount_rewind_ms(m) == 0)
+		return 0;
+	if (m->conf->rewind_size > 0)
+		return (size_t)m->conf->rewind_size;
+	return (size_t)m->conf->rewind * REWIND_BYTES_PER_S;
+}
+
 /* write-interval for this mount, in milliseconds. */
 long
 mount_write_interval(const struct mount *m)
@@ -220,11 +244,19 @@ mount_metaint(const struct mount *m)
 void
 mount_source_started(struct mount *m, const struct format_ops *fmt)
 {
+	/* A rewind buffer outlives its sources (the news at nine is still
+	 * there after the DJ's reconnect at half past), if the format stays. */
+	int keep = mount_rewind_ms(m) > 0 && m->q.head != NULL &&
+	    __atomic_load_n(&m->fmt, __ATOMIC_ACQUIRE) == fmt;
+
 	__atomic_store_n(&m->fmt, fmt, __ATOMIC_RELEASE);
-	pthread_mutex_lock(&m->lock);
-	queue_clear(&m->q);
-	queue_init(&m->q, mount_queue_size(m), mount_burst_size(m));
-	pthread_mutex_unlock(&m->lock);
+	if (!keep) {
+		pthread_mutex_lock(&m->lock);
+		queue_clear(&m->q);
+		queue_init(&m->q, mount_queue_size(m), mount_burst_size(m));
+		queue_set_rewind(&m->q, mount_rewind_ms(m), mount_rewind_bytes(m));
+		pthread_mutex_unlock(&m->lock);
+	}
 	icy_meta_unref(m->meta);
 	m->meta = icy_meta_new(NULL, NULL);
 	ogg_headers_unref(m->hdrs);

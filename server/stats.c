@@ -250,6 +250,13 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	kv_add(sl, "server_name", si->name != NULL ? si->name : "Unspecified name", 0, 1);
 	kv_add(sl, "server_type", si->content_type, 0, 1);
 	kv_add(sl, "server_url", si->url, 0, 1);
+	if (mount_rewind_ms(m) > 0 && m->q.head != NULL && m->q.tail != NULL) {
+		/* Floe's rewind buffer (main thread: only it appends and trims) */
+		kv_num(sl, "rewind_bytes", m->q.tail_pos - m->q.head_pos, 0);
+		kv_num(sl, "rewind_seconds", (unsigned long long)((m->q.tail->time_ms -
+		    m->q.head->time_ms) / 1000), 0);
+		kv_dates(sl, "rewind_oldest", "rewind_oldest_iso8601", m->q.head->time_ms / 1000);
+	}
 	kv_num(sl, "slow_listeners", fanout_slow(m), 0);
 	kv_add(sl, "source_ip", si->source_ip, 0, 0);
 	if (m->source != NULL)

@@ -679,6 +679,16 @@ time_mono_ns(void)
 	return (uint64_t)ts.tv_sec * FLOE_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+/* Milliseconds since the epoch. */
+int64_t
+time_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Seconds since the epoch. */
 int64_t
 time_wall(void)

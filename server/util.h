@@ -134,6 +134,7 @@ int utf8_is_valid(const char *s, size_t n);
 /** Monotonic (nanoseconds) and wall clocks. */
 uint64_t time_mono_ns(void);
 int64_t time_wall(void);
+int64_t time_wall_ms(void);
 /** Format t (UTC) as RFC 1123 ("Sun, 06 Nov 1994 08:49:37 GMT"). */
 void time_http(char *buf, size_t n, int64_t t);
 /** Format t as icecast's "Sun, 22 Nov 2026 02:21:15 +0000" (local time). */

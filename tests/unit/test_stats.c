@@ -52,6 +52,14 @@ config_find_mount(const struct config *cf, const char *name)
 	return NULL;
 }
 
+/* No rewind buffers here. */
+int64_t
+mount_rewind_ms(const struct mount *m)
+{
+	(void)m;
+	return 0;
+}
+
 /* The run-time fallback only. */
 const char *
 mount_fallback(const struct mount *m)

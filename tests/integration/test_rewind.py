@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The rewind buffer: listeners who start behind live.
+
+A mount with <rewind>120</rewind> is fed a real-time MP3 with titles set on
+it. Checks, each waiting for its event:
+- ?offset=SECONDS: the listener gets a contiguous run of exactly what a
+  listener connected since before that point received, then keeps coming
+  (real time, not a dump);
+- ?at=ISO-8601 inside the buffer: an ICY listener gets first the title in
+  force at that point, then the one set after it;
+- ?pump=1: the range up to live at network speed, then the connection ends;
+- a point outside the buffer: 416 saying what it holds; a mount with no
+  rewind: 404; a malformed time: 400;
+- stats: rewind_seconds, rewind_bytes, rewind_oldest;
+- the buffer outlives a source's reconnect: a listener can rewind into the
+  first source's audio once a second source feeds the mount;
+- the byte bound holds with a source pushing far faster than real time for
+  longer than the window (<rewind-size>).
+"""
+import time
+import xml.etree.ElementTree as ET
+
+from floelib import (ADMIN_PASS, Floe, Feeder, Listener, RawSource, contiguous_in, icy_split,
+                     media, stat_value, stream_title, tap, wait_for, wait_mount)
+
+AUTH = ("admin", ADMIN_PASS)
+RATE = 16000
+with open(media("tone.mp3"), "rb") as f:
+    MP3 = f.read()
+
+floe = Floe(mounts="<mount><mount-name>/live.mp3</mount-name><rewind>120</rewind></mount>"
+                   "<mount><mount-name>/fast.mp3</mount-name><rewind>600</rewind>"
+                   "<rewind-size>300000</rewind-size><queue-size>65536</queue-size>"
+                   "<burst-size>16384</burst-size></mount>")
+
+
+def stat(mount, key):
+    st, _, body = floe.get("/admin/stats", auth=AUTH)
+    try:
+        return stat_value(body, mount, key) if st == 200 else None
+    except ET.ParseError:
+        return None
+
+
+def num(mount, key):
+    v = stat(mount, key)
+    return int(v) if v is not None and v.isdigit() else -1
+
+
+def titles(listener):
+    metaint = int(listener.head()[1].get("icy-metaint", "0") or 0)
+    if not metaint:
+        return []
+    _, metas, _ = icy_split(listener.body(), metaint)
+    return [stream_title(m) for m in metas if m.strip("\0")]
+
+
+src = RawSource(floe, "/live.mp3")
+feed = Feeder(src, MP3, RATE, loop=True)
+tap.ok(wait_mount(floe, "/live.mp3"), "the rewind mount is live")
+floe.metadata("/live.mp3", song="First")
+early = Listener(floe, "/live.mp3")
+tap.ok(wait_for(lambda: num("/live.mp3", "rewind_seconds") >= 5, 30),
+       "stats count the seconds the buffer holds", stat("/live.mp3", "rewind_seconds"))
+switch = time.time()
+floe.metadata("/live.mp3", song="Second")
+tap.ok(wait_for(lambda: num("/live.mp3", "rewind_seconds") >= 12, 60),
+       "the buffer grows past 12 s", stat("/live.mp3", "rewind_seconds"))
+tap.ok(num("/live.mp3", "rewind_bytes") > 12 * RATE, "... and rewind_bytes with it",
+       stat("/live.mp3", "rewind_bytes"))
+tap.ok(stat("/live.mp3", "rewind_oldest_iso8601") is not None, "... and rewind_oldest")
+
+# ?offset: the same bytes as a listener that was there
+late = Listener(floe, "/live.mp3?offset=10")
+tap.is_eq(late.head()[0], 200, "?offset=10 is served")
+tap.ok(late.wait_bytes(6 * RATE, 30), "... and audio comes")
+tap.ok(contiguous_in(late.body(), early.body()),
+       "... exactly the bytes a listener connected since earlier received from that point",
+       (len(late.body()), len(early.body())))
+got = len(late.body())
+tap.ok(wait_for(lambda: len(late.body()) > got + RATE, 30) and not late.closed,
+       "... and then more, in real time (the connection stays)")
+
+# ?at=: the title in force there, then the next
+at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(switch - 3))
+tl = Listener(floe, "/live.mp3?at=" + at, icy=True)
+tap.is_eq(tl.head()[0], 200, "?at=%s (3 s before a title change) is served" % at)
+tap.ok(wait_for(lambda: "Second" in titles(tl), 40),
+       "... its ICY titles come in stream order", titles(tl))
+tap.is_eq(titles(tl)[:1], ["First"], "... starting with the one in force at that point")
+
+# ?pump=1: the range, at network speed, then the end
+pump = Listener(floe, "/live.mp3?offset=8&pump=1")
+tap.ok(wait_for(lambda: pump.closed, 30), "?pump=1 sends the range and closes")
+n = len(pump.body())
+tap.ok(6 * RATE < n < 12 * RATE, "... about 8 s of audio (%d bytes)" % n)
+tap.ok(contiguous_in(pump.body(), early.body()), "... exactly the stream's bytes")
+
+st, _, body = floe.get("/live.mp3?offset=100000")
+tap.ok(st == 416 and b"holds the last" in body, "a point before the buffer: 416, saying "
+       "what it holds", (st, body))
+st, _, body = floe.get("/live.mp3?at=yesterday")
+tap.is_eq(st, 400, "a malformed ?at=: 400")
+plain_src = RawSource(floe, "/plain.mp3")
+pfeed = Feeder(plain_src, MP3, RATE, loop=True)
+wait_mount(floe, "/plain.mp3")
+st, _, body = floe.get("/plain.mp3?offset=5")
+tap.ok(st == 404 and b"rewind" in body, "a mount with no <rewind>: 404 saying so", (st, body))
+pfeed.stop()
+
+# The buffer outlives the source: a second source, and a rewind into the first.
+first_sent = bytes(src.sent)
+feed.stop()
+src.close()
+tap.ok(wait_for(lambda: stat("/live.mp3", "listeners") is None, 30),
+       "the first source leaves")
+src2 = RawSource(floe, "/live.mp3")
+tap.ok(src2.ok(), "a second source takes the mount")
+feed2 = Feeder(src2, MP3[len(MP3) // 3:], RATE, loop=True)
+tap.ok(wait_mount(floe, "/live.mp3"), "... which is live again")
+back = Listener(floe, "/live.mp3?offset=%d" % (time.time() - switch + 1), start=True)
+tap.is_eq(back.head()[0], 200, "a rewind to before the reconnect is served")
+tap.ok(back.wait_bytes(4 * RATE, 30) and contiguous_in(back.body()[:4 * RATE], first_sent),
+       "... with the first source's audio")
+for x in (early, late, tl, back):
+    x.close()
+feed2.stop()
+
+# The byte bound, with a source far faster than real time.
+fast = RawSource(floe, "/fast.mp3")
+data = MP3 * 4
+fast.send(data[:65536])
+wait_mount(floe, "/fast.mp3")
+fast.send(data[65536:])                 # ~2 MB at once: the window is 600 s, the bound 300 kB
+tap.ok(wait_for(lambda: num("/fast.mp3", "total_bytes_read") >= len(data) - 4096, 30),
+       "a source pushes %d bytes at network speed" % len(data),
+       stat("/fast.mp3", "total_bytes_read"))
+rb = num("/fast.mp3", "rewind_bytes")
+tap.ok(0 < rb <= 300000 + 8192, "the buffer stays within <rewind-size> 300000 (%d)" % rb)
+fast.close()
