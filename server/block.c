@@ -23,6 +23,9 @@ block_new(const void *p, size_t n, uint64_t pos, uint32_t flags)
 	b->next = NULL;
 	b->meta = NULL;
 	b->hdrs = NULL;
+	b->time_ms = 0;
+	b->pts = 0;
+	b->dur = 0;
 	memcpy(b->data, p, n);
 	return b;
 }

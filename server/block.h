@@ -46,6 +46,8 @@ struct block {
 	uint32_t	 flags;
 	uint64_t	 pos;		/* absolute stream offset of data[0] */
 	int64_t		 time_ms;	/* wall clock when it was appended (rewind, HLS) */
+	uint64_t	 pts;		/* MP3/AAC: the mount's audio clock at its start, 90 kHz (HLS) */
+	uint32_t	 dur;		/* its audio's duration, 90 kHz; 0: not MP3/AAC frames */
 	struct block	*next;		/* newer block (reference held), NULL at the tail */
 	struct icy_meta	*meta;		/* ICY metadata in force for these bytes (reference held) */
 	struct ogg_headers *hdrs;	/* Ogg: header pages of this block's chain (reference held) */

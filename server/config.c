@@ -172,6 +172,9 @@ static const struct field mount_fields[] = {
 	FLONG("queue-size", struct config_mount, queue_size, 0, MAX_BYTES),
 	FLONG("rewind", struct config_mount, rewind, 0, 7 * MAX_SECONDS),
 	FLONG("rewind-size", struct config_mount, rewind_size, 0, 8 * MAX_BYTES),
+	FBOOL("hls", struct config_mount, hls),
+	FLONG("hls-segment-seconds", struct config_mount, hls_segment, 1, 60),
+	FLONG("hls-window", struct config_mount, hls_window, 2, 1000),
 	FLONG("write-interval", struct config_mount, write_interval, 0, MAX_WRITE_INTERVAL),
 	FENUM("lag-policy", struct config_mount, lag_policy, LAG_POLICY_NAMES),
 	FLONG("mp3-metadata-interval", struct config_mount, metaint, 1, MAX_METAINT),
@@ -1512,6 +1515,8 @@ parse_mount(struct parse *p, xmlNode *n, void *target)
 	m.fallback_override = m.hidden = m.public = m.lag_policy = -1;
 	m.max_listener_duration = m.max_listeners_per_ip = -1;
 	m.rewind = m.rewind_size = -1;
+	m.hls = -1;
+	m.hls_segment = m.hls_window = -1;
 	m.line = line;
 
 	type = xmlGetProp(n, BAD_CAST "type");
@@ -1788,6 +1793,12 @@ config_mount_inherit(struct config_mount *m, const struct config_mount *d)
 		m->rewind = d->rewind;
 	if (m->rewind_size == -1)
 		m->rewind_size = d->rewind_size;
+	if (m->hls == -1)
+		m->hls = d->hls;
+	if (m->hls_segment == -1)
+		m->hls_segment = d->hls_segment;
+	if (m->hls_window == -1)
+		m->hls_window = d->hls_window;
 	if (m->write_interval == -1)
 		m->write_interval = d->write_interval;
 	if (m->lag_policy == -1)

@@ -85,6 +85,9 @@ struct config_mount {
 	long	 queue_size;
 	long	 rewind;		/* <rewind>: seconds of audio kept to join behind live; -1 unset */
 	long	 rewind_size;		/* <rewind-size>: their bound in bytes; -1: 320 kbit/s' worth */
+	int	 hls;			/* <hls>1: /MOUNT.m3u8; -1 unset */
+	long	 hls_segment;		/* <hls-segment-seconds>; -1 unset (4) */
+	long	 hls_window;		/* <hls-window>: segments in the live playlist; -1 unset (6) */
 	long	 metaint;		/* <mp3-metadata-interval> */
 	long	 write_interval;	/* ms, -1 unset */
 	int	 lag_policy;		/* enum lag_policy, -1 unset */

@@ -58,6 +58,8 @@ struct fanout {
 	struct sbuf	 blk;		/* whole frames/pages gathered into the next block */
 	uint32_t	 blk_flags;	/* the flags they all share */
 	struct event	*blk_timer;	/* appends a block that waited BLOCK_WAIT_MS */
+	uint64_t	 clock;		/* MP3/AAC audio appended so far, 90 kHz (HLS's clock) */
+	uint64_t	 clock_rem;	/* samples x 90000 not yet a whole tick */
 };
 
 static void fanout_sweep(evutil_socket_t fd, short what, void *arg);
@@ -329,9 +331,26 @@ fanout_sweep_now(struct mount *m)
 static void
 fanout_append(struct mount *m, struct block *b)
 {
+	const struct format_ops *fmt = __atomic_load_n(&m->fmt, __ATOMIC_ACQUIRE);
+	int rate;
+
 	icy_meta_ref(m->meta);
 	b->meta = m->meta;
 	b->time_ms = time_wall_ms();
+	/* The mount's audio clock never goes back, across sources too: HLS
+	 * numbers its segments and stamps its timestamps from it. */
+	if (fmt == &format_mp3 || fmt == &format_aac) {
+		struct fanout *fo = m->fanout;
+		uint64_t n = format_samples(fmt, b->data, b->len, &rate);
+
+		b->pts = fo->clock;
+		if (rate > 0) {
+			fo->clock_rem += n * 90000;
+			b->dur = (uint32_t)(fo->clock_rem / (uint64_t)rate);
+			fo->clock_rem %= (uint64_t)rate;
+			fo->clock += b->dur;
+		}
+	}
 	if (m->hdrs != NULL && !(b->flags & (BLOCK_HEADER | BLOCK_CHAIN))) {
 		ogg_headers_ref(m->hdrs);
 		b->hdrs = m->hdrs;

@@ -63,6 +63,8 @@ size_t format_cut(struct format_state *st, const uint8_t *p, size_t n, uint32_t 
 size_t mp3_frame_len(const uint8_t *p, int *samplerate, int *channels, int *kbps);
 /** ADTS header at p (7 bytes): frame length, or 0 if not a valid header. */
 size_t adts_frame_len(const uint8_t *p, int *samplerate, int *channels);
+/** Samples in the whole MP3/ADTS frames of p[0..n), their rate in *rate. */
+uint64_t format_samples(const struct format_ops *ops, const uint8_t *p, size_t n, int *rate);
 /** Ogg page at p[0..n): its total length, 0 if incomplete, or -1 if p is not a page. */
 long ogg_page_len(const uint8_t *p, size_t n);
 /** A chain's codec, as icecast2's stats name it, and Vorbis's numbers. */

@@ -217,3 +217,34 @@ const struct format_ops format_aac = {
 	.max_unit = 8192,
 	.take = mpeg_take,
 };
+
+/*
+ * Audio samples in whole MPEG audio or ADTS frames p[0..n) (an ID3 tag or
+ * bytes that are no frame count none), and their sample rate in *rate
+ * (0 if no frame was found). For HLS timestamps.
+ */
+uint64_t
+format_samples(const struct format_ops *ops, const uint8_t *p, size_t n, int *rate)
+{
+	uint64_t samples = 0;
+	size_t off = 0, len;
+	int sr = 0, layer, mpeg1;
+
+	*rate = 0;
+	while (off + 7 <= n) {
+		if (ops == &format_aac) {
+			if ((len = adts_frame_len(p + off, &sr, NULL)) == 0)
+				break;
+			samples += 1024 * (uint64_t)((p[off + 6] & 3) + 1);
+		} else {
+			if ((len = mp3_frame_len(p + off, &sr, NULL, NULL)) == 0)
+				break;
+			layer = (p[off + 1] >> 1) & 3;
+			mpeg1 = ((p[off + 1] >> 3) & 3) == 3;
+			samples += layer == 3 ? 384 : layer == 1 && !mpeg1 ? 576 : 1152;
+		}
+		*rate = sr;
+		off += len;
+	}
+	return samples;
+}

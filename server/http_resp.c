@@ -65,10 +65,21 @@ has_header(const struct config_header *h, size_t n, const char *name)
 	return 0;
 }
 
+static void resp_head_cc(struct sbuf *sb, int status, const char *content_type,
+    const struct config_mount *mc, const char *cache);
+
 /* icecast's response head, without the final blank line. */
 void
 resp_head(struct sbuf *sb, int status, const char *content_type,
     const struct config_mount *mc)
+{
+	resp_head_cc(sb, status, content_type, mc, NULL);
+}
+
+/* The same, with Cache-Control: cache instead of the no-cache trio if given. */
+static void
+resp_head_cc(struct sbuf *sb, int status, const char *content_type,
+    const struct config_mount *mc, const char *cache)
 {
 	char date[64];
 	const struct config *cf = srv.config;
@@ -80,9 +91,12 @@ resp_head(struct sbuf *sb, int status, const char *content_type,
 	sbuf_addf(sb, "Date: %s\r\n", date);
 	if (content_type != NULL)
 		sbuf_addf(sb, "Content-Type: %s\r\n", content_type);
-	sbuf_adds(sb, "Cache-Control: no-cache, no-store\r\n"
-	    "Expires: Mon, 26 Jul 1997 05:00:00 GMT\r\n"
-	    "Pragma: no-cache\r\n");
+	if (cache != NULL)
+		sbuf_addf(sb, "Cache-Control: %s\r\n", cache);
+	else
+		sbuf_adds(sb, "Cache-Control: no-cache, no-store\r\n"
+		    "Expires: Mon, 26 Jul 1997 05:00:00 GMT\r\n"
+		    "Pragma: no-cache\r\n");
 	if (cf != NULL)
 		add_headers(sb, cf->headers, cf->nheaders);
 	if (mc != NULL)
@@ -265,4 +279,16 @@ resp_redirect(struct conn *c, const char *location)
 	resp_head(&sb, 302, "text/plain; charset=utf-8", NULL);
 	sbuf_addf(&sb, "Location: %s\r\n\r\n", location);
 	resp_finish(c, 302, &sb, body, sizeof body - 1);
+}
+
+void
+resp_send_cached(struct conn *c, const char *content_type, const char *cache,
+    const struct config_mount *mc, const char *body, size_t len)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	resp_head_cc(&sb, 200, content_type, mc, cache);
+	sbuf_addf(&sb, "Content-Length: %zu\r\n\r\n", len);
+	resp_finish(c, 200, &sb, body, len);
 }

@@ -49,6 +49,10 @@ void resp_plain_error(struct conn *c, int status, const char *text);
 /** icecast's HTML errors: "<b>400 - text</b>" (400, 404...). */
 void resp_html_error(struct conn *c, int status, const char *text);
 
+/** A 200 that caches may keep: Cache-Control: cache (HLS playlists, segments). */
+void resp_send_cached(struct conn *c, const char *content_type, const char *cache,
+    const struct config_mount *mc, const char *body, size_t len);
+
 /** 302 to location (which the caller has made safe for a header line). */
 void resp_redirect(struct conn *c, const char *location);
 

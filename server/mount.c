@@ -199,20 +199,40 @@ mount_burst_size(const struct mount *m)
  * stream at a lower rate fills the window before the bound. */
 #define REWIND_BYTES_PER_S	40000
 
+long
+mount_hls_segment(const struct mount *m)
+{
+	return m->conf != NULL && m->conf->hls_segment > 0 ? m->conf->hls_segment : 4;
+}
+
+long
+mount_hls_window(const struct mount *m)
+{
+	return m->conf != NULL && m->conf->hls_window > 0 ? m->conf->hls_window : 6;
+}
+
+/* <rewind>, or with <hls> at least what its live playlist and a player
+ * a few segments behind need. */
 int64_t
 mount_rewind_ms(const struct mount *m)
 {
-	return m->conf != NULL && m->conf->rewind > 0 ? (int64_t)m->conf->rewind * 1000 : 0;
+	int64_t ms = m->conf != NULL && m->conf->rewind > 0 ? (int64_t)m->conf->rewind * 1000 : 0;
+
+	if (m->conf != NULL && m->conf->hls > 0)
+		ms = FLOE_MAX(ms, (int64_t)(mount_hls_window(m) + 4) * mount_hls_segment(m) * 1000);
+	return ms;
 }
 
 size_t
 mount_rewind_bytes(const struct mount *m)
 {
-	if (mount_rewind_ms(m) == 0)
+	int64_t ms = mount_rewind_ms(m);
+
+	if (ms == 0)
 		return 0;
 	if (m->conf->rewind_size > 0)
 		return (size_t)m->conf->rewind_size;
-	return (size_t)m->conf->rewind * REWIND_BYTES_PER_S;
+	return (size_t)(ms / 1000) * REWIND_BYTES_PER_S;
 }
 
 /* write-interval for this mount, in milliseconds. */

@@ -104,6 +104,9 @@ long mount_write_interval(const struct mount *m);
 /** <rewind> in milliseconds (0: none) and its bound in bytes. */
 int64_t mount_rewind_ms(const struct mount *m);
 size_t mount_rewind_bytes(const struct mount *m);
+/** <hls-segment-seconds> (default 4) and <hls-window> (default 6). */
+long mount_hls_segment(const struct mount *m);
+long mount_hls_window(const struct mount *m);
 int mount_lag_policy(const struct mount *m);
 
 /** A source has started on m (its format is fmt): reset the queue and stream state. */

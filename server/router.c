@@ -15,6 +15,7 @@
 #include "config.h"
 #include "conn.h"
 #include "edges.h"
+#include "hls.h"
 #include "http_parse.h"
 #include "http_resp.h"
 #include "listener.h"
@@ -284,6 +285,8 @@ route_get(struct conn *c, const struct http_request *r)
 	}
 	/* Files before mounts: no mount may stand in for a page of floe's origin. */
 	if (webroot_serve(c, path) == 0)
+		return;
+	if (hls_route(c, r, path) == 0)
 		return;
 	/* An on-demand relay not live yet: it connects; the listener waits. */
 	demand = relay_on_demand_idle(path);

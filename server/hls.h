@@ -1,0 +1,16 @@
+/*
+ * hls.h: HTTP Live Streaming of a mount (<hls>1): a live playlist at
+ * /MOUNT.m3u8 and MPEG-TS segments cut from the mount's rewind buffer,
+ * plain HTTP objects any cache or CDN can carry. Main thread only.
+ */
+#ifndef FLOE_HLS_H
+#define FLOE_HLS_H
+
+struct conn;
+struct http_request;
+
+/** Serve path if it is an HLS playlist or segment of a mount: 0 if
+ *  answered (the object, or why not), -1 if it is no HLS path. */
+int hls_route(struct conn *c, const struct http_request *r, const char *path);
+
+#endif
