@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""HLS: /MOUNT.m3u8 and its MPEG-TS segments, played by ffmpeg.
+
+Mounts with <hls>1 and 2-second segments, fed in real time: an MP3 mount
+and an AAC (ADTS) one. Checks, each waiting for its event:
+- the live playlist: HLS v3, EXT-X-PROGRAM-DATE-TIME, numbered segments,
+  a short max-age; ?dvr=1 lists every segment the buffer holds;
+- ffmpeg plays each playlist without a decode error; ffprobe sees the
+  audio and a timed_id3 stream;
+- a title set on the mount reaches the HLS stream as timed ID3 (ffmpeg's
+  data stream carries first the old title, then the new one);
+- a segment's bytes never change (fetched twice, equal) and are cacheable
+  for a day; a segment that is not in the buffer is 404;
+- a mount without <hls>: 404 naming the setting; an Ogg mount: 404 saying
+  HLS is for MP3 and AAC.
+"""
+import re
+import subprocess
+
+from floelib import (Floe, Feeder, RawSource, media, tap, wait_for, wait_mount)
+
+RATE = {"mp3": 16000, "aac": 12000}
+floe = Floe(mounts="<mount><mount-name>/live.mp3</mount-name><hls>1</hls>"
+                   "<hls-segment-seconds>2</hls-segment-seconds><hls-window>4</hls-window></mount>"
+                   "<mount><mount-name>/live.aac</mount-name><hls>1</hls>"
+                   "<hls-segment-seconds>2</hls-segment-seconds></mount>"
+                   "<mount><mount-name>/live.ogg</mount-name><hls>1</hls></mount>")
+
+feeds = []
+for mount, path, ctype, rate in (("/live.mp3", "tone.mp3", "audio/mpeg", 16000),
+                                 ("/live.aac", "tone.aac", "audio/aac", 12000),
+                                 ("/live.ogg", "tone.ogg", "application/ogg", 12000),
+                                 ("/plain.mp3", "tone.mp3", "audio/mpeg", 16000)):
+    with open(media(path), "rb") as f:
+        data = f.read()
+    src = RawSource(floe, mount, content_type=ctype)
+    feeds.append(Feeder(src, data, rate, loop=True))
+    tap.ok(wait_mount(floe, mount), "%s is live" % mount)
+floe.metadata("/live.mp3", song="First Title")
+
+
+def playlist(mount, query=""):
+    st, hd, body = floe.get(mount + ".m3u8" + query)
+    return st, hd, body.decode("utf-8", "replace")
+
+
+def segments(text):
+    return re.findall(r"^(\S+\.ts)$", text, re.M)
+
+
+tap.ok(wait_for(lambda: len(segments(playlist("/live.mp3")[2])) >= 4, 60),
+       "the MP3 mount's live playlist fills with segments", playlist("/live.mp3")[2])
+st, hd, text = playlist("/live.mp3")
+tap.is_eq(st, 200, "/live.mp3.m3u8 answers 200")
+tap.is_eq(hd.get("content-type"), "application/vnd.apple.mpegurl", "... as an HLS playlist")
+tap.is_eq(hd.get("cache-control"), "public, max-age=1", "... cacheable for a fraction of a segment")
+tap.ok(text.startswith("#EXTM3U\n#EXT-X-VERSION:3\n") and "#EXT-X-TARGETDURATION:" in text
+       and "#EXT-X-MEDIA-SEQUENCE:" in text, "... with HLS's header lines", text)
+tap.is_eq(len(segments(text)), 4, "... and <hls-window> 4 segments")
+tap.ok(text.count("#EXT-X-PROGRAM-DATE-TIME:") == 4, "... each with its wall-clock time")
+tap.ok(all(1.5 < float(d) < 2.6 for d in re.findall(r"#EXTINF:([0-9.]+),", text)),
+       "... each about 2 s long", re.findall(r"#EXTINF:([0-9.]+),", text))
+tap.ok(all(s.startswith("live.mp3.hls/") for s in segments(text)),
+       "... named relative to the playlist", segments(text))
+
+seg = "/" + segments(text)[0]
+st1, hd1, b1 = floe.get(seg)
+st2, _, b2 = floe.get(seg)
+tap.ok(st1 == 200 and st2 == 200 and b1 == b2 and len(b1) > 20000 and len(b1) % 188 == 0,
+       "a segment is whole TS packets, the same bytes each time", (st1, st2, len(b1)))
+tap.is_eq(hd1.get("content-type"), "video/mp2t", "... as MPEG-TS")
+tap.is_eq(hd1.get("cache-control"), "public, max-age=86400, immutable",
+          "... cacheable for a day")
+st, _, _ = floe.get("/live.mp3.hls/999999999.ts")
+tap.is_eq(st, 404, "a segment the buffer does not hold: 404")
+
+floe.metadata("/live.mp3", song="Second Title")
+tap.ok(wait_for(lambda: len(segments(playlist("/live.mp3", "?dvr=1")[2])) >= 10, 60),
+       "?dvr=1 lists every segment the buffer holds (more than the window)")
+
+# ffmpeg plays the MP3 and AAC playlists from the start of what they list.
+for mount, codec in (("/live.mp3", "mp3"), ("/live.aac", "aac")):
+    if mount == "/live.aac":
+        wait_for(lambda: len(segments(playlist(mount)[2])) >= 3, 60)
+    r = subprocess.run(["ffmpeg", "-v", "error", "-live_start_index", "0", "-i",
+                        floe.url(mount + ".m3u8"), "-t", "5", "-map", "0:a", "-f", "null", "-"],
+                       capture_output=True, text=True, timeout=120)
+    tap.ok(r.returncode == 0 and r.stderr.strip() == "",
+           "ffmpeg plays %s.m3u8 without a decode error" % mount, r.stderr[-2000:])
+    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name",
+                        "-of", "csv=p=0", floe.url(mount + ".m3u8")],
+                       capture_output=True, text=True, timeout=120)
+    names = r.stdout.split()
+    tap.ok(codec in names and "timed_id3" in names,
+           "ffprobe sees %s audio and timed ID3 in %s" % (codec, mount), r.stdout + r.stderr)
+
+# The titles as timed metadata, in stream order.
+r = subprocess.run(["ffmpeg", "-v", "error", "-live_start_index", "0", "-i",
+                    floe.url("/live.mp3.m3u8?dvr=1"), "-t", "18", "-map", "0:d", "-c", "copy",
+                    "-f", "data", "-"], capture_output=True, timeout=120)
+first = r.stdout.find(b"First Title")
+second = r.stdout.find(b"Second Title")
+tap.ok(first >= 0 and second > first,
+       "ffmpeg's timed ID3 stream carries the first title, then the second", r.stdout[:300])
+
+st, _, body = floe.get("/plain.mp3.m3u8")
+tap.ok(st == 404 and b"no HLS" in body and b"hls&gt;1" in body,
+       "a mount without <hls>: 404 naming the setting",
+       (st, body))
+st, _, body = floe.get("/live.ogg.m3u8")
+tap.ok(st == 404 and b"MP3 and AAC" in body, "an Ogg mount: 404, HLS is for MP3 and AAC",
+       (st, body))
+for f in feeds:
+    f.stop()
