@@ -428,6 +428,19 @@ hls_segment(struct conn *c, struct mount *m, uint64_t seq)
 	sbuf_free(&ts.out);
 }
 
+char *
+hls_path_mount(const char *path)
+{
+	size_t len = strlen(path);
+	const char *hls;
+
+	if (len > 5 && strcmp(path + len - 5, ".m3u8") == 0)
+		return xstrndup(path, len - 5);
+	if ((hls = strstr(path, ".hls/")) != NULL && len > 3 && strcmp(path + len - 3, ".ts") == 0)
+		return xstrndup(path, (size_t)(hls - path));
+	return NULL;
+}
+
 int
 hls_route(struct conn *c, const struct http_request *r, const char *path)
 {

@@ -9,6 +9,9 @@
 struct conn;
 struct http_request;
 
+/** The mount an HLS path (playlist or segment) belongs to, allocated; NULL
+ *  if the path is no HLS path. */
+char *hls_path_mount(const char *path);
 /** Serve path if it is an HLS playlist or segment of a mount: 0 if
  *  answered (the object, or why not), -1 if it is no HLS path. */
 int hls_route(struct conn *c, const struct http_request *r, const char *path);

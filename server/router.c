@@ -252,9 +252,9 @@ static void
 route_get(struct conn *c, const struct http_request *r)
 {
 	const char *path = router_alias(c, r->path);
-	char *mount_q, *xsl, *edge;
+	char *mount_q, *xsl, *edge, *hls_name;
 	struct mount *m = NULL;
-	int demand;
+	int demand, allowed;
 
 	if (strncmp(path, "/admin/", 7) == 0) {
 		if (conn_count_client(c) < 0) {
@@ -286,8 +286,16 @@ route_get(struct conn *c, const struct http_request *r)
 	/* Files before mounts: no mount may stand in for a page of floe's origin. */
 	if (webroot_serve(c, path) == 0)
 		return;
-	if (hls_route(c, r, path) == 0)
-		return;
+	/* HLS objects: the mount's listener authentication applies to each. */
+	if ((hls_name = hls_path_mount(path)) != NULL) {
+		allowed = mount_auth_listener(c, config_find_mount(srv.config, hls_name),
+		    route_again);
+		free(hls_name);
+		if (!allowed)
+			return;
+		if (hls_route(c, r, path) == 0)
+			return;
+	}
 	/* An on-demand relay not live yet: it connects; the listener waits. */
 	demand = relay_on_demand_idle(path);
 	if (demand || (m = mount_resolve(path)) != NULL) {

@@ -11,6 +11,7 @@ and an AAC (ADTS) one. Checks, each waiting for its event:
   data stream carries first the old title, then the new one);
 - a segment's bytes never change (fetched twice, equal) and are cacheable
   for a day; a segment that is not in the buffer is 404;
+- a mount's listener authentication applies to its playlist and segments;
 - a mount without <hls>: 404 naming the setting; an Ogg mount: 404 saying
   HLS is for MP3 and AAC.
 """
@@ -24,13 +25,18 @@ floe = Floe(mounts="<mount><mount-name>/live.mp3</mount-name><hls>1</hls>"
                    "<hls-segment-seconds>2</hls-segment-seconds><hls-window>4</hls-window></mount>"
                    "<mount><mount-name>/live.aac</mount-name><hls>1</hls>"
                    "<hls-segment-seconds>2</hls-segment-seconds></mount>"
-                   "<mount><mount-name>/live.ogg</mount-name><hls>1</hls></mount>")
+                   "<mount><mount-name>/live.ogg</mount-name><hls>1</hls></mount>"
+                   "<mount><mount-name>/locked.mp3</mount-name><hls>1</hls>"
+                   "<hls-segment-seconds>2</hls-segment-seconds>"
+                   "<authentication type=\"static\"><option name=\"username\" value=\"guest\"/>"
+                   "<option name=\"password\" value=\"letmein\"/></authentication></mount>")
 
 feeds = []
 for mount, path, ctype, rate in (("/live.mp3", "tone.mp3", "audio/mpeg", 16000),
                                  ("/live.aac", "tone.aac", "audio/aac", 12000),
                                  ("/live.ogg", "tone.ogg", "application/ogg", 12000),
-                                 ("/plain.mp3", "tone.mp3", "audio/mpeg", 16000)):
+                                 ("/plain.mp3", "tone.mp3", "audio/mpeg", 16000),
+                                 ("/locked.mp3", "tone.mp3", "audio/mpeg", 16000)):
     with open(media(path), "rb") as f:
         data = f.read()
     src = RawSource(floe, mount, content_type=ctype)
@@ -102,6 +108,16 @@ first = r.stdout.find(b"First Title")
 second = r.stdout.find(b"Second Title")
 tap.ok(first >= 0 and second > first,
        "ffmpeg's timed ID3 stream carries the first title, then the second", r.stdout[:300])
+
+# A mount's listener authentication holds for its HLS objects too.
+st, _, _ = floe.get("/locked.mp3.m3u8")
+tap.is_eq(st, 401, "a mount with listener auth: its playlist asks for credentials")
+tap.ok(wait_for(lambda: segments(floe.get("/locked.mp3.m3u8", auth=("guest", "letmein"))[2]
+                                 .decode()) != [], 60),
+       "... and is served with them")
+lseg = "/" + segments(floe.get("/locked.mp3.m3u8", auth=("guest", "letmein"))[2].decode())[0]
+tap.is_eq(floe.get(lseg)[0], 401, "... and so is each segment: none without credentials")
+tap.is_eq(floe.get(lseg, auth=("guest", "letmein"))[0], 200, "... with them, 200")
 
 st, _, body = floe.get("/plain.mp3.m3u8")
 tap.ok(st == 404 and b"no HLS" in body and b"hls&gt;1" in body,
