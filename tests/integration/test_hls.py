@@ -15,10 +15,15 @@ and an AAC (ADTS) one. Checks, each waiting for its event:
 - a mount without <hls>: 404 naming the setting; an Ogg mount: 404 saying
   HLS is for MP3 and AAC.
 """
+import os
 import re
+import shutil
 import subprocess
+import threading
+import urllib.request
 
-from floelib import (Floe, Feeder, RawSource, media, tap, wait_for, wait_mount)
+from floelib import (Floe, Feeder, RawSource, free_port, media, read_text, spawn, tap, tmpdir,
+                     wait_for, wait_mount)
 
 RATE = {"mp3": 16000, "aac": 12000}
 floe = Floe(mounts="<mount><mount-name>/live.mp3</mount-name><hls>1</hls>"
@@ -126,5 +131,74 @@ tap.ok(st == 404 and b"no HLS" in body and b"hls&gt;1" in body,
 st, _, body = floe.get("/live.ogg.m3u8")
 tap.ok(st == 404 and b"MP3 and AAC" in body, "an Ogg mount: 404, HLS is for MP3 and AAC",
        (st, body))
+# A cache in front: nginx's proxy_cache, as docs/rewind-and-hls.md shows it.
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PLAYERS = 100
+if not os.path.exists(NGINX):
+    tap.skip("nginx in front of floe's HLS", "nginx is not installed (scripts/install-deps --test)")
+else:
+    nd = tmpdir()
+    nport = free_port()
+    conf = os.path.join(nd, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""user root;
+worker_processes 1;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log;
+events { worker_connections 256; }
+http {
+    access_log off;
+    proxy_cache_path %(d)s/cache keys_zone=floe:10m;
+    server {
+        listen 127.0.0.1:%(port)d;
+        location / {
+            proxy_pass http://127.0.0.1:%(floe)d;
+            proxy_cache floe;
+            proxy_cache_lock on;
+            proxy_cache_valid 200 1s;
+        }
+    }
+}
+""" % {"d": nd, "port": nport, "floe": floe.port})
+    ngx = spawn([NGINX, "-p", nd, "-c", conf, "-g", "daemon off;"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def nget(path):
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (nport, path), timeout=10) as r:
+                return r.status, r.read()
+        except OSError:
+            return 0, b""
+
+    tap.ok(wait_for(lambda: nget("/live.mp3.m3u8")[0] == 200, 20),
+           "nginx serves floe's playlist", read_text(os.path.join(nd, "error.log")))
+    text = nget("/live.mp3.m3u8")[1].decode()
+    wanted = ["/" + x for x in segments(text)]
+    before = read_text(os.path.join(floe.logdir, "access.log"))
+    results = []
+
+    def player():
+        # each player: the playlist, then every segment it lists
+        st, body = nget("/live.mp3.m3u8")
+        got = [nget(p) for p in wanted]
+        results.append(st == 200 and all(g[0] == 200 and len(g[1]) > 0 for g in got))
+
+    threads = [threading.Thread(target=player) for _ in range(PLAYERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    tap.ok(len(results) == PLAYERS and all(results),
+           "%d players fetch the playlist and its %d segments through nginx" %
+           (PLAYERS, len(wanted)), results.count(False))
+    after = read_text(os.path.join(floe.logdir, "access.log"))[len(before):]
+    fetches = [after.count("GET %s " % p) for p in wanted]
+    tap.is_eq(fetches, [1] * len(wanted),
+              "floe saw exactly one fetch of each segment, for %d players" % PLAYERS)
+    tap.ok(after.count("GET /live.mp3.m3u8 ") <= 1 + 30,
+           "... and the playlist about once a second, not once per player",
+           after.count("GET /live.mp3.m3u8 "))
+    ngx.terminate()
+    ngx.wait(10)
 for f in feeds:
     f.stop()
