@@ -13,6 +13,7 @@
 #include "fanout.h"
 #include "format.h"
 #include "http_parse.h"
+#include "hls.h"
 #include "http_resp.h"
 #include "icy.h"
 #include "listener.h"
@@ -191,6 +192,24 @@ listclients_one(struct listener *l, void *arg)
 	doc_close(d);
 }
 
+/* One HLS player (a session, not a connection) in listclients. */
+static void
+listclients_hls(void *arg, const char *id, const char *ip, const char *agent, int64_t started)
+{
+	struct listener_doc *ld = arg;
+	struct doc *d = ld->d;
+	char hid[40];
+
+	snprintf(hid, sizeof hid, "hls-%s", id);
+	doc_item(d, "listener", "id", hid);
+	doc_value(d, "IP", ip, 0);
+	doc_value(d, "UserAgent", agent, 0);
+	doc_number(d, "Connected", (unsigned long long)(ld->now - started));
+	doc_value(d, "ID", hid, 0);
+	doc_value(d, "type", "hls", 0);
+	doc_close(d);
+}
+
 /* /admin/listclients?mount=: every listener with address, agent and time. */
 static void
 cmd_listclients(struct admin_req *a, struct mount *m)
@@ -201,9 +220,11 @@ cmd_listclients(struct admin_req *a, struct mount *m)
 	doc_init(&d, a->json, "icestats");
 	doc_list(&d, "source");
 	doc_item(&d, "source", "mount", m->name);
-	doc_number(&d, "Listeners", STAT_GET(m->nlisteners));
+	doc_number(&d, "Listeners", STAT_GET(m->nlisteners) +
+	    (m->conf != NULL && m->conf->hls > 0 ? hls_sessions(m) : 0));
 	doc_list(&d, "listener");
 	fanout_each_listener(m, listclients_one, &ld);
+	hls_each_session(m, listclients_hls, &ld);
 	send_doc(a, &d);
 }
 

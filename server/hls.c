@@ -36,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
+#include <sys/random.h>
 #include <time.h>
 
 #define TS_PACKET	188
@@ -54,6 +56,148 @@ struct seg {
 	uint64_t	 dur;
 	int64_t		 time_ms;
 };
+
+/* ---- sessions ---- */
+
+/*
+ * An HLS player is a session, not a connection: its playlist URL carries
+ * ?s=ID (a first request without one is sent there with a 302), so do the
+ * segment URLs it lists; each fetch keeps the session alive, and a session
+ * with no fetch for HLS_SESSION_IDLE seconds (plus 3 segments) has ended.
+ * Sessions count as listeners: in stats, in listclients, against
+ * max-listeners. Behind a cache, the cache is the session floe sees.
+ */
+#define HLS_SESSION_IDLE	10
+
+struct hls_session {
+	char		 id[17];
+	char		*mount;
+	char		 ip[64];
+	char		*agent;
+	int64_t		 started;	/* wall clock, seconds */
+	uint64_t	 seen_ns;	/* last fetch, monotonic */
+	LIST_ENTRY(hls_session) entry;
+};
+static LIST_HEAD(, hls_session) sessions = LIST_HEAD_INITIALIZER(sessions);
+
+static uint64_t
+session_idle_ns(const struct mount *m)
+{
+	return (uint64_t)(HLS_SESSION_IDLE + 3 * mount_hls_segment(m)) * 1000000000ULL;
+}
+
+/* Forget the sessions of m (all mounts if NULL) that have ended. */
+static void
+sessions_expire(const struct mount *m)
+{
+	struct hls_session *h, *next;
+	uint64_t now = time_mono_ns();
+	struct mount *hm;
+
+	for (h = LIST_FIRST(&sessions); h != NULL; h = next) {
+		next = LIST_NEXT(h, entry);
+		if (m != NULL && strcmp(h->mount, m->name) != 0)
+			continue;
+		hm = m != NULL ? (struct mount *)m : mount_find(h->mount);
+		if (hm != NULL && now - h->seen_ns < session_idle_ns(hm))
+			continue;
+		log_debug("HLS session %s on %s from %s ended", h->id, h->mount, h->ip);
+		LIST_REMOVE(h, entry);
+		free(h->mount);
+		free(h->agent);
+		free(h);
+	}
+}
+
+static struct hls_session *
+session_find(const struct mount *m, const char *id)
+{
+	struct hls_session *h;
+
+	LIST_FOREACH(h, &sessions, entry)
+		if (strcmp(h->id, id) == 0 && strcmp(h->mount, m->name) == 0)
+			return h;
+	return NULL;
+}
+
+static int
+session_id_ok(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i] != '\0'; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return 0;
+	return i == 16;
+}
+
+unsigned
+hls_sessions(const struct mount *m)
+{
+	struct hls_session *h;
+	unsigned n = 0;
+
+	sessions_expire(m);
+	LIST_FOREACH(h, &sessions, entry)
+		if (strcmp(h->mount, m->name) == 0)
+			n++;
+	return n;
+}
+
+void
+hls_each_session(const struct mount *m, void (*fn)(void *arg, const char *id, const char *ip,
+    const char *agent, int64_t started), void *arg)
+{
+	struct hls_session *h;
+
+	sessions_expire(m);
+	LIST_FOREACH(h, &sessions, entry)
+		if (strcmp(h->mount, m->name) == 0)
+			fn(arg, h->id, h->ip, h->agent, h->started);
+}
+
+/* A fetch of session id (NULL: none) on m: kept alive, or begun if room. 0
+ * to serve it, -1 if refused (answered). */
+static int
+session_touch(struct conn *c, struct mount *m, const char *id, int create)
+{
+	struct hls_session *h;
+	long max = mount_max_listeners(m);
+	uint8_t rnd[8];
+	size_t i;
+
+	if (id != NULL && (h = session_find(m, id)) != NULL) {
+		h->seen_ns = time_mono_ns();
+		return 0;
+	}
+	if (!create)
+		return 0;		/* a segment of an ended session: served, not counted */
+	if (max >= 0 && STAT_GET(m->nlisteners) + hls_sessions(m) >= (unsigned long)max &&
+	    !c->relay_client) {
+		log_info("HLS player %s refused on %s: max-listeners %ld reached", c->ip, m->name,
+		    max);
+		resp_plain_error(c, 403, "max listeners reached");
+		return -1;
+	}
+	h = xcalloc(1, sizeof *h);
+	if (id != NULL)
+		snprintf(h->id, sizeof h->id, "%s", id);
+	else {
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+			for (i = 0; i < sizeof rnd; i++)
+				rnd[i] = (uint8_t)(time_mono_ns() >> (i * 3));
+		for (i = 0; i < sizeof rnd; i++)
+			snprintf(h->id + 2 * i, 3, "%02x", rnd[i]);
+	}
+	h->mount = xstrdup(m->name);
+	snprintf(h->ip, sizeof h->ip, "%s", c->ip);
+	h->agent = xstrdup(c->user_agent != NULL ? c->user_agent : "");
+	h->started = time_wall();
+	h->seen_ns = time_mono_ns();
+	LIST_INSERT_HEAD(&sessions, h, entry);
+	log_info("HLS session %s on %s from %s", h->id, m->name, c->ip);
+	return 0;
+}
 
 /* ---- MPEG-TS ---- */
 
@@ -348,7 +492,7 @@ iso8601_ms(char *buf, size_t n, int64_t ms)
 }
 
 static void
-hls_playlist(struct conn *c, const struct http_request *r, struct mount *m)
+hls_playlist(struct conn *c, const struct http_request *r, struct mount *m, const char *sid)
 {
 	char *dvr = r->query != NULL ? http_query_get(r->query, "dvr") : NULL;
 	int all = dvr != NULL && strcmp(dvr, "1") == 0;
@@ -369,8 +513,9 @@ hls_playlist(struct conn *c, const struct http_request *r, struct mount *m)
 	    (unsigned long long)(n > 0 ? segs[0].seq : 0));
 	for (i = 0; i < n; i++) {
 		iso8601_ms(date, sizeof date, segs[i].time_ms);
-		sbuf_addf(&sb, "#EXT-X-PROGRAM-DATE-TIME:%s\n#EXTINF:%.3f,\n%s.hls/%llu.ts\n",
-		    date, (double)segs[i].dur / 90000.0, base, (unsigned long long)segs[i].seq);
+		sbuf_addf(&sb, "#EXT-X-PROGRAM-DATE-TIME:%s\n#EXTINF:%.3f,\n%s.hls/%llu.ts%s%s\n",
+		    date, (double)segs[i].dur / 90000.0, base, (unsigned long long)segs[i].seq,
+		    sid != NULL ? "?s=" : "", sid != NULL ? sid : "");
 	}
 	free(segs);
 	/* a quarter of a segment: a cache in front asks once per quarter */
@@ -441,13 +586,29 @@ hls_path_mount(const char *path)
 	return NULL;
 }
 
+/* A new player: to the playlist URL of its session (the newest session,
+ * just made), the rest of its query kept; never cached. */
+static void
+hls_session_redirect(struct conn *c, const struct http_request *r, struct mount *m)
+{
+	struct hls_session *h = LIST_FIRST(&sessions);
+	const char *base = strrchr(m->name, '/') + 1;
+	char *loc;
+	int keep_q = r->query != NULL && strpbrk(r->query, " \t\r\n\"<>") == NULL;
+
+	loc = xasprintf("%s.m3u8?s=%s%s%s", base, h->id, keep_q ? "&" : "",
+	    keep_q ? r->query : "");
+	resp_redirect(c, loc);
+	free(loc);
+}
+
 int
 hls_route(struct conn *c, const struct http_request *r, const char *path)
 {
 	size_t len = strlen(path);
 	const char *hls;
 	struct mount *m;
-	char *end;
+	char *end, *sid;
 	unsigned long long seq;
 
 	if (len > 5 && strcmp(path + len - 5, ".m3u8") == 0) {
@@ -468,10 +629,23 @@ hls_route(struct conn *c, const struct http_request *r, const char *path)
 		resp_html_error(c, 404, "HLS is for MP3 and AAC mounts; this one is not");
 		return 0;
 	}
+	sid = r->query != NULL ? http_query_get(r->query, "s") : NULL;
+	if (sid != NULL && !session_id_ok(sid)) {
+		free(sid);
+		sid = NULL;
+	}
 	if (strcmp(hls, "playlist") == 0) {
-		hls_playlist(c, r, m);
+		if (session_touch(c, m, sid, 1) == 0) {
+			if (sid == NULL)
+				hls_session_redirect(c, r, m);	/* to ?s=ID */
+			else
+				hls_playlist(c, r, m, sid);
+		}
+		free(sid);
 		return 0;
 	}
+	session_touch(c, m, sid, 0);
+	free(sid);
 	seq = strtoull(hls + 5, &end, 10);
 	if (end == hls + 5 || strcmp(end, ".ts") != 0) {
 		resp_html_error(c, 404, "The file you requested could not be found");

@@ -6,8 +6,18 @@
 #ifndef FLOE_HLS_H
 #define FLOE_HLS_H
 
+#include <stdint.h>
+
 struct conn;
 struct http_request;
+
+struct mount;
+
+/** HLS sessions (players) of m now. */
+unsigned hls_sessions(const struct mount *m);
+/** Each of them (admin listclients). */
+void hls_each_session(const struct mount *m, void (*fn)(void *arg, const char *id,
+    const char *ip, const char *agent, int64_t started), void *arg);
 
 /** The mount an HLS path (playlist or segment) belongs to, allocated; NULL
  *  if the path is no HLS path. */

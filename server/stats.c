@@ -7,6 +7,7 @@
 #include "doc.h"
 #include "fanout.h"
 #include "format.h"
+#include "hls.h"
 #include "mount.h"
 #include "relay.h"
 #include "server.h"
@@ -218,6 +219,7 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 	const struct stream_info *si = &m->info;
 	char *url = stats_listenurl(m->name);
 	long max = mount_max_listeners(m);
+	unsigned hls_n;
 
 	if (m->artist != NULL)		/* an Ogg stream's own ARTIST, as icecast2 */
 		kv_add(sl, "artist", m->artist, 0, 1);
@@ -238,7 +240,11 @@ stats_mount(struct stat_list *sl, const struct mount *m)
 		kv_num(sl, "connected", (unsigned long long)(time_wall() - m->stream_start), 0);
 	kv_add(sl, "genre", si->genre != NULL ? si->genre : "various", 0, 1);
 	kv_num(sl, "listener_peak", STAT_GET(m->peak), 1);
-	kv_num(sl, "listeners", STAT_GET(m->nlisteners), 1);
+	/* HLS players are listeners too, each a session (hls.c) */
+	hls_n = m->conf != NULL && m->conf->hls > 0 ? hls_sessions(m) : 0;
+	kv_num(sl, "listeners", STAT_GET(m->nlisteners) + hls_n, 1);
+	if (m->conf != NULL && m->conf->hls > 0)
+		kv_num(sl, "hls_sessions", hls_n, 1);
 	kv_add(sl, "listenurl", url, 0, 1);
 	if (max >= 0)
 		kv_num(sl, "max_listeners", (unsigned long long)max, 0);

@@ -22,14 +22,16 @@ import subprocess
 import threading
 import urllib.request
 
-from floelib import (Floe, Feeder, RawSource, free_port, media, read_text, spawn, tap, tmpdir,
-                     wait_for, wait_mount)
+from floelib import (ADMIN_PASS, Floe, Feeder, RawSource, free_port, media, read_text, spawn,
+                     stat_value, tap, tmpdir, wait_for, wait_mount)
 
 RATE = {"mp3": 16000, "aac": 12000}
 floe = Floe(mounts="<mount><mount-name>/live.mp3</mount-name><hls>1</hls>"
                    "<hls-segment-seconds>2</hls-segment-seconds><hls-window>4</hls-window></mount>"
                    "<mount><mount-name>/live.aac</mount-name><hls>1</hls>"
                    "<hls-segment-seconds>2</hls-segment-seconds></mount>"
+                   "<mount><mount-name>/sess.mp3</mount-name><hls>1</hls><max-listeners>1"
+                   "</max-listeners><hls-segment-seconds>2</hls-segment-seconds></mount>"
                    "<mount><mount-name>/live.ogg</mount-name><hls>1</hls></mount>"
                    "<mount><mount-name>/locked.mp3</mount-name><hls>1</hls>"
                    "<hls-segment-seconds>2</hls-segment-seconds>"
@@ -41,7 +43,8 @@ for mount, path, ctype, rate in (("/live.mp3", "tone.mp3", "audio/mpeg", 16000),
                                  ("/live.aac", "tone.aac", "audio/aac", 12000),
                                  ("/live.ogg", "tone.ogg", "application/ogg", 12000),
                                  ("/plain.mp3", "tone.mp3", "audio/mpeg", 16000),
-                                 ("/locked.mp3", "tone.mp3", "audio/mpeg", 16000)):
+                                 ("/locked.mp3", "tone.mp3", "audio/mpeg", 16000),
+                                 ("/sess.mp3", "tone.mp3", "audio/mpeg", 16000)):
     with open(media(path), "rb") as f:
         data = f.read()
     src = RawSource(floe, mount, content_type=ctype)
@@ -50,13 +53,18 @@ for mount, path, ctype, rate in (("/live.mp3", "tone.mp3", "audio/mpeg", 16000),
 floe.metadata("/live.mp3", song="First Title")
 
 
-def playlist(mount, query=""):
-    st, hd, body = floe.get(mount + ".m3u8" + query)
+def playlist(mount, query="", auth=None):
+    """The playlist as a player gets it: the first answer sends it (302) to
+    its session's URL."""
+    st, hd, body = floe.get(mount + ".m3u8" + query, auth=auth)
+    if st == 302:
+        base = mount.rsplit("/", 1)[0]
+        st, hd, body = floe.get(base + "/" + hd["location"], auth=auth)
     return st, hd, body.decode("utf-8", "replace")
 
 
 def segments(text):
-    return re.findall(r"^(\S+\.ts)$", text, re.M)
+    return re.findall(r"^(\S+\.ts(?:\?\S*)?)$", text, re.M)
 
 
 tap.ok(wait_for(lambda: len(segments(playlist("/live.mp3")[2])) >= 4, 60),
@@ -71,10 +79,14 @@ tap.is_eq(len(segments(text)), 4, "... and <hls-window> 4 segments")
 tap.ok(text.count("#EXT-X-PROGRAM-DATE-TIME:") == 4, "... each with its wall-clock time")
 tap.ok(all(1.5 < float(d) < 2.6 for d in re.findall(r"#EXTINF:([0-9.]+),", text)),
        "... each about 2 s long", re.findall(r"#EXTINF:([0-9.]+),", text))
-tap.ok(all(s.startswith("live.mp3.hls/") for s in segments(text)),
-       "... named relative to the playlist", segments(text))
+tap.ok(all(re.fullmatch(r"live\.mp3\.hls/\d+\.ts\?s=[0-9a-f]{16}", s) for s in segments(text)),
+       "... named relative to the playlist, with the player's session", segments(text))
+st, hd, _ = floe.get("/live.mp3.m3u8")
+tap.ok(st == 302 and re.fullmatch(r"live\.mp3\.m3u8\?s=[0-9a-f]{16}", hd.get("location", "")),
+       "a new player is sent (302) to its session's playlist URL", hd.get("location"))
+tap.ok("no-store" in hd.get("cache-control", ""), "... an answer no cache keeps")
 
-seg = "/" + segments(text)[0]
+seg = "/" + segments(text)[0].split("?")[0]
 st1, hd1, b1 = floe.get(seg)
 st2, _, b2 = floe.get(seg)
 tap.ok(st1 == 200 and st2 == 200 and b1 == b2 and len(b1) > 20000 and len(b1) % 188 == 0,
@@ -117,12 +129,33 @@ tap.ok(first >= 0 and second > first,
 # A mount's listener authentication holds for its HLS objects too.
 st, _, _ = floe.get("/locked.mp3.m3u8")
 tap.is_eq(st, 401, "a mount with listener auth: its playlist asks for credentials")
-tap.ok(wait_for(lambda: segments(floe.get("/locked.mp3.m3u8", auth=("guest", "letmein"))[2]
-                                 .decode()) != [], 60),
-       "... and is served with them")
-lseg = "/" + segments(floe.get("/locked.mp3.m3u8", auth=("guest", "letmein"))[2].decode())[0]
+tap.ok(wait_for(lambda: segments(playlist("/locked.mp3", auth=("guest", "letmein"))[2]) != [],
+                60), "... and is served with them")
+lseg = "/" + segments(playlist("/locked.mp3", auth=("guest", "letmein"))[2])[0]
 tap.is_eq(floe.get(lseg)[0], 401, "... and so is each segment: none without credentials")
 tap.is_eq(floe.get(lseg, auth=("guest", "letmein"))[0], 200, "... with them, 200")
+
+# Sessions: players counted as listeners, in listclients, against max-listeners.
+def sess_stat(key):
+    st, _, body = floe.get("/admin/stats", auth=("admin", ADMIN_PASS))
+    return stat_value(body, "/sess.mp3", key) if st == 200 else None
+
+
+SID = "0123456789abcdef"
+tap.ok(wait_for(lambda: segments(floe.get("/sess.mp3.m3u8?s=" + SID)[2].decode()) != [], 60),
+       "a player's playlist (its session in the URL) lists segments")
+for u in segments(floe.get("/sess.mp3.m3u8?s=" + SID)[2].decode())[:2]:
+    floe.get("/" + u)
+tap.is_eq(sess_stat("hls_sessions"), "1", "a player fetching the playlist and segments is one "
+          "HLS session")
+tap.is_eq(sess_stat("listeners"), "1", "... counted as a listener")
+st, _, body = floe.get("/admin/listclients?mount=/sess.mp3", auth=("admin", ADMIN_PASS))
+tap.ok(st == 200 and b'id="hls-' + SID.encode() in body and b"<type>hls</type>" in body,
+       "... and listed by listclients as an HLS session", body[:600])
+st, _, _ = floe.get("/sess.mp3.m3u8")
+tap.is_eq(st, 403, "with <max-listeners>1 taken by that session, a second player gets 403")
+tap.ok(wait_for(lambda: sess_stat("hls_sessions") == "0", 60),
+       "a session ends once its player stops fetching", sess_stat("hls_sessions"))
 
 st, _, body = floe.get("/plain.mp3.m3u8")
 tap.ok(st == 404 and b"no HLS" in body and b"hls&gt;1" in body,
@@ -154,6 +187,7 @@ http {
         location / {
             proxy_pass http://127.0.0.1:%(floe)d;
             proxy_cache floe;
+            proxy_cache_key $scheme$proxy_host$uri;
             proxy_cache_lock on;
             proxy_cache_valid 200 1s;
         }
@@ -172,16 +206,19 @@ http {
 
     tap.ok(wait_for(lambda: nget("/live.mp3.m3u8")[0] == 200, 20),
            "nginx serves floe's playlist", read_text(os.path.join(nd, "error.log")))
-    text = nget("/live.mp3.m3u8")[1].decode()
-    wanted = ["/" + x for x in segments(text)]
     before = read_text(os.path.join(floe.logdir, "access.log"))
     results = []
+    seen = set()
 
     def player():
-        # each player: the playlist, then every segment it lists
+        # each player: the playlist (sent to its session's URL), then every
+        # segment it lists
         st, body = nget("/live.mp3.m3u8")
-        got = [nget(p) for p in wanted]
-        results.append(st == 200 and all(g[0] == 200 and len(g[1]) > 0 for g in got))
+        urls = ["/" + x for x in segments(body.decode())]
+        got = [nget(p) for p in urls]
+        seen.update(u.split("?")[0] for u in urls)
+        results.append(st == 200 and urls != [] and
+                       all(g[0] == 200 and len(g[1]) > 0 for g in got))
 
     threads = [threading.Thread(target=player) for _ in range(PLAYERS)]
     for t in threads:
@@ -189,15 +226,16 @@ http {
     for t in threads:
         t.join(60)
     tap.ok(len(results) == PLAYERS and all(results),
-           "%d players fetch the playlist and its %d segments through nginx" %
-           (PLAYERS, len(wanted)), results.count(False))
+           "%d players fetch the playlist and its segments through nginx" % PLAYERS,
+           results.count(False))
     after = read_text(os.path.join(floe.logdir, "access.log"))[len(before):]
-    fetches = [after.count("GET %s " % p) for p in wanted]
-    tap.is_eq(fetches, [1] * len(wanted),
-              "floe saw exactly one fetch of each segment, for %d players" % PLAYERS)
-    tap.ok(after.count("GET /live.mp3.m3u8 ") <= 1 + 30,
-           "... and the playlist about once a second, not once per player",
-           after.count("GET /live.mp3.m3u8 "))
+    fetches = [len(re.findall(r"GET %s[? ]" % re.escape(p), after)) for p in sorted(seen)]
+    tap.is_eq(fetches, [1] * len(seen),
+              "floe saw exactly one fetch of each of the %d segments, for %d players" %
+              (len(seen), PLAYERS))
+    lists = len(re.findall(r"GET /live\.mp3\.m3u8\?s=", after))
+    tap.ok(lists <= 30, "... and of the playlist about once a second (%d), not once per "
+           "player; each new player's 302 to its session costs floe one small answer" % lists)
     ngx.terminate()
     ngx.wait(10)
 for f in feeds:

@@ -52,6 +52,14 @@ config_find_mount(const struct config *cf, const char *name)
 	return NULL;
 }
 
+/* No HLS sessions here. */
+unsigned
+hls_sessions(const struct mount *m)
+{
+	(void)m;
+	return 0;
+}
+
 /* No rewind buffers here. */
 int64_t
 mount_rewind_ms(const struct mount *m)
