@@ -33,6 +33,7 @@
 /* Bounds for values; generous, but they catch typos and overflow. */
 #define MAX_COUNT	1000000L		/* clients, listeners */
 #define MAX_BYTES	(1024L * 1024 * 1024)	/* queue and burst sizes */
+#define MAX_REWIND_BYTES (8 * MAX_BYTES)	/* <rewind-size> */
 #define MAX_SECONDS	86400L			/* timeouts: one day */
 #define MAX_METAINT	1048576L		/* ICY metadata interval */
 /* A listener's bytes waiting longer than 5 s would starve players' buffers. */
@@ -171,7 +172,7 @@ static const struct field mount_fields[] = {
 	FLONG("burst-size", struct config_mount, burst_size, 0, MAX_BYTES),
 	FLONG("queue-size", struct config_mount, queue_size, 0, MAX_BYTES),
 	FLONG("rewind", struct config_mount, rewind, 0, 7 * MAX_SECONDS),
-	FLONG("rewind-size", struct config_mount, rewind_size, 0, 8 * MAX_BYTES),
+	FLONG("rewind-size", struct config_mount, rewind_size, 0, MAX_REWIND_BYTES),
 	FBOOL("hls", struct config_mount, hls),
 	FLONG("hls-segment-seconds", struct config_mount, hls_segment, 1, 60),
 	FLONG("hls-window", struct config_mount, hls_window, 2, 1000),
@@ -432,7 +433,8 @@ parse_number(struct parse *p, xmlNode *n, const struct field *f, const char *pat
 	while (*word >= '0' && *word <= '9' && nd < sizeof digits - 1)
 		digits[nd++] = *word++;
 	digits[nd] = '\0';
-	if (f->max == MAX_BYTES && *word != '\0' && word[1] == '\0')
+	if ((f->max == MAX_BYTES || f->max == MAX_REWIND_BYTES) && *word != '\0' &&
+	    word[1] == '\0')
 		mult = *word == 'k' || *word == 'K' ? 1024 :
 		    *word == 'm' || *word == 'M' ? 1024 * 1024 : 0;
 	if (parse_long(digits, LONG_MIN, LONG_MAX, v) != 0 ||

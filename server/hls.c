@@ -525,6 +525,75 @@ hls_playlist(struct conn *c, const struct http_request *r, struct mount *m, cons
 	sbuf_free(&sb);
 }
 
+/*
+ * Made segments, kept: a segment never changes once listed, so every
+ * player after the first gets the bytes muxed for the first (most fetch
+ * the same newest few). A small LRU across mounts.
+ */
+#define SEG_CACHE	64
+
+struct seg_cached {
+	char		*mount;
+	uint64_t	 seq;
+	uint8_t		*data;
+	size_t		 len;
+	uint64_t	 used;
+};
+static struct seg_cached seg_cache[SEG_CACHE];
+static uint64_t seg_clock;
+
+static struct seg_cached *
+seg_cache_find(const struct mount *m, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < SEG_CACHE; i++)
+		if (seg_cache[i].mount != NULL && seg_cache[i].seq == seq &&
+		    strcmp(seg_cache[i].mount, m->name) == 0) {
+			seg_cache[i].used = ++seg_clock;
+			return &seg_cache[i];
+		}
+	return NULL;
+}
+
+static void
+seg_cache_put(const struct mount *m, uint64_t seq, const void *data, size_t len)
+{
+	struct seg_cached *e = &seg_cache[0];
+	size_t i;
+
+	for (i = 1; i < SEG_CACHE; i++)
+		if (seg_cache[i].used < e->used)
+			e = &seg_cache[i];
+	free(e->mount);
+	free(e->data);
+	e->mount = xstrdup(m->name);
+	e->seq = seq;
+	e->data = xmalloc(len);
+	memcpy(e->data, data, len);
+	e->len = len;
+	e->used = ++seg_clock;
+}
+
+void
+hls_shutdown(void)
+{
+	struct hls_session *h;
+	size_t i;
+
+	for (i = 0; i < SEG_CACHE; i++) {
+		free(seg_cache[i].mount);
+		free(seg_cache[i].data);
+		memset(&seg_cache[i], 0, sizeof seg_cache[i]);
+	}
+	while ((h = LIST_FIRST(&sessions)) != NULL) {
+		LIST_REMOVE(h, entry);
+		free(h->mount);
+		free(h->agent);
+		free(h);
+	}
+}
+
 static void
 hls_segment(struct conn *c, struct mount *m, uint64_t seq)
 {
@@ -535,7 +604,14 @@ hls_segment(struct conn *c, struct mount *m, uint64_t seq)
 	struct ts ts;
 	struct sbuf id3;
 	int mpeg1 = 1;
+	struct seg_cached *hit = seg_cache_find(m, seq);
 
+	if (hit != NULL) {
+		free(segs);
+		resp_send_cached(c, "video/mp2t", "public, max-age=86400, immutable", m->conf,
+		    (const char *)hit->data, hit->len);
+		return;
+	}
 	n = hls_segments(m, segs, max);
 	for (i = 0; i < n; i++)
 		if (segs[i].seq == seq)
@@ -568,6 +644,7 @@ hls_segment(struct conn *c, struct mount *m, uint64_t seq)
 		ts_pes(&ts, PID_AUDIO, &ts.cc[1], 0xC0, b->pts, b->data, b->len, 1);
 	}
 	free(segs);
+	seg_cache_put(m, seq, ts.out.data, ts.out.len);
 	resp_send_cached(c, "video/mp2t", "public, max-age=86400, immutable", m->conf,
 	    ts.out.data, ts.out.len);
 	sbuf_free(&ts.out);

@@ -19,6 +19,9 @@ unsigned hls_sessions(const struct mount *m);
 void hls_each_session(const struct mount *m, void (*fn)(void *arg, const char *id,
     const char *ip, const char *agent, int64_t started), void *arg);
 
+/** Forget sessions and made segments (shutdown). */
+void hls_shutdown(void);
+
 /** The mount an HLS path (playlist or segment) belongs to, allocated; NULL
  *  if the path is no HLS path. */
 char *hls_path_mount(const char *path);

@@ -21,6 +21,7 @@
 #include "filesrc.h"
 #include "relay.h"
 #include "edges.h"
+#include "hls.h"
 #include "intro.h"
 #include "xslt.h"
 #include "yp.h"
@@ -841,6 +842,7 @@ main(int argc, char **argv)
 	event_base_dispatch(srv.base);
 
 	conn_reap(srv.workers[0]);
+	hls_shutdown();
 	mount_auth_shutdown();
 	http_client_shutdown();
 	access_shutdown();

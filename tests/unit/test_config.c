@@ -771,6 +771,14 @@ test_relays(void)
 	    c->edges_poll == 2, "<edges>: base URLs (trailing / dropped), poll-interval");
 	ok(c != NULL && c->listens[0].reuseport == 1, "<so-reuseport>");
 	config_free(c);
+	c = load("<icecast>" AUTH "<mount><mount-name>/r</mount-name><rewind>28800</rewind>"
+	    "<rewind-size>500m</rewind-size><hls>1</hls><hls-segment-seconds>2"
+	    "</hls-segment-seconds><hls-window>5</hls-window></mount></icecast>");
+	ok(c != NULL && R.warnings == 0 && c->mounts[0].rewind == 28800 &&
+	    c->mounts[0].rewind_size == 500L * 1024 * 1024 && c->mounts[0].hls == 1 &&
+	    c->mounts[0].hls_segment == 2 && c->mounts[0].hls_window == 5,
+	    "<rewind>, <rewind-size> with a suffix, <hls>, its segment and window");
+	config_free(c);
 	c = load("<icecast>" AUTH "<master-server>m</master-server>"
 	    "<edges><edge>ftp://x</edge></edges></icecast>");
 	ok(c == NULL && find_rep("expected a base URL") != NULL, "an edge that is no URL: an error");
