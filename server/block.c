@@ -147,6 +147,8 @@ queue_set_rewind(struct queue *q, int64_t rewind_ms, size_t max_bytes)
 	q->rewind_max = max_bytes;
 }
 
+#define QUEUE_TRIM_STEP	64
+
 /* A linear walk: once per rewinding listener or HLS window, never per block. */
 struct block *
 queue_find_time(const struct queue *q, int64_t time_ms)
@@ -208,6 +210,7 @@ void
 queue_append(struct queue *q, struct block *b)
 {
 	struct block *old;
+	int trimmed = 0;
 
 	b->pos = q->tail_pos;
 	if (q->tail == NULL) {
@@ -223,7 +226,9 @@ queue_append(struct queue *q, struct block *b)
 		q->live = b;
 	queue_advance_burst(q);
 
-	while (q->head != q->tail && queue_head_expired(q)) {
+	/* At most QUEUE_TRIM_STEP blocks a time: a rewind buffer read back
+	 * after a long stop expires over the next appends, not in one go. */
+	while (q->head != q->tail && queue_head_expired(q) && trimmed++ < QUEUE_TRIM_STEP) {
 		old = q->head;
 		if ((old == q->burst || old == q->live) &&
 		    q->tail_pos - q->head_pos < 2 * (uint64_t)q->limit)

@@ -206,6 +206,7 @@ static const struct field paths_fields[] = {
 	FSTR("webroot", struct config, webroot),
 	FSTR("adminroot", struct config, adminroot),
 	FSTR("pidfile", struct config, pidfile),
+	FSTR("rewind-dir", struct config, rewind_dir),
 	FSTR("ssl-certificate", struct config, ssl_certificate),
 	FSTR("ssl-private-key", struct config, ssl_private_key),
 	FSTR("ssl-allowed-ciphers", struct config, ssl_allowed_ciphers),
@@ -2075,6 +2076,7 @@ config_free(struct config *c)
 	free(c->admin_password);
 	free(c->relay_user);
 	free(c->relay_password);
+	free(c->rewind_dir);
 	for (i = 0; i < c->nrelays; i++)
 		config_relay_clear(&c->relays[i]);
 	free(c->relays);

@@ -204,6 +204,7 @@ struct config {
 	char	*adminroot;
 	char	*logdir;
 	char	*pidfile;
+	char	*rewind_dir;		/* <paths><rewind-dir>: rewind buffers saved at shutdown */
 	char	*ssl_certificate;	/* PEM with certificate and key */
 	char	*ssl_private_key;	/* optional separate key file */
 	char	*deny_ip;		/* files of addresses/CIDRs (access.c) */

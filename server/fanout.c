@@ -590,3 +590,10 @@ fanout_sweep(evutil_socket_t fd, short what, void *arg)
 		if (listener_stalled(l, kernel))
 			listener_lagged(l);
 }
+
+void
+fanout_set_clock(struct mount *m, uint64_t clock)
+{
+	m->fanout->clock = clock;
+	m->fanout->clock_rem = 0;
+}

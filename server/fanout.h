@@ -50,6 +50,10 @@ void fanout_each_listener(struct mount *m, void (*fn)(struct listener *, void *)
 uint64_t fanout_bytes_sent(const struct mount *m);
 uint64_t fanout_slow(const struct mount *m);
 
+/** Set the mount's audio clock (90 kHz; a rewind buffer read from disk
+ *  carries on from its last block). */
+void fanout_set_clock(struct mount *m, uint64_t clock);
+
 /** Turns the write interval is cut into for this many listeners (pure; for tests). */
 unsigned fanout_slots_for(long interval_ms, unsigned listeners);
 

@@ -22,6 +22,7 @@
 #include "relay.h"
 #include "edges.h"
 #include "hls.h"
+#include "rewind.h"
 #include "intro.h"
 #include "xslt.h"
 #include "yp.h"
@@ -321,6 +322,7 @@ chroot_paths(struct config *c, struct reports *r, int at_start)
 	chroot_path(c, r, root, chrooted, &c->webroot, "<paths><webroot>", 1);
 	chroot_path(c, r, root, chrooted, &c->adminroot, "<paths><adminroot>", 1);
 	chroot_path(c, r, root, chrooted, &c->pidfile, "<paths><pidfile>", 0);
+	chroot_path(c, r, root, chrooted, &c->rewind_dir, "<paths><rewind-dir>", 1);
 	chroot_path(c, r, root, chrooted, &c->ssl_certificate, "<paths><ssl-certificate>", 0);
 	chroot_path(c, r, root, chrooted, &c->ssl_private_key, "<paths><ssl-private-key>", 0);
 	chroot_path(c, r, root, chrooted, &c->deny_ip, "<paths><deny-ip>", 1);
@@ -413,6 +415,7 @@ load_config(const char *path, struct reports *r, int at_start)
 	RESOLVE(webroot);
 	RESOLVE(adminroot);
 	RESOLVE(pidfile);
+	RESOLVE(rewind_dir);
 	RESOLVE(ssl_certificate);
 	RESOLVE(ssl_private_key);
 	RESOLVE(deny_ip);
@@ -648,6 +651,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	 * unread data in its socket, and closing that sends a reset instead of
 	 * an orderly close. Then the workers close their listeners and stop. */
 	conn_close_all(w0);
+	rewind_save_all();	/* the sources' last bytes are in, nobody appends now */
 	worker_stop();
 	conn_reap(w0);
 	worker_run_inbox(w0);		/* mounts the workers released */
@@ -836,6 +840,7 @@ main(int argc, char **argv)
 	if (worker_start() < 0)
 		return 1;
 	log_set_starting(0);
+	rewind_load_all();
 	relay_configure();
 	edges_configure();
 

@@ -15,20 +15,28 @@ it. Checks, each waiting for its event:
 - the buffer outlives a source's reconnect: a listener can rewind into the
   first source's audio once a second source feeds the mount;
 - the byte bound holds with a source pushing far faster than real time for
-  longer than the window (<rewind-size>).
+  longer than the window (<rewind-size>);
+- a clean restart keeps the buffer (<paths><rewind-dir>): ?at= a time of
+  the first run is served once a source feeds the mount again; a damaged
+  file is reported and floe runs on.
 """
 import time
 import xml.etree.ElementTree as ET
 
+import os
+import signal
+
 from floelib import (ADMIN_PASS, Floe, Feeder, Listener, RawSource, contiguous_in, icy_split,
-                     media, stat_value, stream_title, tap, wait_for, wait_mount)
+                     media, stat_value, stream_title, tap, tmpdir, wait_for, wait_mount)
 
 AUTH = ("admin", ADMIN_PASS)
 RATE = 16000
 with open(media("tone.mp3"), "rb") as f:
     MP3 = f.read()
 
-floe = Floe(mounts="<mount><mount-name>/live.mp3</mount-name><rewind>120</rewind></mount>"
+REWIND_DIR = tmpdir()
+floe = Floe(paths_extra="<rewind-dir>%s</rewind-dir>" % REWIND_DIR,
+            mounts="<mount><mount-name>/live.mp3</mount-name><rewind>120</rewind></mount>"
                    "<mount><mount-name>/fast.mp3</mount-name><rewind>600</rewind>"
                    "<rewind-size>300000</rewind-size><queue-size>65536</queue-size>"
                    "<burst-size>16384</burst-size></mount>")
@@ -125,6 +133,33 @@ tap.ok(back.wait_bytes(4 * RATE, 30) and contiguous_in(back.body()[:4 * RATE], f
 for x in (early, late, tl, back):
     x.close()
 feed2.stop()
+
+# A clean restart keeps the buffer (<paths><rewind-dir>).
+second_sent = bytes(src2.sent)
+src2.close()
+tap.ok(wait_for(lambda: stat("/live.mp3", "listeners") is None, 30), "the second source leaves")
+tap.is_eq(floe.stop(), 0, "floe stops cleanly")
+saved = os.path.join(REWIND_DIR, "live.mp3.rewind")
+tap.ok(os.path.exists(saved) and os.path.getsize(saved) > 10 * RATE,
+       "... having written the buffer to <rewind-dir>", floe.read_log()[-600:])
+tap.ok("rewind buffer of /live.mp3 saved to" in floe.read_log(), "... and said so")
+with open(os.path.join(REWIND_DIR, "fast.mp3.rewind"), "wb") as f:
+    f.write(b"FLOE-REWIND 1\nmp3\n" + bytes(range(256)) * 8)      # damaged
+tap.ok(floe.restart(), "floe starts again")
+tap.ok("rewind buffer of /live.mp3 read from" in floe.read_log(), "... and reads the buffer back")
+tap.ok("fast.mp3.rewind is not a whole rewind file" in floe.read_log() and floe.alive(),
+       "a damaged rewind file is said to be one, and floe runs on")
+src3 = RawSource(floe, "/live.mp3")
+feed3 = Feeder(src3, MP3, RATE, loop=True)
+tap.ok(wait_mount(floe, "/live.mp3"), "a third source feeds the mount")
+at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(switch - 2))
+old = Listener(floe, "/live.mp3?at=" + at)
+tap.is_eq(old.head()[0], 200, "?at= a time from before the restart is served")
+tap.ok(old.wait_bytes(4 * RATE, 30) and contiguous_in(old.body()[:4 * RATE], first_sent),
+       "... with the audio of the first run's first source")
+old.close()
+feed3.stop()
+src3.close()
 
 # The byte bound, with a source far faster than real time.
 fast = RawSource(floe, "/fast.mp3")
