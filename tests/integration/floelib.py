@@ -424,6 +424,17 @@ class Floe(Server):
 
 ICECAST2 = "/usr/bin/icecast2"
 
+# The end of an icecast2 test config: its listen-socket ({port}), Debian's
+# web and admin roots, logs in {dir}/log at loglevel 4, no chroot.
+ICECAST2_TAIL = """  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <paths><basedir>/usr/share/icecast2</basedir><logdir>{dir}/log</logdir>
+    <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
+    <pidfile>{dir}/log/icecast.pid</pidfile></paths>
+  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>4</loglevel></logging>
+  <security><chroot>0</chroot></security>
+</icecast>
+"""
+
 # Debian's icecast2 2.4.4 sometimes dies of a SIGSEGV about a second after
 # it starts (its stats thread creates a global node from an event whose
 # value is NULL: strdup(NULL)), about when its slave thread first runs: on

@@ -20,8 +20,9 @@ import socket
 import threading
 import xml.etree.ElementTree as ET
 
-from floelib import (ADMIN_PASS, Floe, Feeder, Icecast2, Listener, RawSource, contiguous_in,
-                     icy_split, media, parse_response, stream_title, tap, wait_for, wait_mount)
+from floelib import (ADMIN_PASS, ICECAST2_TAIL, Floe, Feeder, Icecast2, Listener, RawSource,
+                     contiguous_in, icy_split, media, parse_response, stream_title, tap, wait_for,
+                     wait_mount)
 
 MOUNT = "/live.mp3"
 RATE = 16000            # bytes/s: the file's 128 kbit/s
@@ -39,14 +40,7 @@ SLAVE_CONFIG = """<icecast>
   <master-update-interval>1</master-update-interval>
   <master-username>{user}</master-username>
   <master-password>{relay_pw}</master-password>
-  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
-  <paths><basedir>/usr/share/icecast2</basedir><logdir>{dir}/log</logdir>
-    <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
-    <pidfile>{dir}/log/icecast.pid</pidfile></paths>
-  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>4</loglevel></logging>
-  <security><chroot>0</chroot></security>
-</icecast>
-"""
+""" + ICECAST2_TAIL
 
 
 class Recorder:

@@ -25,9 +25,9 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import floelib
-from floelib import (ADMIN_PASS, Floe, Feeder, Icecast2, Listener, RawSource, contiguous_in,
-                     decode_errors, free_port, icy_split, media, stat_value, stream_title, tap,
-                     tmpdir, wait_for, wait_mount)
+from floelib import (ADMIN_PASS, ICECAST2_TAIL, Floe, Feeder, Icecast2, Listener, RawSource,
+                     contiguous_in, decode_errors, free_port, icy_split, media, stat_value,
+                     stream_title, tap, tmpdir, wait_for, wait_mount)
 
 MOUNT = "/live.mp3"
 RATE = 16000            # tone.mp3 is 128 kbit/s
@@ -307,14 +307,7 @@ ICE = """<icecast><location>Test</location><admin>t@localhost</admin><hostname>1
     <source-timeout>10</source-timeout><burst-size>65536</burst-size></limits>
   <authentication><source-password>{pw}</source-password><relay-password>{pw}</relay-password>
     <admin-user>admin</admin-user><admin-password>{pw}</admin-password></authentication>
-  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
-  <paths><basedir>/usr/share/icecast2</basedir><logdir>{dir}/log</logdir>
-    <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
-    <pidfile>{dir}/log/icecast.pid</pidfile></paths>
-  <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>4</loglevel></logging>
-  <security><chroot>0</chroot></security>
-</icecast>
-"""
+""" + ICECAST2_TAIL
 if not Icecast2.installed():
     tap.skip("floe relays icecast2", "icecast2 is not installed")
     raise SystemExit(0)
