@@ -149,6 +149,8 @@ static const struct field auth_fields[] = {
 	FSTR("admin-password", struct config, admin_password),
 	FSTR("relay-user", struct config, relay_user),
 	FSTR("relay-password", struct config, relay_password),
+	FSTR("metrics-user", struct config, metrics_user),
+	FSTR("metrics-password", struct config, metrics_password),
 	FFUNC("role", parse_global_auth_role),
 	FEND
 };
@@ -2077,6 +2079,8 @@ config_free(struct config *c)
 	free(c->relay_user);
 	free(c->relay_password);
 	free(c->rewind_dir);
+	free(c->metrics_user);
+	free(c->metrics_password);
 	for (i = 0; i < c->nrelays; i++)
 		config_relay_clear(&c->relays[i]);
 	free(c->relays);

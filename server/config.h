@@ -184,6 +184,8 @@ struct config {
 	char	*admin_password;
 	char	*relay_user;
 	char	*relay_password;
+	char	*metrics_user;		/* /metrics: default "metrics" */
+	char	*metrics_password;	/* unset: admin credentials only */
 
 	char	*hostname;		/* default "localhost" */
 	char	*location;		/* default "Earth" */

@@ -615,6 +615,8 @@ conn_close(struct conn *c)
 		c->logged = 1;
 		log_access(c->ip, c->user, c->connected_at, c->request_line, c->status,
 		    c->bytes_out, c->referer, c->user_agent, time_wall() - c->connected_at);
+		if (c->status >= 100 && c->status < 600)
+			STAT_ADD(srv.stats.responses[c->status], 1);
 	}
 	if (c->counted) {
 		STAT_SUB(srv.stats.clients, 1);

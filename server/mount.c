@@ -301,6 +301,7 @@ mount_set_title(struct mount *m, const char *song, const char *artist, const cha
 {
 	char *text;
 
+	m->title_changes++;
 	if (artist != NULL && *artist == '\0')
 		artist = NULL;
 	if (title != NULL && *title == '\0')

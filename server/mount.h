@@ -59,6 +59,7 @@ struct mount {
 	unsigned	 nlisteners;		/* atomic: on every worker, incl. being handed over */
 	unsigned	 peak;
 	uint64_t	 bytes_read;		/* audio bytes from the source (after dechunking) */
+	uint64_t	 title_changes;		/* metadata updates (metrics) */
 	int64_t		 stream_start;
 	int		 lag_policy;		/* in force, for workers (atomic) */
 	struct filesrc	*file;			/* fed from a fallback file (filesrc.c), not a source */

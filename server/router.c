@@ -21,6 +21,7 @@
 #include "listener.h"
 #include "log.h"
 #include "mount.h"
+#include "metrics.h"
 #include "mount_auth.h"
 #include "relay.h"
 #include "server.h"
@@ -266,6 +267,10 @@ route_get(struct conn *c, const struct http_request *r)
 	}
 	if (strcmp(path, "/admin.cgi") == 0) {
 		admin_cgi(c, r);
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		metrics_handle(c, r);
 		return;
 	}
 	if (strcmp(path, "/status-json.xsl") == 0) {

@@ -64,7 +64,8 @@ router_path_reserved(const char *path)
 	/* What router.c answers without looking at mounts, and /admin and
 	 * /api themselves, where icecast2 and browsers look for them. */
 	return router_under(path, "/admin") || router_under(path, "/api") ||
-	    strcmp(path, "/admin.cgi") == 0 || strcmp(path, "/status-json.xsl") == 0;
+	    strcmp(path, "/admin.cgi") == 0 || strcmp(path, "/status-json.xsl") == 0 ||
+	    strcmp(path, "/metrics") == 0;
 }
 
 /* Is [s, s+n) one of the media types a source may send? */

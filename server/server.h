@@ -34,6 +34,7 @@ struct server_stats {
 	unsigned clients;		/* connections with a request, now */
 	unsigned sources;		/* live sources, now */
 	unsigned listeners;		/* listeners, now */
+	uint64_t responses[600];	/* atomic: requests answered, by status (metrics) */
 };
 
 struct server {

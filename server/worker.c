@@ -4,6 +4,7 @@
  */
 #include "worker.h"
 #include "log.h"
+#include "server.h"
 #include "util.h"
 
 #include <event2/buffer.h>
@@ -67,6 +68,24 @@ worker_reap_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* One worker, its loop on base (or a new one). */
+/* Why 500 ms: often enough that a loop busy for a second shows, rarely
+ * enough to cost nothing. */
+#define LAG_PERIOD_MS	500
+static const struct timeval lag_period = { 0, LAG_PERIOD_MS * 1000 };
+
+/* The loop's lateness: a timer due every LAG_PERIOD_MS runs this late. */
+static void
+worker_lag_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	uint64_t now = time_mono_ns();
+
+	(void)fd;
+	(void)what;
+	STAT_SET(w->lag_ns, now > w->lag_due_ns ? now - w->lag_due_ns : 0);
+	w->lag_due_ns = now + LAG_PERIOD_MS * 1000000ULL;
+}
+
 static struct worker *
 worker_new(unsigned id, struct event_base *base)
 {
@@ -86,6 +105,9 @@ worker_new(unsigned id, struct event_base *base)
 	w->reaper = event_new(w->base, -1, 0, worker_reap_cb, w);
 	w->inbox_ev = event_new(w->base, -1, 0, worker_inbox_cb, w);
 	w->stage = evbuffer_new();
+	w->lag_ev = event_new(w->base, -1, EV_PERSIST, worker_lag_cb, w);
+	event_add(w->lag_ev, &lag_period);
+	w->lag_due_ns = time_mono_ns() + LAG_PERIOD_MS * 1000000ULL;
 	return w;
 }
 
@@ -176,6 +198,7 @@ worker_free(void)
 		struct worker *w = srv.workers[i];
 		event_free(w->reaper);
 		event_free(w->inbox_ev);
+		event_free(w->lag_ev);
 		evbuffer_free(w->stage);
 		if (i > 0)
 			event_base_free(w->base);

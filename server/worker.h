@@ -56,6 +56,9 @@ struct worker {
 	const struct timeval *timeout;	/* client-timeout as this base's common timeout */
 	long		 timeout_secs;
 	unsigned	 listeners;	/* atomic: listeners placed here, for placement */
+	struct event	*lag_ev;	/* every LAG_PERIOD: how late did the loop run it? */
+	uint64_t	 lag_due_ns;
+	uint64_t	 lag_ns;	/* atomic: the last lateness (metrics) */
 	pthread_mutex_t	 lock;		/* inbox and completions */
 	pthread_cond_t	 done;
 	struct work_list inbox;
