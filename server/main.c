@@ -76,8 +76,9 @@ static const char usage_text[] =
 "  -v, --version        print the version\n"
 "  -h, --help           this text\n"
 "\n"
-"Signals: SIGHUP reloads the config and reopens the logs without dropping any\n"
-"source or listener; SIGTERM or SIGINT shut down cleanly.\n"
+"Signals: SIGHUP reloads the config, re-reads TLS certificates (a renewal needs\n"
+"no restart) and reopens the logs without dropping any source or listener;\n"
+"SIGTERM or SIGINT shut down cleanly.\n"
 "\n"
 "Relative paths in the config (logdir, webroot, pidfile) are taken from the\n"
 "directory the config file is in. Logs: <logging><errorlog>, <accesslog> and\n"
@@ -621,6 +622,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	mount_config_changed();
 	relay_configure();
 	edges_configure();
+	tls_reload(c);
 	if (open_logs(c) < 0)
 		log_reopen();
 	if (c->workers != old->workers)

@@ -186,3 +186,82 @@ with open(cfg3, "w") as f:
 res = subprocess.run([FLOE, "--check-config", cfg3], capture_output=True, text=True, timeout=10)
 tap.ok(res.returncode == 1 and "rfc2817" in res.stdout + res.stderr,
        "<tls>rfc2817 (upgrade within HTTP) is refused with its line", res.stdout + res.stderr)
+
+# SIGHUP re-reads the certificate: new handshakes get the new one, a TLS
+# listener connected before keeps receiving; a broken file keeps the old.
+import hashlib
+import signal
+
+from floelib import Feeder, Listener
+
+
+def make_cert(path, cn):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path,
+                    "-out", path + ".crt", "-days", "2", "-subj", "/CN=" + cn],
+                   check=True, capture_output=True)
+    with open(path, "a") as f:
+        f.write(open(path + ".crt").read())
+
+
+def served_cert():
+    """The fingerprint of the certificate a new handshake gets."""
+    s = tls_connect()
+    der = s.getpeercert(binary_form=True)
+    s.close()
+    return hashlib.sha256(der).hexdigest()
+
+
+def file_cert(path):
+    der = ssl.PEM_cert_to_DER_cert(open(path + ".crt").read())
+    return hashlib.sha256(der).hexdigest()
+
+
+live = os.path.join(d, "live.pem")
+make_cert(live, "old.example")
+tls_port = free_port()
+floe = Floe(mounts="<listen-socket><port>%d</port><bind-address>127.0.0.1</bind-address>"
+                   "<ssl>1</ssl></listen-socket>" % tls_port,
+            paths_extra="<ssl-certificate>%s</ssl-certificate>" % live)
+old_fp = file_cert(live)
+tap.is_eq(served_cert(), old_fp, "a handshake gets the certificate in the file")
+src = RawSource(floe, "/renew.mp3")
+feed = Feeder(src, open(media("tone.mp3"), "rb").read(), 16000, loop=True)
+wait_for(lambda: floe.get("/renew.mp3")[0] == 200, 10)
+old_l = tls_connect()
+old_l.sendall(b"GET /renew.mp3 HTTP/1.0\r\n\r\n")
+old_l.settimeout(10)
+got = bytearray()
+
+
+def read_some(n):
+    end = len(got) + n
+    while len(got) < end:
+        try:
+            d2 = old_l.recv(65536)
+        except OSError:
+            return False
+        if not d2:
+            return False
+        got.extend(d2)
+    return True
+
+
+tap.ok(read_some(32000), "a TLS listener receives the stream")
+make_cert(live + ".new", "new.example")
+os.replace(live + ".new", live)
+os.replace(live + ".new.crt", live + ".crt")
+new_fp = file_cert(live)
+floe.signal(signal.SIGHUP)
+tap.ok(wait_for(lambda: served_cert() == new_fp, 20),
+       "after SIGHUP a new handshake gets the renewed certificate")
+tap.ok("TLS certificate reloaded" in floe.read_log(), "... and the log says so")
+tap.ok(read_some(32000), "... while the listener connected before keeps receiving")
+with open(live, "w") as f:
+    f.write("not a certificate\n")
+floe.signal(signal.SIGHUP)
+tap.ok(wait_for(lambda: "keeping the certificate loaded before" in floe.read_log(), 20),
+       "a broken certificate file on SIGHUP: the log says the old one is kept, and why")
+tap.is_eq(served_cert(), new_fp, "... and handshakes still get it")
+old_l.close()
+feed.stop()
+tap.is_eq(floe.stop(), 0, "floe exits 0")
