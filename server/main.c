@@ -23,6 +23,7 @@
 #include "edges.h"
 #include "hls.h"
 #include "rewind.h"
+#include "notify.h"
 #include "intro.h"
 #include "xslt.h"
 #include "yp.h"
@@ -609,10 +610,12 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("SIGHUP: reloading %s", srv.config_path);
+	notify_systemd("RELOADING=1");
 	if ((c = load_config(reload_path, &r, 0)) == NULL) {
 		log_error("reload failed: %d error(s) in %s (above); keeping the "
 		    "running config", r.errors, srv.config_path);
 		log_reopen();
+		notify_systemd("READY=1\nSTATUS=reload failed: the running config is kept");
 		return;
 	}
 	srv.config = c;
@@ -631,6 +634,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    !str_same(c->group, old->group) || !str_same(c->basedir, old->basedir))
 		log_warn("<security> and <paths><basedir> changes take effect at restart");
 	log_info("config reloaded (changes to listen-sockets take effect at restart)");
+	notify_systemd("READY=1");
 	config_free(old);
 }
 
@@ -644,6 +648,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 		return;
 	srv.shutting_down = 1;
 	log_info("signal %d: shutting down", (int)sig);
+	notify_systemd("STOPPING=1");
 	listen_close();
 	yp_stop();
 	relay_stop_all();	/* relayed mounts lose their sources like any other */
@@ -845,6 +850,7 @@ main(int argc, char **argv)
 	rewind_load_all();
 	relay_configure();
 	edges_configure();
+	notify_systemd("READY=1\nSTATUS=serving");	/* Type=notify: listening, workers up */
 
 	event_base_dispatch(srv.base);
 
