@@ -7,8 +7,8 @@
   socket stands in for systemd.
 - `make install DESTDIR=...` installs floe, floe-source, the web pages, a
   default config with absolute paths that --check-config accepts, the
-  systemd unit (Type=notify, naming the installed binary and config) and
-  the logrotate snippet.
+  systemd unit (Type=notify, naming the installed binary and config), the
+  logrotate snippet and the man pages.
 """
 import os
 import signal
@@ -72,7 +72,8 @@ def one(suffix):
 
 
 for want in ("bin/floe", "share/floe/web/index.html", "etc/floe/floe.xml",
-             "lib/systemd/system/floe.service", "etc/logrotate.d/floe"):
+             "lib/systemd/system/floe.service", "etc/logrotate.d/floe",
+             "share/man/man8/floe.8", "share/man/man5/floe.xml.5"):
     tap.ok(len(one(want)) == 1, "installs %s" % want, files)
 if os.path.exists(os.path.join(builddir, "source-client", "floe-source")):
     tap.ok(len(one("bin/floe-source")) == 1, "installs bin/floe-source")
