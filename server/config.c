@@ -1699,12 +1699,6 @@ parse_security_scalar(struct parse *p, xmlNode *n, void *target)
 	}
 }
 
-/* Are two optional strings equal (NULL only equals NULL)? */
-static int
-config_str_same(const char *a, const char *b)
-{
-	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
-}
 
 /* Add the legacy listener, the 8000 fallback, and refuse duplicate sockets. */
 static void
@@ -1717,7 +1711,7 @@ finish_listens(struct parse *p)
 	if (p->legacy_port != -1) {
 		for (i = 0; i < c->nlistens; i++)
 			if (c->listens[i].port == p->legacy_port &&
-			    config_str_same(c->listens[i].bind_address, p->legacy_bind))
+			    str_same(c->listens[i].bind_address, p->legacy_bind))
 				break;
 		if (i < c->nlistens) {
 			report(p, p->legacy_port_line, CONFIG_WARNING, "top-level "
@@ -1746,7 +1740,7 @@ finish_listens(struct parse *p)
 	for (i = 1; i < c->nlistens; i++) {
 		for (j = 0; j < i; j++) {
 			if (c->listens[i].port != c->listens[j].port ||
-			    !config_str_same(c->listens[i].bind_address,
+			    !str_same(c->listens[i].bind_address,
 			    c->listens[j].bind_address))
 				continue;
 			report(p, c->listens[i].line, CONFIG_ERROR, "<listen-socket> "

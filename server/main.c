@@ -588,13 +588,6 @@ check_startup(const struct config *c, struct reports *r)
 	}
 }
 
-/* Are two optional strings equal (NULL only equals NULL)? */
-static int
-str_same(const char *a, const char *b)
-{
-	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
-}
-
 /* SIGHUP: reload the config and reopen the logs; keep every connection. */
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)

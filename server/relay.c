@@ -122,28 +122,22 @@ relay_conf_copy(struct config_relay *dst, const struct config_relay *src)
 	}
 }
 
-static int
-str_eq(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* Would a relay with settings b pull what a, running, pulls, the same way? */
 static int
 relay_conf_same(const struct config_relay *a, const struct config_relay *b)
 {
 	size_t i;
 
-	if (!str_eq(a->local_mount, b->local_mount) || a->nups != b->nups ||
+	if (!str_same(a->local_mount, b->local_mount) || a->nups != b->nups ||
 	    a->icy_metadata != b->icy_metadata || a->on_demand != b->on_demand ||
-	    a->tls_verify != b->tls_verify || !str_eq(a->ca_file, b->ca_file))
+	    a->tls_verify != b->tls_verify || !str_same(a->ca_file, b->ca_file))
 		return 0;
 	for (i = 0; i < a->nups; i++) {
 		const struct config_upstream *x = &a->ups[i], *y = &b->ups[i];
 
-		if (!str_eq(x->server, y->server) || x->port != y->port ||
-		    !str_eq(x->mount, y->mount) || !str_eq(x->username, y->username) ||
-		    !str_eq(x->password, y->password) || !str_eq(x->bind, y->bind) ||
+		if (!str_same(x->server, y->server) || x->port != y->port ||
+		    !str_same(x->mount, y->mount) || !str_same(x->username, y->username) ||
+		    !str_same(x->password, y->password) || !str_same(x->bind, y->bind) ||
 		    x->tls != y->tls || x->timeout != y->timeout)
 			return 0;
 	}
@@ -700,8 +694,8 @@ relay_configure(void)
 			    strcmp(r->conf.ups[0].server, c->master_server) == 0 &&
 			    r->conf.ups[0].port == c->master_server_port &&
 			    r->conf.ups[0].tls == c->master_tls &&
-			    str_eq(r->conf.ups[0].username, c->master_username) &&
-			    str_eq(r->conf.ups[0].password, c->master_password);
+			    str_same(r->conf.ups[0].username, c->master_username) &&
+			    str_same(r->conf.ups[0].password, c->master_password);
 		for (i = 0; !r->conf.from_master && i < c->nrelays; i++)
 			if (relay_conf_same(&r->conf, &c->relays[i]))
 				keep = 1;

@@ -458,6 +458,12 @@ str_ieq(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
+int
+str_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 /* Does s start with prefix, ignoring ASCII case? */
 int
 str_iprefix(const char *s, const char *prefix)

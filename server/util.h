@@ -86,6 +86,8 @@ char *base64_encode(const void *p, size_t n);
 
 /** Case-insensitive ASCII equality, prefix and suffix tests. */
 int str_ieq(const char *a, const char *b);
+/** Are two optional strings equal (NULL only equals NULL)? */
+int str_same(const char *a, const char *b);
 int str_iprefix(const char *s, const char *prefix);
 int str_isuffix(const char *s, const char *suffix);
 /** An IPv4 or IPv6 network (an address is a /32 or /128); v4 kept as v4-mapped v6. */
