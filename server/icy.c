@@ -66,6 +66,23 @@ icy_meta_new(const char *title, const char *url)
 	return m;
 }
 
+/* A block rendered by another floe process (the hand-off): the same bytes,
+ * so its listeners' ICY stream goes on unchanged. NULL if it is no block. */
+struct icy_meta *
+icy_meta_copy(const char *title, const uint8_t *data, size_t len)
+{
+	struct icy_meta *m;
+
+	if (len == 0 || len != 1 + 16 * (size_t)data[0])
+		return NULL;
+	m = xcalloc(1, sizeof *m + len);
+	m->refs = 1;
+	m->title = xstrdup(title != NULL ? title : "");
+	m->len = len;
+	memcpy(m->data, data, len);
+	return m;
+}
+
 /* Take a reference. */
 void
 icy_meta_ref(struct icy_meta *m)

@@ -29,6 +29,9 @@ struct icy_meta {
  * boundary. NULL or "" renders StreamTitle='';.
  */
 struct icy_meta *icy_meta_new(const char *title, const char *url);
+/** The block data[0..len) another floe rendered (hand-off), or NULL if it
+ *  is not one. */
+struct icy_meta *icy_meta_copy(const char *title, const uint8_t *data, size_t len);
 void icy_meta_ref(struct icy_meta *m);
 void icy_meta_unref(struct icy_meta *m);	/* NULL is fine */
 
