@@ -209,6 +209,7 @@ static const struct field paths_fields[] = {
 	FSTR("adminroot", struct config, adminroot),
 	FSTR("pidfile", struct config, pidfile),
 	FSTR("rewind-dir", struct config, rewind_dir),
+	FSTR("takeover-socket", struct config, takeover_socket),
 	FSTR("ssl-certificate", struct config, ssl_certificate),
 	FSTR("ssl-private-key", struct config, ssl_private_key),
 	FSTR("ssl-allowed-ciphers", struct config, ssl_allowed_ciphers),
@@ -2073,6 +2074,7 @@ config_free(struct config *c)
 	free(c->relay_user);
 	free(c->relay_password);
 	free(c->rewind_dir);
+	free(c->takeover_socket);
 	free(c->metrics_user);
 	free(c->metrics_password);
 	for (i = 0; i < c->nrelays; i++)

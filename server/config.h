@@ -207,6 +207,7 @@ struct config {
 	char	*logdir;
 	char	*pidfile;
 	char	*rewind_dir;		/* <paths><rewind-dir>: rewind buffers saved at shutdown */
+	char	*takeover_socket;	/* <paths><takeover-socket>: where a new process asks */
 	char	*ssl_certificate;	/* PEM with certificate and key */
 	char	*ssl_private_key;	/* optional separate key file */
 	char	*deny_ip;		/* files of addresses/CIDRs (access.c) */

@@ -5,6 +5,7 @@
  * connection and its role's object together).
  */
 #include "conn.h"
+#include "wire.h"
 #include "http_parse.h"
 #include "log.h"
 #include "server.h"
@@ -576,6 +577,7 @@ conn_written(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
 	shutdown(bufferevent_getfd(bev), SHUT_WR);
+	c->lingering = 1;
 	bufferevent_setcb(bev, conn_linger_read, NULL, conn_on_event, c);
 	bufferevent_set_timeouts(bev, &tv, NULL);
 	bufferevent_disable(bev, EV_WRITE);
@@ -665,4 +667,125 @@ conn_reap(struct worker *w)
 		free(c);
 		STAT_SUB(conn_open, 1);
 	}
+}
+
+/* ---- the hand-off (takeover.c) ---- */
+
+/* All of an evbuffer's bytes, left in place. */
+static void
+conn_save_buffer(struct wire *w, struct evbuffer *b)
+{
+	size_t n = evbuffer_get_length(b);
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	if (n > 0) {
+		evbuffer_copyout(b, sbuf_reserve(&sb, n), n);
+		sbuf_commit(&sb, n);
+	}
+	wire_bytes(w, sb.data, sb.len);
+	sbuf_free(&sb);
+}
+
+void
+conn_save(struct conn *c, struct wire *w, const char *role)
+{
+	wire_u8(w, 'C');
+	wire_str(w, role);
+	wire_fd(w, bufferevent_getfd(c->bev));
+	wire_u64(w, c->id);
+	wire_str(w, c->ip);
+	wire_i64(w, c->connected_at);
+	wire_str(w, c->request_line);
+	wire_str(w, c->user_agent);
+	wire_str(w, c->referer);
+	wire_str(w, c->user);
+	wire_u32(w, (uint32_t)c->status);
+	wire_u64(w, c->bytes_out);
+	wire_u8(w, (uint8_t)c->counted);
+	wire_u8(w, (uint8_t)c->relay_client);
+	wire_u8(w, (uint8_t)c->icy_v1);
+	wire_u8(w, (uint8_t)c->authorized);
+	wire_i64(w, c->timelimit);
+	wire_u32(w, c->auth_role);
+	wire_str(w, c->auth_pass);
+	wire_u8(w, (uint8_t)c->auth_unique);
+	conn_save_buffer(w, bufferevent_get_output(c->bev));
+	conn_save_buffer(w, bufferevent_get_input(c->bev));
+}
+
+struct conn *
+conn_restore(struct wire *w)
+{
+	struct conn *c = xcalloc(1, sizeof *c);
+	const uint8_t *out, *in;
+	size_t nout, nin;
+	char *ip;
+	int fd;
+
+	fd = wire_get_fd(w);
+	c->id = wire_get_u64(w);
+	ip = wire_get_str(w);
+	snprintf(c->ip, sizeof c->ip, "%s", ip != NULL ? ip : "-");
+	free(ip);
+	c->connected_at = wire_get_i64(w);
+	c->request_line = wire_get_str(w);
+	c->user_agent = wire_get_str(w);
+	c->referer = wire_get_str(w);
+	c->user = wire_get_str(w);
+	c->status = (int)wire_get_u32(w);
+	c->bytes_out = wire_get_u64(w);
+	c->counted = wire_get_u8(w);
+	c->relay_client = wire_get_u8(w);
+	c->icy_v1 = wire_get_u8(w);
+	c->authorized = wire_get_u8(w);
+	c->timelimit = (long)wire_get_i64(w);
+	c->auth_role = wire_get_u32(w);
+	c->auth_pass = wire_get_str(w);
+	c->auth_unique = wire_get_u8(w);
+	out = wire_get_bytes(w, &nout);
+	in = wire_get_bytes(w, &nin);
+	c->w = srv.workers[0];
+	c->fd = -1;
+	if (w->err || fd < 0 || evutil_make_socket_nonblocking(fd) < 0 ||
+	    (c->bev = bufferevent_socket_new(srv.base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		free(c->request_line);
+		free(c->user_agent);
+		free(c->referer);
+		free(c->user);
+		free(c->auth_pass);
+		free(c);
+		w->err = 1;
+		return NULL;
+	}
+	evbuffer_add(bufferevent_get_output(c->bev), out, nout);
+	evbuffer_add(bufferevent_get_input(c->bev), in, nin);
+	bufferevent_setcb(c->bev, NULL, NULL, conn_on_event, c);
+	if (srv.next_conn_id < c->id)
+		srv.next_conn_id = c->id;
+	if (c->counted)
+		STAT_ADD(srv.stats.clients, 1);
+	STAT_ADD(conn_open, 1);
+	TAILQ_INSERT_TAIL(&c->w->conns, c, entry);
+	return c;
+}
+
+void
+conn_place(struct conn *c, struct worker *to)
+{
+	c->handoff = to;
+	conn_move(c);
+}
+
+int
+conn_busy(struct worker *w)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &w->conns, entry)
+		if (!c->lingering && (c->role == NULL || c->role->handover == NULL || c->suspended))
+			return 1;
+	return 0;
 }

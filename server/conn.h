@@ -26,6 +26,7 @@ struct http_request;
 struct timeval;
 struct worker;
 struct conn;
+struct wire;
 
 /** What a connection does once dispatched. Every hook may be NULL. */
 struct conn_role {
@@ -42,6 +43,13 @@ struct conn_role {
 	void	(*free)(struct conn *c);
 	/** One line about the role for log lines ("listener on /live.mp3"). */
 	void	(*describe)(const struct conn *c, char *buf, size_t len);
+	/** The hand-off to a new process (takeover.c), on the connection's
+	 *  worker: stop its I/O and write it (conn_save, then the role's
+	 *  state) to w; -1 if it cannot be handed over (nothing written: it
+	 *  closes when this process exits). */
+	int	(*handover)(struct conn *c, struct wire *w);
+	/** The hand-off failed: take up the I/O handover stopped. */
+	void	(*handback)(struct conn *c);
 };
 
 struct conn {
@@ -78,6 +86,7 @@ struct conn {
 	unsigned	 auth_role;	/* the mount's next role to try (mount_auth.c) */
 	char		*auth_pass;	/* the password it was admitted with (url's listener_remove) */
 	int		 auth_unique;	/* its user may listen once at a time (allow_duplicate_users 0) */
+	int		 lingering;	/* answered: only waits for the peer's close */
 	TAILQ_ENTRY(conn) entry;
 };
 
@@ -131,6 +140,19 @@ const struct timeval *conn_client_timeout(void);
 void conn_on_event(struct bufferevent *bev, short what, void *arg);
 /** Open connections, on every worker (for the descriptor budget). */
 unsigned conn_count(void);
+/*
+ * The hand-off (takeover.c). conn_save writes what the transport knows of
+ * a connection (its socket, its request, what is queued both ways) under
+ * the role's name; conn_restore makes it again in the new process, on the
+ * main loop, with no role yet; conn_place moves it to another worker now.
+ */
+void conn_save(struct conn *c, struct wire *w, const char *role);
+struct conn *conn_restore(struct wire *w);
+void conn_place(struct conn *c, struct worker *to);
+/** Is any connection on w still in the middle of a request or an answer
+ *  (not a source, a listener, or an answered one lingering)? */
+int conn_busy(struct worker *w);
+
 /** Worker hooks (worker.h): free w's closed connections; close all of w's. */
 void conn_reap(struct worker *w);
 void conn_close_all(struct worker *w);

@@ -586,9 +586,17 @@ fanout_sweep(evutil_socket_t fd, short what, void *arg)
 	struct listener *l, *next;
 	int kernel = (what & EV_TIMEOUT) != 0;
 
+	if (listener_frozen())
+		return;		/* being handed over: nobody is late */
 	TAILQ_FOREACH_SAFE(l, &sh->listeners, entry, next)
 		if (listener_stalled(l, kernel))
 			listener_lagged(l);
+}
+
+uint64_t
+fanout_clock(const struct mount *m)
+{
+	return m->fanout->clock;
 }
 
 void

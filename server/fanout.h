@@ -53,6 +53,7 @@ uint64_t fanout_slow(const struct mount *m);
 /** Set the mount's audio clock (90 kHz; a rewind buffer read from disk
  *  carries on from its last block). */
 void fanout_set_clock(struct mount *m, uint64_t clock);
+uint64_t fanout_clock(const struct mount *m);
 
 /** Turns the write interval is cut into for this many listeners (pure; for tests). */
 unsigned fanout_slots_for(long interval_ms, unsigned listeners);

@@ -32,6 +32,7 @@
 #include "mount.h"
 #include "server.h"
 #include "util.h"
+#include "wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -730,4 +731,50 @@ hls_route(struct conn *c, const struct http_request *r, const char *path)
 	}
 	hls_segment(c, m, seq);
 	return 0;
+}
+
+/* ---- the hand-off (takeover.c) ---- */
+
+void
+hls_save(struct wire *w)
+{
+	struct hls_session *h;
+	uint64_t now = time_mono_ns();
+
+	LIST_FOREACH(h, &sessions, entry) {
+		wire_u8(w, 'H');
+		wire_str(w, h->id);
+		wire_str(w, h->mount);
+		wire_str(w, h->ip);
+		wire_str(w, h->agent);
+		wire_i64(w, h->started);
+		wire_u64(w, now - h->seen_ns);	/* idle for, as the clock may differ */
+	}
+}
+
+void
+hls_restore(struct wire *w)
+{
+	struct hls_session *h = xcalloc(1, sizeof *h);
+	char *id = wire_get_str(w), *ip;
+	uint64_t idle;
+
+	h->mount = wire_get_str(w);
+	ip = wire_get_str(w);
+	h->agent = wire_get_str(w);
+	h->started = wire_get_i64(w);
+	idle = wire_get_u64(w);
+	if (w->err || id == NULL || h->mount == NULL || ip == NULL || h->agent == NULL) {
+		free(h->mount);
+		free(h->agent);
+		free(h);
+		w->err = 1;
+	} else {
+		snprintf(h->id, sizeof h->id, "%s", id);
+		snprintf(h->ip, sizeof h->ip, "%s", ip);
+		h->seen_ns = time_mono_ns() - FLOE_MIN(idle, time_mono_ns());
+		LIST_INSERT_HEAD(&sessions, h, entry);
+	}
+	free(id);
+	free(ip);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct conn;
+struct wire;
 struct http_request;
 
 struct mount;
@@ -21,6 +22,11 @@ void hls_each_session(const struct mount *m, void (*fn)(void *arg, const char *i
 
 /** Forget sessions and made segments (shutdown). */
 void hls_shutdown(void);
+/** The hand-off (takeover.c): the players' sessions, so they stay counted
+ *  and listed as the same listeners (segments come from the queue, which
+ *  travels with its mount). */
+void hls_save(struct wire *w);
+void hls_restore(struct wire *w);
 
 /** The mount an HLS path (playlist or segment) belongs to, allocated; NULL
  *  if the path is no HLS path. */

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "server.h"
 #include "util.h"
+#include "wire.h"
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -49,6 +50,9 @@ static size_t nlisteners;
 static struct event *resume_ev;		/* ends a pause */
 static int64_t paused_since;		/* 0: accepting */
 static unsigned long pauses;		/* in this episode */
+static int held;			/* listen_hold: not accepting until told */
+static int *inherited;			/* listen_inherit: sockets to use, -1 once used */
+static size_t ninherited;
 
 /* Stop or restart accepting on every listening socket. */
 static void
@@ -68,7 +72,8 @@ listen_enable(int on)
 static void
 listen_resume(evutil_socket_t fd, short what, void *arg)
 {
-	listen_enable(1);
+	if (!held)
+		listen_enable(1);
 }
 
 /* An accept succeeded: a pause episode, if any, is over. */
@@ -186,6 +191,31 @@ listen_error(struct evconnlistener *l, void *arg)
 	evtimer_add(resume_ev, &tv);
 }
 
+/* An inherited socket bound to ai's address, taken (-1 if none). */
+static int
+listen_take_inherited(const struct addrinfo *ai)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ninherited; i++) {
+		if (inherited[i] < 0)
+			continue;
+		len = sizeof ss;
+		if (getsockname(inherited[i], (struct sockaddr *)&ss, &len) < 0 ||
+		    len != ai->ai_addrlen || memcmp(&ss, ai->ai_addr, len) != 0)
+			continue;
+		fd = inherited[i];
+		inherited[i] = -1;
+		evutil_make_socket_nonblocking(fd);
+		evutil_make_socket_closeonexec(fd);
+		return fd;
+	}
+	return -1;
+}
+
 /* Open one address of one listen-socket. IPv6 sockets are IPv6-only, so a
  * wildcard listen-socket binds 0.0.0.0 and :: side by side. */
 static int
@@ -194,9 +224,13 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 	struct evconnlistener *l;
 	struct listen_kind *k;
 	char host[NI_MAXHOST];
-	int fd, one = 1, err;
+	int fd, one = 1, err, handed = 0;
 
 	getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, NULL, 0, NI_NUMERICHOST);
+	if ((fd = listen_take_inherited(ai)) >= 0) {
+		handed = 1;
+		goto listening;
+	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
@@ -210,12 +244,13 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		goto fail;
+listening:
 	k = xcalloc(1, sizeof *k);
 	k->tls = ls->tls;
 	k->icy_mount = ls->shoutcast_compat ? xstrdup(ls->shoutcast_mount != NULL ?
 	    ls->shoutcast_mount : "/stream") : NULL;
-	l = evconnlistener_new(srv.base, listen_accept, k, LEV_OPT_CLOSE_ON_FREE,
-	    LISTEN_BACKLOG, fd);
+	l = evconnlistener_new(srv.base, listen_accept, k,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, LISTEN_BACKLOG, fd);
 	if (l == NULL) {
 		free(k->icy_mount);
 		free(k);
@@ -230,9 +265,10 @@ listen_one(const struct config_listen *ls, const struct addrinfo *ai)
 		log_info("listening on %s port %d for Shoutcast v1 sources of %s", host,
 		    ls->port, k->icy_mount);
 	else
-		log_info("listening on %s port %d%s%s", host, ls->port, ls->tls == TLS_ONLY ?
+		log_info("listening on %s port %d%s%s%s", host, ls->port, ls->tls == TLS_ONLY ?
 		    " (TLS)" : ls->tls == TLS_AUTO ? " (TLS or plain HTTP)" : "",
-		    ls->reuseport ? ", shared with other processes (so-reuseport)" : "");
+		    ls->reuseport ? ", shared with other processes (so-reuseport)" : "",
+		    handed ? ", on the socket the previous process handed over" : "");
 	return 0;
 fail:
 	err = errno;
@@ -281,7 +317,47 @@ listen_open(const struct config *cf)
 		if (opened == 0)
 			return -1;
 	}
+	for (i = 0; i < ninherited; i++)
+		if (inherited[i] >= 0) {
+			log_warn("a socket the previous process listened on is in no "
+			    "<listen-socket> of %s: closed", cf->path);
+			close(inherited[i]);
+		}
+	free(inherited);
+	inherited = NULL;
+	ninherited = 0;
 	return 0;
+}
+
+void
+listen_hold(int on)
+{
+	held = on;
+	listen_enable(!on);
+}
+
+int
+listen_busy(void)
+{
+	return !TAILQ_EMPTY(&sniffing);
+}
+
+void
+listen_save(struct wire *w)
+{
+	size_t i;
+
+	for (i = 0; i < nlisteners; i++) {
+		wire_u8(w, 'L');
+		wire_fd(w, evconnlistener_get_fd(listeners[i]));
+	}
+}
+
+void
+listen_inherit(int fd)
+{
+	inherited = xreallocarray(inherited, ninherited + 1, sizeof *inherited);
+	inherited[ninherited++] = fd;
 }
 
 /* Close every listening socket. */

@@ -34,6 +34,7 @@
 #include "mount.h"
 #include "server.h"
 #include "util.h"
+#include "wire.h"
 #include "worker.h"
 
 #include <assert.h>
@@ -323,7 +324,8 @@ listener_begin(struct listener *l)
 		l->start_ms = b->time_ms;
 		l->start_ns = time_mono_ns();
 	} else {
-		l->paced = 0;	/* the point asked for is live now */
+		if (!l->carried)
+			l->paced = 0;	/* the point asked for is live now */
 		b = listener_start_point(q, l->join_live, l->join_next, l->join_pos);
 	}
 	if (b == NULL) {
@@ -337,6 +339,16 @@ listener_begin(struct listener *l)
 	pthread_mutex_unlock(&m->lock);
 	l->cur = b;
 	l->pos = FLOE_MAX(b->pos, l->join_next ? l->join_pos : b->pos);
+	if (l->carried) {
+		/* Mid-stream in the process that handed it over: no intro, no
+		 * headers again, the next byte is exactly the one it lacks. */
+		l->carried = 0;
+		if (l->pos != l->join_pos)
+			log_warn("listener %s on %s: handed over %llu bytes behind the queue: "
+			    "resumed at its head", l->conn->ip, m->name,
+			    (unsigned long long)(l->pos - l->join_pos));
+		return 0;
+	}
 	if (l->intro != NULL)
 		listener_send_intro(l, out, b->meta);
 	/* Ogg joined mid-chain: the codec headers go first. */
@@ -420,7 +432,7 @@ listener_fill_from(struct listener *l, int woken)
 	struct block *b, *nb;
 	uint64_t before = l->sent;
 
-	if (c->closing || l->waiting)
+	if (c->closing || l->waiting || listener_frozen())
 		return;
 	if (l->cur == NULL && listener_begin(l) < 0) {
 		listener_park(l);
@@ -591,6 +603,8 @@ static void listener_role_detach(struct conn *c);
 static void listener_role_free(struct conn *c);
 static void listener_role_timeout(struct conn *c);
 static void listener_describe(const struct conn *c, char *buf, size_t len);
+static int listener_handover(struct conn *c, struct wire *w);
+static void listener_handback(struct conn *c);
 
 static const struct conn_role listener_role = {
 	.name = "listener",
@@ -599,6 +613,8 @@ static const struct conn_role listener_role = {
 	.adopt = listener_adopt,
 	.free = listener_role_free,
 	.describe = listener_describe,
+	.handover = listener_handover,
+	.handback = listener_handback,
 };
 
 /* What a listener asked of the rewind buffer. */
@@ -828,6 +844,12 @@ listener_expired(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (listener_frozen()) {	/* being handed over: the new process decides */
+		struct timeval tv = { 1, 0 };
+
+		evtimer_add(l->deadline, &tv);
+		return;
+	}
 	log_info("listener %s on %s: %s of %lds reached, closing", c->ip, l->asked,
 	    l->limit == c->timelimit ? "authentication time limit" :
 	    "max-listener-duration", l->limit);
@@ -987,4 +1009,161 @@ listener_move(struct listener *l, struct mount *to)
 	l->join_live = 1;	/* join at the live edge */
 	l->join_next = 0;
 	listener_fill(l);
+}
+
+/* ---- the hand-off (takeover.c) ---- */
+
+static int frozen;	/* atomic */
+
+void
+listener_freeze(int on)
+{
+	__atomic_store_n(&frozen, on, __ATOMIC_RELEASE);
+}
+
+int
+listener_frozen(void)
+{
+	return __atomic_load_n(&frozen, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Role hook, on the listener's worker, frozen: its socket stops here; the
+ * new process gets the cursor (an absolute stream position, always at a
+ * block boundary), the ICY count and the title last sent, and the bytes
+ * still queued for the socket, which it sends first. A TLS session cannot
+ * leave OpenSSL, nor can a listener that is finishing move.
+ */
+static int
+listener_handover(struct conn *c, struct wire *w)
+{
+	struct listener *l = c->role_data;
+	int64_t left = 0;
+
+	if (c->tls || l->mount == NULL || c->closing)
+		return -1;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_save(c, w, "listener");
+	wire_str(w, l->mount->name);
+	wire_str(w, l->origin);
+	wire_str(w, l->asked);
+	wire_str(w, l->ip_mount);
+	wire_u8(w, (uint8_t)l->ip_counted);
+	wire_str(w, l->user_key);
+	wire_u64(w, l->metaint);
+	wire_u64(w, l->icy_left);
+	wire_meta(w, l->last_meta);
+	wire_u8(w, (uint8_t)l->prompt);
+	wire_u8(w, l->cur != NULL);
+	wire_u64(w, l->pos);
+	wire_u8(w, (uint8_t)l->join_live);
+	wire_u8(w, (uint8_t)l->join_next);
+	wire_u64(w, l->join_pos);
+	wire_i64(w, l->want_ms);
+	wire_u8(w, (uint8_t)l->paced);
+	wire_u8(w, (uint8_t)l->pump);
+	wire_u64(w, l->pump_end);
+	wire_i64(w, l->start_ms);
+	wire_u64(w, l->start_ns);
+	wire_u64(w, listener_sent(l));
+	wire_u8(w, l->intro != NULL);
+	if (l->limit > 0)
+		left = l->limit - (time_wall() - c->connected_at);
+	wire_i64(w, l->limit);
+	wire_i64(w, FLOE_MAX(left, 1));
+	return 0;
+}
+
+/* Role hook: the hand-off failed: serve on. */
+static void
+listener_handback(struct conn *c)
+{
+	struct listener *l = c->role_data;
+
+	if (c->closing)
+		return;
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	listener_fill(l);
+}
+
+int
+listener_restore(struct conn *c, struct wire *w)
+{
+	struct listener *l = xcalloc(1, sizeof *l);
+	const struct config_mount *mc;
+	char *name = wire_get_str(w);
+	int started, intro;
+	int64_t left;
+	struct mount *m;
+
+	l->conn = c;
+	l->origin = wire_get_str(w);
+	l->asked = wire_get_str(w);
+	l->ip_mount = wire_get_str(w);
+	l->ip_counted = wire_get_u8(w);
+	l->user_key = wire_get_str(w);
+	l->metaint = (size_t)wire_get_u64(w);
+	l->icy_left = (size_t)wire_get_u64(w);
+	l->last_meta = wire_get_meta(w);
+	l->prompt = wire_get_u8(w);
+	started = wire_get_u8(w);
+	l->pos = wire_get_u64(w);
+	l->join_live = wire_get_u8(w);
+	l->join_next = wire_get_u8(w);
+	l->join_pos = wire_get_u64(w);
+	l->want_ms = wire_get_i64(w);
+	l->paced = wire_get_u8(w);
+	l->pump = wire_get_u8(w);
+	l->pump_end = wire_get_u64(w);
+	l->start_ms = wire_get_i64(w);
+	l->start_ns = wire_get_u64(w);
+	l->sent = wire_get_u64(w);
+	intro = wire_get_u8(w);
+	l->limit = (long)wire_get_i64(w);
+	left = wire_get_i64(w);
+	if (w->err || name == NULL || l->asked == NULL || l->icy_left > l->metaint) {
+		free(name);
+		icy_meta_unref(l->last_meta);
+		free(l->origin);
+		free(l->asked);
+		free(l->ip_mount);
+		free(l->user_key);
+		free(l);
+		c->logged = 1;
+		conn_close(c);
+		w->err = 1;
+		return -1;
+	}
+	m = mount_get(name);
+	free(name);
+	l->mount = m;
+	if (started) {
+		l->carried = 1;
+		l->join_next = 1;
+		l->join_pos = l->pos;
+		l->want_ms = 0;
+		l->join_live = 0;
+	}
+	mc = config_find_mount(srv.config, l->origin != NULL ? l->origin : m->name);
+	if (intro && mc != NULL && mc->intro != NULL)
+		l->intro = intro_get(srv.config->webroot, mc->intro);
+	/* Counted again where they are counted (no limit: they are in). */
+	if (l->ip_counted)
+		access_ip_enter(l->ip_mount, c->ip, -1);
+	if (l->user_key != NULL)
+		access_ip_enter(l->ip_mount, l->user_key, -1);
+	conn_set_role(c, &listener_role, l);
+	listener_count_in(m);
+	mount_release(m);	/* the count keeps it now */
+	l->w = worker_pick();
+	STAT_ADD(l->w->listeners, 1);
+	if (l->limit > 0) {
+		/* The time it has left, as the new deadline. */
+		l->limit = (long)FLOE_MIN(left, (int64_t)l->limit);
+	}
+	if (l->w == c->w)
+		listener_adopt(c);
+	else
+		conn_place(c, l->w);
+	return 0;
 }

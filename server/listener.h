@@ -18,6 +18,7 @@ struct block;
 struct icy_meta;
 struct queue;
 struct worker;
+struct wire;
 
 TAILQ_HEAD(listener_list, listener);
 
@@ -77,6 +78,7 @@ struct listener {
 	uint64_t	 start_ns;	/* when it started (monotonic) */
 	int		 join_live;	/* moved here: start at the live edge, not the burst */
 	int		 join_next;	/* joined an empty mount: start at the next byte, join_pos */
+	int		 carried;	/* handed over mid-stream: go on at join_pos exactly */
 	uint64_t	 join_pos;
 	uint64_t	 sent;		/* bytes handed to the socket (atomic: its worker writes, admin reads) */
 	uint64_t	 backlog;	/* kernel send queue at the last sweep, beyond backlog_base */
@@ -118,6 +120,13 @@ void listener_lagged(struct listener *l);
  *  NULL if the queue has none yet. Under the mount's lock. */
 struct block *listener_start_point(const struct queue *q, int join_live, int join_next,
     uint64_t pos);
+/** The hand-off (takeover.c): while frozen, no listener is given anything
+ *  or judged (lag, time limits), on any worker. */
+void listener_freeze(int on);
+int listener_frozen(void);
+/** A listener handed over by another floe process: the connection (made
+ *  by conn_restore) takes up its listener where it was; main thread. */
+int listener_restore(struct conn *c, struct wire *w);
 /** Bytes handed to the socket so far (any thread). */
 uint64_t listener_sent(const struct listener *l);
 

@@ -28,6 +28,7 @@
 #include "xslt.h"
 #include "yp.h"
 #include "http_client.h"
+#include "takeover.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -62,6 +63,7 @@ struct server srv;
 static const char usage_text[] =
 "Usage: floe -c FILE          run the server with an icecast.xml-style config\n"
 "       floe --check-config FILE   check a config, print every problem, exit 1 on errors\n"
+"       floe --takeover -c FILE    take over from the floe running with FILE\n"
 "       floe --version | --help\n"
 "\n"
 "Floe is an Icecast-compatible streaming server. Point your existing source\n"
@@ -73,13 +75,19 @@ static const char usage_text[] =
 "      --check-config FILE\n"
 "                       load FILE, print warnings and errors with line numbers,\n"
 "                       exit 0 if it would start (warnings only), 1 otherwise\n"
+"      --takeover       take every listening socket, source and listener over\n"
+"                       from the floe running with this config (an upgrade or a\n"
+"                       restart with no listener dropped): it hands them over\n"
+"                       through <paths><takeover-socket> and exits; if this\n"
+"                       process fails first, the running one serves on\n"
 "  -f, --foreground     accepted for compatibility (floe never daemonizes)\n"
 "  -v, --version        print the version\n"
 "  -h, --help           this text\n"
 "\n"
 "Signals: SIGHUP reloads the config, re-reads TLS certificates (a renewal needs\n"
 "no restart) and reopens the logs without dropping any source or listener;\n"
-"SIGTERM or SIGINT shut down cleanly.\n"
+"SIGTERM or SIGINT shut down cleanly; SIGUSR2 starts floe's binary (a new one\n"
+"after an upgrade) with --takeover, which takes over with no listener dropped.\n"
 "\n"
 "Relative paths in the config (logdir, webroot, pidfile) are taken from the\n"
 "directory the config file is in. Logs: <logging><errorlog>, <accesslog> and\n"
@@ -115,6 +123,7 @@ struct reports {
 static char *config_dir;	/* relative paths are taken from here (outside any chroot) */
 static char *reload_path;	/* the config as SIGHUP reaches it; NULL: it cannot */
 static char *pidfile_path;	/* the pid file written, to remove at exit; NULL: none */
+static char *self_exe;		/* floe's binary, for SIGUSR2's takeover */
 
 /* Print a config problem as file:line: severity: text, and log it. */
 static void
@@ -418,6 +427,7 @@ load_config(const char *path, struct reports *r, int at_start)
 	RESOLVE(adminroot);
 	RESOLVE(pidfile);
 	RESOLVE(rewind_dir);
+	RESOLVE(takeover_socket);
 	RESOLVE(ssl_certificate);
 	RESOLVE(ssl_private_key);
 	RESOLVE(deny_ip);
@@ -532,7 +542,7 @@ set_conn_budget(void)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		rl.rlim_cur = RLIM_INFINITY;
-	srv.max_clients_fd = conn_budget(&rl, fds_open());
+	srv.max_clients_fd = conn_budget(&rl, fds_open() - (long)takeover_held_fds());
 	if (srv.config->clients > srv.max_clients_fd)
 		log_warn(FD_LIMIT_WARNING, (unsigned long long)rl.rlim_cur, "", srv.max_clients_fd,
 		    srv.config->clients);
@@ -642,6 +652,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	srv.shutting_down = 1;
 	log_info("signal %d: shutting down", (int)sig);
 	notify_systemd("STOPPING=1");
+	takeover_close();
 	listen_close();
 	yp_stop();
 	relay_stop_all();	/* relayed mounts lose their sources like any other */
@@ -656,6 +667,28 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	conn_reap(w0);
 	worker_run_inbox(w0);		/* mounts the workers released */
 	event_base_loopexit(srv.base, NULL);
+}
+
+/* Where a new process asks for a takeover: <paths><takeover-socket>, else
+ * floe-takeover.sock in <logdir> (the one directory floe may always write,
+ * under systemd's ProtectSystem too), else beside the config file. */
+static char *
+takeover_path(const struct config *c)
+{
+	if (c->takeover_socket != NULL)
+		return xstrdup(c->takeover_socket);
+	return xasprintf("%s/floe-takeover.sock", c->logdir != NULL ? c->logdir : config_dir);
+}
+
+/* SIGUSR2: start floe's binary with --takeover. */
+static void
+on_sigusr2(evutil_socket_t sig, short what, void *arg)
+{
+	if (privs_root() != NULL) {
+		log_error("SIGUSR2: no takeover under <chroot>1 (floe's binary is outside it)");
+		return;
+	}
+	takeover_spawn(self_exe, srv.config_path);
 }
 
 /* Just chrooted: the config's paths and the pid file become paths inside
@@ -710,12 +743,15 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "takeover", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
-	struct event *ev_hup, *ev_term, *ev_int;
+	struct event *ev_hup, *ev_term, *ev_int, *ev_usr2;
+	int takeover = 0;
+	char *tk_path;
 	struct reports rep = { 0 };
 	struct config *c;
 	unsigned nworkers;
@@ -752,6 +788,9 @@ main(int argc, char **argv)
 			free(config_dir);
 			fprintf(stderr, "%s: OK\n", optarg);
 			return 0;
+		case 'T':
+			takeover = 1;
+			break;
 		case 'b':
 		case 'f':
 			break;
@@ -771,7 +810,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	srv.config_path = xstrdup(path);
+	/* Absolute: SIGUSR2's new process gets it, and chdir may come between. */
+	srv.config_path = realpath(path, NULL);
+	if (srv.config_path == NULL)
+		srv.config_path = xstrdup(path);
+	self_exe = realpath("/proc/self/exe", NULL);
 	if ((srv.config = load_config(path, &rep, 1)) == NULL) {
 		fprintf(stderr, "%s: %d error(s): not starting\n", path, rep.errors);
 		reports_flush(&rep, 0);		/* printed already: only free them */
@@ -819,12 +862,25 @@ main(int argc, char **argv)
 	log_info("floe %s starting with %s, %u worker%s", PACKAGE_VERSION, path, nworkers,
 	    nworkers == 1 ? "" : "s");
 	raise_fd_limit();
-	if (tls_init(srv.config) < 0 || listen_open(srv.config) < 0)
+	tk_path = takeover_path(srv.config);
+	if (takeover && srv.config->chroot) {
+		log_error("--takeover: not under <security><chroot>1 (the running process's "
+		    "takeover socket is inside its root); restart instead");
 		return 1;
+	}
+	if (tls_init(srv.config) < 0 || (takeover && takeover_receive(tk_path) < 0) ||
+	    listen_open(srv.config) < 0) {
+		if (takeover)
+			fprintf(stderr, "floe: the takeover did not happen: the running floe "
+			    "serves on (the error log says why)\n");
+		return 1;
+	}
 	set_conn_budget();
 	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, NULL);
 	ev_term = evsignal_new(srv.base, SIGTERM, on_sigterm, NULL);
 	ev_int = evsignal_new(srv.base, SIGINT, on_sigterm, NULL);
+	ev_usr2 = evsignal_new(srv.base, SIGUSR2, on_sigusr2, NULL);
+	event_add(ev_usr2, NULL);
 	event_add(ev_hup, NULL);
 	event_add(ev_term, NULL);
 	event_add(ev_int, NULL);
@@ -840,9 +896,16 @@ main(int argc, char **argv)
 	if (worker_start() < 0)
 		return 1;
 	log_set_starting(0);
-	rewind_load_all();
+	if (!takeover_active())
+		rewind_load_all();	/* taking over, the buffers come in memory */
 	relay_configure();
 	edges_configure();
+	takeover_finish();
+	if (srv.config->chroot)
+		log_info("no takeover socket under <chroot>1: an upgrade is a restart");
+	else
+		takeover_listen(tk_path);
+	free(tk_path);
 	notify_systemd("READY=1\nSTATUS=serving");	/* Type=notify: listening, workers up */
 
 	event_base_dispatch(srv.base);
@@ -857,6 +920,7 @@ main(int argc, char **argv)
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_usr2);
 	worker_free();
 	event_base_free(srv.base);
 	tls_free();
@@ -868,6 +932,7 @@ main(int argc, char **argv)
 	free(srv.config_path);
 	free(reload_path);
 	free(pidfile_path);
+	free(self_exe);
 	free(config_dir);
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "server.h"
 #include "source.h"
 #include "util.h"
+#include "wire.h"
 
 #include <event2/event.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ static struct http_call *master_call;
 static void relay_connect(struct relay *r);
 static void relay_lost(struct relay *r, const char *why);
 static void relay_idle(struct relay *r, const char *why);
+static void relay_adopt_handed(struct relay *r);
 
 static void
 relay_set_error(struct relay *r, const char *why)
@@ -539,7 +541,116 @@ relay_add(const struct config_relay *conf)
 		r->state = R_IDLE;
 	else
 		relay_connect(r);
+	relay_adopt_handed(r);
 	return r;
+}
+
+/* ---- the hand-off (takeover.c) ---- */
+
+/* Why 30 s: slave mode lists the master's mounts within its first poll
+ * (update-interval, 120 s by default, but at once at start); a handed-over
+ * source whose relay has not appeared by then is not coming back. */
+#define HANDED_WAIT_SECONDS 30
+/* Why at least 10 s held: the new process's first connection to the
+ * upstream, with its retries' first steps, fits; a <hold>0 relay would
+ * drop every listener on every upgrade. */
+#define HANDED_HOLD_MIN 10
+
+/* Sources of relayed mounts handed over before their relay exists. */
+struct handed {
+	char		*mount;
+	struct source	*src;
+	TAILQ_ENTRY(handed) entry;
+};
+static TAILQ_HEAD(, handed) handed = TAILQ_HEAD_INITIALIZER(handed);
+static struct event *handed_timer;
+
+void
+relay_save(struct wire *w)
+{
+	struct relay *r;
+
+	TAILQ_FOREACH(r, &relays, entry)
+		if (r->src != NULL) {
+			wire_u8(w, 'R');
+			wire_str(w, r->conf.local_mount);
+			source_save(r->src, w);
+		}
+}
+
+/* Until a relay takes it: source_kill closes it. */
+static void
+handed_killed(void *arg)
+{
+	struct handed *h = arg;
+
+	TAILQ_REMOVE(&handed, h, entry);
+	source_close(h->src);
+	free(h->mount);
+	free(h);
+}
+
+/* The relay takes a handed-over source of its mount, if there is one,
+ * holding its listeners until the upstream answers. */
+static void
+relay_adopt_handed(struct relay *r)
+{
+	struct handed *h;
+	long hold = FLOE_MAX(r->conf.hold, (long)HANDED_HOLD_MIN);
+
+	TAILQ_FOREACH(h, &handed, entry)
+		if (strcmp(h->mount, r->conf.local_mount) == 0)
+			break;
+	if (h == NULL || r->src != NULL)
+		return;
+	TAILQ_REMOVE(&handed, h, entry);
+	r->src = h->src;
+	source_set_kill(r->src, relay_killed, r);
+	r->hold_until = time_mono_ns() + (uint64_t)hold * NS;
+	log_info("relay %s: handed over; holding its listeners up to %lds for the upstream",
+	    r->conf.local_mount, hold);
+	if (r->state == R_IDLE)
+		relay_connect(r);
+	free(h->mount);
+	free(h);
+}
+
+/* Nobody took them: their listeners go as when a source leaves. */
+static void
+handed_expire(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while (!TAILQ_EMPTY(&handed)) {
+		log_warn("relay %s: handed over, but no relay of this config feeds it",
+		    TAILQ_FIRST(&handed)->mount);
+		handed_killed(TAILQ_FIRST(&handed));
+	}
+}
+
+void
+relay_restore(struct wire *w)
+{
+	struct timeval tv = { HANDED_WAIT_SECONDS, 0 };
+	struct handed *h = xcalloc(1, sizeof *h);
+	struct relay *r;
+
+	h->mount = wire_get_str(w);
+	if (h->mount == NULL || (h->src = source_restore_fed(w, handed_killed, h)) == NULL) {
+		free(h->mount);
+		free(h);
+		w->err = 1;
+		return;
+	}
+	TAILQ_INSERT_TAIL(&handed, h, entry);
+	if ((r = relay_find(h->mount)) != NULL) {
+		relay_adopt_handed(r);
+		return;
+	}
+	if (handed_timer == NULL)
+		handed_timer = evtimer_new(srv.base, handed_expire, NULL);
+	evtimer_add(handed_timer, &tv);
 }
 
 static void
@@ -736,6 +847,11 @@ relay_stop_all(void)
 	}
 	while ((r = TAILQ_FIRST(&relays)) != NULL)
 		relay_remove(r);
+	while (!TAILQ_EMPTY(&handed))
+		handed_killed(TAILQ_FIRST(&handed));
+	if (handed_timer != NULL)
+		event_free(handed_timer);
+	handed_timer = NULL;
 }
 
 int

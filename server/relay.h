@@ -15,12 +15,22 @@
 #include <stdint.h>
 
 struct conn;
+struct wire;
 
 /** Match the running relays to srv.config (at start and after a reload):
  *  new ones start, removed ones stop, unchanged ones carry on. */
 void relay_configure(void);
 /** Stop every relay and the master poll (shutdown). */
 void relay_stop_all(void);
+/*
+ * The hand-off (takeover.c): relay_save writes each relayed mount's source
+ * (the upstream connection itself is curl's and cannot move: the new
+ * process connects again and drops what the upstream's burst repeats, as
+ * after a blip). relay_restore gives such a source to the relay of its
+ * mount, now or once slave mode lists it, holding its listeners meanwhile.
+ */
+void relay_save(struct wire *w);
+void relay_restore(struct wire *w);
 
 /** Is path an on-demand relay's mount that is not live now (a listener
  *  asking for it makes it connect)? */

@@ -20,6 +20,7 @@
 #include "router_check.h"
 #include "server.h"
 #include "util.h"
+#include "wire.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -561,6 +562,8 @@ static void source_role_detach(struct conn *c);
 static void source_role_free(struct conn *c);
 static void source_role_timeout(struct conn *c);
 static void source_describe(const struct conn *c, char *buf, size_t len);
+static int source_handover(struct conn *c, struct wire *w);
+static void source_handback(struct conn *c);
 
 static const struct conn_role source_role = {
 	.name = "source",
@@ -568,6 +571,8 @@ static const struct conn_role source_role = {
 	.timeout = source_role_timeout,
 	.free = source_role_free,
 	.describe = source_describe,
+	.handover = source_handover,
+	.handback = source_handback,
 };
 
 /* The cutting state for a stream that starts now: its format, its ICY
@@ -838,4 +843,204 @@ source_kill(struct source *s)
 		conn_close(s->conn);
 	else
 		s->kill(s->kill_arg);
+}
+
+/* ---- the hand-off (takeover.c) ---- */
+
+void
+source_save(struct source *s, struct wire *w)
+{
+	const struct format_state *fs = &s->fs;
+
+	wire_str(w, s->mount->name);
+	wire_str(w, fs->ops->name);
+	wire_u8(w, (uint8_t)fs->in_sync);
+	wire_u64(w, fs->skip);
+	wire_u8(w, (uint8_t)fs->ogg_headers);
+	wire_u8(w, (uint8_t)fs->ogg_seen_audio);
+	wire_u64(w, fs->frames);
+	wire_u32(w, (uint32_t)fs->samplerate);
+	wire_u32(w, (uint32_t)fs->channels);
+	wire_u32(w, (uint32_t)fs->bitrate);
+	wire_u8(w, (uint8_t)s->chunked);
+	wire_u32(w, (uint32_t)s->ch.state);
+	wire_u64(w, s->ch.remaining);
+	wire_u32(w, (uint32_t)s->ch.digits);
+	wire_u8(w, s->icy != NULL);
+	if (s->icy != NULL) {
+		wire_u64(w, s->icy->metaint);
+		wire_u64(w, s->icy->audio_left);
+		wire_u64(w, s->icy->meta_left);
+		wire_u64(w, s->icy->meta_len);
+		wire_u8(w, (uint8_t)s->icy->in_meta);
+		wire_bytes(w, s->icy->meta, sizeof s->icy->meta);
+	}
+	wire_bytes(w, s->pending, s->plen);
+	wire_bytes(w, s->hdr_acc.data, s->hdr_acc.len);
+	wire_u8(w, (uint8_t)s->hdr_open);
+	wire_i64(w, s->started);
+	wire_u8(w, (uint8_t)s->icy_head);
+	wire_bytes(w, s->icy_lines.data, s->icy_lines.len);
+	wire_u8(w, (uint8_t)s->probing);
+	wire_bytes(w, s->probe.data, s->probe.len);
+	wire_u64(w, s->skip);
+	wire_u64(w, s->hdr_skip);
+	wire_i64(w, s->rate);
+	wire_u64(w, s->rate_start_ns);
+	wire_u64(w, s->rate_bytes);
+}
+
+/* A source as source_save wrote it, on its mount (which has none), or NULL. */
+static struct source *
+source_load(struct wire *w)
+{
+	struct source *s = xcalloc(1, sizeof *s);
+	char *name = wire_get_str(w), *fmt = wire_get_str(w);
+	struct format_state *fs = &s->fs;
+	const uint8_t *p;
+	struct mount *m;
+	size_t n;
+
+	sbuf_init(&s->hdr_acc);
+	sbuf_init(&s->probe);
+	sbuf_init(&s->icy_lines);
+	fs->in_sync = wire_get_u8(w);
+	fs->skip = wire_get_u64(w);
+	fs->ogg_headers = wire_get_u8(w);
+	fs->ogg_seen_audio = wire_get_u8(w);
+	fs->frames = wire_get_u64(w);
+	fs->samplerate = (int)wire_get_u32(w);
+	fs->channels = (int)wire_get_u32(w);
+	fs->bitrate = (int)wire_get_u32(w);
+	s->chunked = wire_get_u8(w);
+	http_chunked_init(&s->ch);
+	s->ch.state = (int)wire_get_u32(w);
+	s->ch.remaining = wire_get_u64(w);
+	s->ch.digits = (int)wire_get_u32(w);
+	if (wire_get_u8(w)) {
+		s->icy = xcalloc(1, sizeof *s->icy);
+		s->icy->metaint = (size_t)wire_get_u64(w);
+		s->icy->audio_left = (size_t)wire_get_u64(w);
+		s->icy->meta_left = (size_t)wire_get_u64(w);
+		s->icy->meta_len = (size_t)wire_get_u64(w);
+		s->icy->in_meta = wire_get_u8(w);
+		p = wire_get_bytes(w, &n);
+		if (p != NULL && n == sizeof s->icy->meta)
+			memcpy(s->icy->meta, p, n);
+		else
+			w->err = 1;
+		if (s->icy->meta_len > ICY_MAX_META)
+			w->err = 1;
+	}
+	m = name != NULL && !w->err ? mount_find(name) : NULL;
+	if (m == NULL || m->source != NULL || fmt == NULL || strcmp(fmt, m->fmt->name) != 0)
+		w->err = 1;
+	else {
+		fs->ops = m->fmt;
+		s->pcap = m->fmt->max_unit + SOURCE_READ;
+		s->pending = xmalloc(s->pcap);
+	}
+	p = wire_get_bytes(w, &n);
+	if (!w->err && n <= s->pcap) {
+		memcpy(s->pending, p, n);
+		s->plen = n;
+	} else
+		w->err = 1;
+	p = wire_get_bytes(w, &n);
+	sbuf_add(&s->hdr_acc, p, n);
+	s->hdr_open = wire_get_u8(w);
+	s->started = wire_get_i64(w);
+	s->icy_head = wire_get_u8(w);
+	p = wire_get_bytes(w, &n);
+	sbuf_add(&s->icy_lines, p, n);
+	s->probing = wire_get_u8(w);
+	p = wire_get_bytes(w, &n);
+	sbuf_add(&s->probe, p, n);
+	s->skip = wire_get_u64(w);
+	s->hdr_skip = (size_t)wire_get_u64(w);
+	s->rate = (long)wire_get_i64(w);
+	s->rate_start_ns = wire_get_u64(w);
+	s->rate_bytes = wire_get_u64(w);
+	free(name);
+	free(fmt);
+	if (w->err) {
+		source_free(s);
+		return NULL;
+	}
+	s->mount = m;
+	m->source = s;
+	srv.stats.sources++;
+	if (m->conf != NULL && m->conf->dump_file != NULL)
+		s->dump = source_open_dump(m->conf->dump_file, m->name);
+	return s;
+}
+
+/* Role hook: stop reading; what is read and not cut yet goes too. */
+static int
+source_handover(struct conn *c, struct wire *w)
+{
+	struct source *s = c->role_data;
+
+	if (c->tls || c->closing)
+		return -1;
+	bufferevent_disable(c->bev, EV_READ);
+	if (s->rate_ev != NULL)
+		event_del(s->rate_ev);
+	conn_save(c, w, "source");
+	source_save(s, w);
+	return 0;
+}
+
+/* Role hook: the hand-off failed: read on. */
+static void
+source_handback(struct conn *c)
+{
+	if (c->closing)
+		return;
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		source_readable(c->bev, c);
+}
+
+int
+source_restore(struct conn *c, struct wire *w)
+{
+	struct timeval tv = { srv.config->source_timeout, 0 };
+	struct source *s = source_load(w);
+
+	if (s == NULL) {
+		c->logged = 1;
+		conn_close(c);
+		return -1;
+	}
+	s->conn = c;
+	conn_set_role(c, &source_role, s);
+	if (s->rate > 0)
+		s->rate_ev = evtimer_new(srv.base, source_rate_resume, c);
+	log_info("source %s from %s: handed over, reading on", s->mount->name, c->ip);
+	bufferevent_setcb(c->bev, source_readable, NULL, conn_on_event, c);
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		source_readable(c->bev, c);
+	return 0;
+}
+
+struct source *
+source_restore_fed(struct wire *w, void (*kill)(void *arg), void *arg)
+{
+	struct source *s = source_load(w);
+
+	if (s != NULL) {
+		s->kill = kill;
+		s->kill_arg = arg;
+	}
+	return s;
+}
+
+void
+source_set_kill(struct source *s, void (*kill)(void *arg), void *arg)
+{
+	s->kill = kill;
+	s->kill_arg = arg;
 }

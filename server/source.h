@@ -14,6 +14,7 @@ struct conn;
 struct http_request;
 struct mount;
 struct source;
+struct wire;
 
 /** Become the source of mount (the router has checked auth and limits):
  *  the connection takes the source role. */
@@ -37,5 +38,19 @@ void source_push(struct source *s, const uint8_t *p, size_t len);
 int source_resume(struct source *s, const struct http_request *r, const char *ip);
 /** The fed source leaves its mount (as a disconnecting client does) and is freed. */
 void source_close(struct source *s);
+
+/*
+ * The hand-off (takeover.c). source_save writes a source's place in its
+ * stream (the chunked and ICY framing it is inside, the partial frame not
+ * yet cut, an Ogg chain's header pages being gathered); the new process
+ * makes it again on the connection conn_restore made, or (a relay's) as a
+ * fed source whose feed has yet to come back (source_resume). Each keeps
+ * its mount, whose queue came before.
+ */
+void source_save(struct source *s, struct wire *w);
+int source_restore(struct conn *c, struct wire *w);
+struct source *source_restore_fed(struct wire *w, void (*kill)(void *arg), void *arg);
+/** Who source_kill calls for a fed source, from now on. */
+void source_set_kill(struct source *s, void (*kill)(void *arg), void *arg);
 
 #endif
