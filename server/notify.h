@@ -9,5 +9,7 @@
 /** Send state ("READY=1", "RELOADING=1", "STOPPING=1", "STATUS=...") to
  *  systemd if it is listening; errors are ignored (logged at debug). */
 void notify_systemd(const char *state);
+/** Wait (at most timeout_ms) until systemd has processed what was sent. */
+void notify_systemd_barrier(int timeout_ms);
 
 #endif

@@ -546,6 +546,7 @@ handoff_run(void)
 
 			snprintf(st, sizeof st, "MAINPID=%ld", ho->pid);
 			notify_systemd(st);
+			notify_systemd_barrier(5000);	/* before systemd sees us exit */
 		}
 		log_close();
 		_exit(0);	/* no close, no shutdown: the sockets live on there */

@@ -3,8 +3,10 @@
 
 - With $NOTIFY_SOCKET (as systemd sets it for Type=notify), floe sends
   READY=1 once it listens and its workers run; on SIGHUP RELOADING=1, then
-  READY=1 once the new config is in force; STOPPING=1 on SIGTERM. A test
-  socket stands in for systemd.
+  READY=1 once the new config is in force; STOPPING=1 on SIGTERM; on
+  SIGUSR2 the process that hands over says MAINPID=<its successor> and
+  waits (BARRIER=1) before it exits, and the successor says READY=1. A
+  test socket stands in for systemd.
 - `make install DESTDIR=...` installs floe, floe-source, the web pages, a
   default config with absolute paths that --check-config accepts, the
   systemd unit (Type=notify, naming the installed binary and config), the
@@ -50,6 +52,30 @@ tap.ok(wait_for(lambda: got.index(next(g for g in got if "RELOADING=1" in g)) < 
                 and seen("READY=1"), 20), "... then READY=1 when the reload is done", got)
 got.clear()
 tap.is_eq(floe.stop(), 0, "floe stops cleanly")
+tap.ok(seen("STOPPING=1"), "... having said STOPPING=1", got)
+
+# SIGUSR2 (an upgrade under systemd): the successor becomes the main pid
+# before the old process exits, so the unit stays active.
+os.environ["NOTIFY_SOCKET"] = path
+floe = Floe()
+del os.environ["NOTIFY_SOCKET"]
+wait_for(lambda: seen("READY=1"), 20)
+got.clear()
+floe.signal(signal.SIGUSR2)
+tap.is_eq(floe.proc.wait(30), 0, "SIGUSR2: the process exits once its successor took over")
+pidfile = os.path.join(floe.logdir, "floe.pid")
+succ = int(open(pidfile).read().strip() or 0)
+tap.ok(succ != floe.proc.pid and seen("MAINPID=%d" % succ),
+       "... having told systemd MAINPID=%d (its successor) first" % succ, got)
+tap.ok(seen("BARRIER=1"), "... and waited for systemd to take it in (BARRIER=1)", got)
+tap.ok(wait_for(lambda: sum("READY=1" in g.split("\n") for g in got) >= 1 or seen("READY=1"), 20),
+       "the successor says READY=1", got)
+tap.ok(floe.get("/status-json.xsl")[0] == 200, "... and serves")
+got.clear()
+os.kill(succ, signal.SIGTERM)
+tap.ok(wait_for(lambda: not os.path.exists("/proc/%d" % succ) or
+                open("/proc/%d/stat" % succ).read().split(")")[-1].split()[0] == "Z", 20),
+       "the successor stops on SIGTERM")
 tap.ok(seen("STOPPING=1"), "... having said STOPPING=1", got)
 ns.close()
 
