@@ -633,7 +633,7 @@ takeover_listen(const char *path)
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sa.sun_path) {
-		log_error("<paths><takeover-socket> %s: longer than a unix socket path may be "
+		log_warn("<paths><takeover-socket> %s: longer than a unix socket path may be "
 		    "(%zu bytes): no takeover possible; set a shorter one", path,
 		    sizeof sa.sun_path - 1);
 		return -1;
@@ -645,8 +645,9 @@ takeover_listen(const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || chmod(path, 0600) < 0 ||
 	    listen(fd, 4) < 0) {
-		log_error("takeover socket %s: %s: `floe --takeover` and SIGUSR2 cannot reach "
-		    "this process (set <paths><takeover-socket>)", path, strerror(errno));
+		log_warn("takeover socket %s: %s: `floe --takeover` and SIGUSR2 cannot reach "
+		    "this process (set <paths><takeover-socket> to a place its user may "
+		    "write)", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -924,9 +925,16 @@ takeover_finish(void)
 	if (state.err)
 		log_error("--takeover: the state broke off at byte %zu: what came after it is "
 		    "lost (connections closed)", (size_t)(state.p - state_bytes));
-	/* Mounts neither fed nor listened to go, as they would have there. */
-	for (i = 0; i < nmade; i++)
-		mount_release(made[i]);
+	/* A file fallback's feed (icecast-kh's /fallback-128.mp3) starts again,
+	 * from the file's beginning, for the listeners it had; mounts neither
+	 * fed nor listened to go, as they would have there. */
+	for (i = 0; i < nmade; i++) {
+		m = made[i];
+		if (m->source == NULL && m->file == NULL && STAT_GET(m->nlisteners) > 0 &&
+		    mount_file_fallback != NULL)
+			mount_file_fallback(m->name);
+		mount_release(m);
+	}
 	free(made);
 	log_info("--takeover: took up %zu mounts, %u sources, %u listeners, %u relayed "
 	    "mounts, %u HLS sessions%s; nothing was sent for %llu ms", nmade, sources,
