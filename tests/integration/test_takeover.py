@@ -19,7 +19,12 @@ it arrives (ICY blocks taken out and parsed on the way). Then:
     of the state and dies) leaves the running floe serving: the same
     listeners go on, and new connections are accepted again;
   - SIGUSR2: the running floe starts its own binary with --takeover, which
-    takes over in turn.
+    takes over in turn;
+  - a relayed mount's edge is taken over (its upstream connection cannot
+    move: the new process connects again, and its listeners hear one
+    contiguous run);
+  - ffmpeg pushing Ogg Vorbis: its connection goes on, and a listener's
+    capture across the hand-off has the headers once and decodes cleanly.
 
 How long listeners got nothing across each hand-off is printed (tests/bench
 measures it: bench_takeover.py); it is never a pass/fail criterion.
@@ -33,8 +38,8 @@ import subprocess
 import threading
 import time
 
-from floelib import (FLOE, Floe, Listener, RawSource, Feeder, mp3_frames, read_text, spawn,
-                     stat_value, tap, tmpdir, wait_for, wait_mount)
+from floelib import (FLOE, Floe, Listener, RawSource, Feeder, capture_errors, ffmpeg_push, media,
+                     mp3_frames, read_text, spawn, stat_value, tap, tmpdir, wait_for, wait_mount)
 
 N = 1000            # listeners
 ICY_EVERY = 10      # one in ten asks for ICY metadata
@@ -284,6 +289,36 @@ def relayed(data):
     master.stop()
 
 
+def ogg_by_ffmpeg():
+    """A real source client, ffmpeg, pushing Ogg Vorbis: its TCP connection
+    goes on in the new process, and a listener's capture across the
+    hand-off is one Ogg stream (headers once, pages in order) that decodes
+    without an error."""
+    f = Floe()
+    ff = ffmpeg_push(f, media("tone.ogg"), "/tone.ogg", loop=True)
+    tap.ok(wait_mount(f, "/tone.ogg", 20), "ogg: ffmpeg pushes Ogg Vorbis")
+    l = Listener(f, "/tone.ogg")
+    l.wait_bytes(30000)
+    n = len(l.body())
+    new = spawn([FLOE, "--takeover", "-c", f.config], stdout=f.out, stderr=subprocess.STDOUT)
+    try:
+        rc = f.proc.wait(60)
+    except subprocess.TimeoutExpired:
+        rc = None
+    f.proc = new
+    tap.is_eq(rc, 0, "ogg: the old process hands over and exits")
+    tap.ok(l.wait_bytes(n + 40000) and not l.closed, "ogg: the listener goes on receiving")
+    tap.ok(ff.poll() is None, "ogg: ffmpeg is still connected (it never saw its connection go)")
+    body = l.body()
+    tap.is_eq(body.count(b"\x01vorbis"), 1, "ogg: the Vorbis headers came once, not again")
+    tap.is_eq(capture_errors(body, f.dir, "capture.ogg"), "",
+              "ogg: the capture across the hand-off decodes without an error")
+    l.close()
+    ff.terminate()
+    ff.wait(10)
+    tap.is_eq(f.stop(), 0, "ogg: the new process stops cleanly")
+
+
 def main():
     data = noise_mp3(90)
     f = Floe(mounts=MOUNTS, clients=N + 100, limits_extra="<workers>2</workers>")
@@ -384,6 +419,7 @@ def main():
     errors = [l for l in f.read_log().splitlines() if " EROR " in l and "failed (" not in l]
     tap.is_eq(errors, [], "no error logged but the takeover that was made to fail")
     relayed(data)
+    ogg_by_ffmpeg()
 
 
 main()
