@@ -302,8 +302,10 @@ ht_rewrite(const char *path, const char *drop, const char *add, char **err)
 		*err = xasprintf("cannot write %s: %s", tmp, strerror(errno));
 		goto fail;
 	}
-	if (have && geteuid() == 0)
-		(void)fchown(fd, st.st_uid, st.st_gid);	/* still the owner's file */
+	/* Still the owner's file; if that fails, floe's (as it would be anyway). */
+	if (have && geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0)
+		log_debug("%s: cannot give it back to uid %lu: %s", tmp, (unsigned long)st.st_uid,
+		    strerror(errno));
 	if ((fp = fdopen(fd, "w")) == NULL) {
 		*err = xasprintf("cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
