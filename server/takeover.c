@@ -100,36 +100,18 @@ wait_fd(int fd, short events, uint64_t deadline)
 	}
 }
 
+/* Move all n bytes: out, send p; else receive into p. -1 on an error, at
+ * the deadline or (receiving) at the peer's close. */
 static int
-write_all(int fd, const void *p, size_t n, uint64_t deadline)
-{
-	const char *b = p;
-	ssize_t k;
-
-	while (n > 0) {
-		if (wait_fd(fd, POLLOUT, deadline) < 0)
-			return -1;
-		k = send(fd, b, n, MSG_NOSIGNAL);
-		if (k < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *p, size_t n, uint64_t deadline)
+xfer_all(int fd, void *p, size_t n, uint64_t deadline, int out)
 {
 	char *b = p;
 	ssize_t k;
 
 	while (n > 0) {
-		if (wait_fd(fd, POLLIN, deadline) < 0)
+		if (wait_fd(fd, out ? POLLOUT : POLLIN, deadline) < 0)
 			return -1;
-		k = recv(fd, b, n, 0);
+		k = out ? send(fd, b, n, MSG_NOSIGNAL) : recv(fd, b, n, 0);
 		if (k < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (k == 0)
@@ -140,6 +122,18 @@ read_all(int fd, void *p, size_t n, uint64_t deadline)
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+static int
+write_all(int fd, const void *p, size_t n, uint64_t deadline)
+{
+	return xfer_all(fd, (void *)p, n, deadline, 1);
+}
+
+static int
+read_all(int fd, void *p, size_t n, uint64_t deadline)
+{
+	return xfer_all(fd, p, n, deadline, 0);
 }
 
 /* One line (up to len - 1 bytes, without its \n), read a byte at a time:

@@ -253,6 +253,21 @@ def fake_takeover(path):
     return got
 
 
+def take_over(floe):
+    """Start `floe --takeover` on floe's config; the exit status of the
+    process it replaces (None if it did not exit within a minute). floe's
+    process is the new one from then on."""
+    new = spawn([FLOE, "--takeover", "-c", floe.config], stdout=floe.out,
+                stderr=subprocess.STDOUT)
+    old = floe.proc
+    try:
+        rc = old.wait(60)
+    except subprocess.TimeoutExpired:
+        rc = None
+    floe.proc = new
+    return rc
+
+
 def relayed(data):
     """A relay's mount (its upstream is curl's, so the new process connects
     again): its listeners hear one contiguous run across the hand-off, what
@@ -268,15 +283,7 @@ def relayed(data):
     tap.ok(wait_for(lambda: sw.all_past([0] * 20, 2 * FIND), 60, 0.2),
            "relay: 20 listeners of the edge receive audio")
     counts = sw.audio()
-    new = spawn([FLOE, "--takeover", "-c", edge.config], stdout=edge.out,
-                stderr=subprocess.STDOUT)
-    old = edge.proc
-    try:
-        rc = old.wait(60)
-    except subprocess.TimeoutExpired:
-        rc = None
-    edge.proc = new
-    tap.is_eq(rc, 0, "relay: the edge's old process hands over and exits")
+    tap.is_eq(take_over(edge), 0, "relay: the edge's old process hands over and exits")
     ok_flow(sw, counts, "relay: after the edge's takeover")
     log = edge.read_log()
     tap.ok("relay /relayed.mp3: handed over" in log and "fed again" in log,
@@ -300,13 +307,7 @@ def ogg_by_ffmpeg():
     l = Listener(f, "/tone.ogg")
     l.wait_bytes(30000)
     n = len(l.body())
-    new = spawn([FLOE, "--takeover", "-c", f.config], stdout=f.out, stderr=subprocess.STDOUT)
-    try:
-        rc = f.proc.wait(60)
-    except subprocess.TimeoutExpired:
-        rc = None
-    f.proc = new
-    tap.is_eq(rc, 0, "ogg: the old process hands over and exits")
+    tap.is_eq(take_over(f), 0, "ogg: the old process hands over and exits")
     tap.ok(l.wait_bytes(n + 40000) and not l.closed, "ogg: the listener goes on receiving")
     tap.ok(ff.poll() is None, "ogg: ffmpeg is still connected (it never saw its connection go)")
     body = l.body()
@@ -339,13 +340,8 @@ def main():
     counts = sw.audio()
     t0 = time.monotonic()
     live_t0 = len(src.sent) % len(data)
-    new = spawn([FLOE, "--takeover", "-c", f.config], stdout=f.out, stderr=subprocess.STDOUT)
-    old = f.proc
-    try:
-        rc = old.wait(60)
-    except subprocess.TimeoutExpired:
-        rc = None
-    f.proc = new
+    rc = take_over(f)
+    new = f.proc
     tap.is_eq(rc, 0, "the old process exits 0 once it has handed over")
     tap.ok(new.poll() is None and wait_for(lambda: pid_of(f) == new.pid, 10),
            "the new process runs and wrote the pid file", f.log())
