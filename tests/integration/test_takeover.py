@@ -47,7 +47,8 @@ METAINT = 8192
 RATE = 24000        # 128 kbit/s at 1.5 x real time: quick, and still paced
 FIND = 8192         # audio bytes a listener needs to know where it is in the source
 MOUNTS = """<mount><mount-name>/live.mp3</mount-name><icy-metadata-interval>%d</icy-metadata-interval>
-  <rewind>60</rewind></mount>""" % METAINT
+  <rewind>60</rewind><hls>1</hls><hls-segment-seconds>2</hls-segment-seconds></mount>""" % METAINT
+SID = "0123456789abcdef"    # an HLS player's session
 
 
 def noise_mp3(seconds):
@@ -335,6 +336,15 @@ def main():
     first = pid_of(f)
     # Some history for the rewind check: 6 s of audio in (an event: bytes sent).
     tap.ok(wait_for(lambda: len(src.sent) >= 6 * RATE, 60), "6 s of audio sent")
+    # An HLS player's session (playlist and a segment fetched).
+    tap.ok(wait_for(lambda: b".ts" in f.get("/live.mp3.m3u8?s=" + SID)[2], 60),
+           "an HLS player's playlist lists segments")
+    seg = [x for x in f.get("/live.mp3.m3u8?s=" + SID)[2].decode().split("\n") if ".ts" in x]
+    f.get("/" + seg[0])
+    stats = f.stats()
+    before = (stat_value(stats, "/live.mp3", "listeners"),
+              stat_value(stats, "/live.mp3", "hls_sessions"))
+    tap.is_eq(before[1], "1", "one HLS session before the handover")
 
     # 1. floe --takeover
     counts = sw.audio()
@@ -355,8 +365,12 @@ def main():
            "the new process took up the mount, the source and every listener",
            log[-2000:])
     stats = f.stats()
-    tap.is_eq(stat_value(stats, "/live.mp3", "listeners"), str(N),
-              "/admin/stats of the new process counts the same listeners")
+    tap.is_eq((stat_value(stats, "/live.mp3", "listeners"),
+               stat_value(stats, "/live.mp3", "hls_sessions")), before,
+              "/admin/stats of the new process counts the same listeners and HLS session "
+              "(before any player asked it anything)")
+    st, _, body = f.get("/admin/listclients?mount=/live.mp3", auth=("admin", "hackme"))
+    tap.ok(b'id="hls-' + SID.encode() in body, "listclients lists the HLS player's session")
     f.metadata("/live.mp3", song="After the handover")
     icy = [l for l in sw.ls if l["icy"]]
     tap.ok(wait_for(lambda: all(any("After the handover" in t for t in l["titles"]) for l in icy),
