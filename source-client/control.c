@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -324,15 +325,134 @@ control_free(struct control *ctl)
 	free(ctl);
 }
 
-/* $XDG_RUNTIME_DIR/floe-source.sock, or /tmp/floe-source-UID.sock. */
 char *
-control_default_path(void)
+control_default_dir(void)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
 
 	if (xdg != NULL && *xdg == '/')
-		return xasprintf("%s/floe-source.sock", xdg);
-	return xasprintf("/tmp/floe-source-%lu.sock", (unsigned long)getuid());
+		return xstrdup(xdg);
+	/* root: its own directory under /run (tmpfs, gone at reboot as the
+	 * sockets should be); made private to root */
+	if (geteuid() == 0 && (mkdir("/run/floe-source", 0700) == 0 || errno == EEXIST) &&
+	    stat("/run/floe-source", &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    access("/run/floe-source", W_OK) == 0)
+		return xstrdup("/run/floe-source");
+	return xasprintf("/tmp/floe-source-%lu", (unsigned long)geteuid());
+}
+
+/* Keep [A-Za-z0-9._] of s[0..n), the rest becomes '-' (runs of it once). */
+static void
+key_add(struct sbuf *sb, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && sb->len < 80; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_'))
+			c = '-';
+		if (c == '-' && (sb->len == 0 || sb->data[sb->len - 1] == '-'))
+			continue;
+		sbuf_add(sb, &c, 1);
+	}
+}
+
+/* FNV-1a, 32 bits: enough to tell two config files' real paths apart. */
+static uint32_t
+key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+char *
+control_default_path(const char *config_path, const char *first_output)
+{
+	char *dir = control_default_dir(), *real, *path;
+	const char *base, *p, *at, *end;
+	struct sbuf key;
+	struct stat st;
+
+	sbuf_init(&key);
+	if (config_path != NULL) {
+		base = strrchr(config_path, '/');
+		base = base != NULL ? base + 1 : config_path;
+		end = strrchr(base, '.');
+		key_add(&key, base, end != NULL && end != base ? (size_t)(end - base) : strlen(base));
+		real = realpath(config_path, NULL);
+		sbuf_addf(&key, "-%08x", key_hash(real != NULL ? real : config_path));
+		free(real);
+	} else if (first_output != NULL) {
+		/* http://user:pass@host:port/mount: host, port and mount only */
+		p = strstr(first_output, "://");
+		p = p != NULL ? p + 3 : first_output;
+		end = p + strcspn(p, "/");
+		at = memchr(p, '@', (size_t)(end - p));
+		while (at != NULL) {	/* the last @ before the path */
+			p = at + 1;
+			at = memchr(p, '@', (size_t)(end - p));
+		}
+		key_add(&key, p, strlen(p));
+	}
+	if (key.len == 0)
+		sbuf_adds(&key, "default");
+	if (stat(dir, &st) != 0)
+		mkdir(dir, 0700);	/* /tmp/floe-source-UID */
+	path = xasprintf("%s/floe-source-%s.sock", dir, key.data);
+	sbuf_free(&key);
+	free(dir);
+	return path;
+}
+
+/* ctl without --socket or -c: the one floe-source running (its socket in
+ * the default directory answers); NULL, having said why, if none or several. */
+static char *
+ctl_find_socket(void)
+{
+	char *dir = control_default_dir(), *found = NULL, *path;
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "floe-source-", 12) != 0 ||
+			    strlen(de->d_name) < 17 ||
+			    strcmp(de->d_name + strlen(de->d_name) - 5, ".sock") != 0)
+				continue;
+			path = xasprintf("%s/%s", dir, de->d_name);
+			if (!socket_alive(path)) {
+				free(path);
+				continue;
+			}
+			if (n++ == 0)
+				found = path;
+			else {
+				if (n == 2)
+					fprintf(stderr, "floe-source ctl: several floe-source processes "
+					    "run; say which with -c CONFIG or --socket PATH:\n  %s\n",
+					    found);
+				fprintf(stderr, "  %s\n", path);
+				free(path);
+			}
+		}
+		closedir(d);
+	}
+	if (n == 0)
+		fprintf(stderr, "floe-source ctl: no floe-source is running with a control socket "
+		    "in %s (is it running? started with --control PATH, say --socket PATH)\n", dir);
+	free(dir);
+	if (n != 1) {
+		free(found);
+		return NULL;
+	}
+	return found;
 }
 
 /* Usage of the ctl subcommand. */
@@ -341,11 +461,14 @@ ctl_usage(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "Usage: floe-source ctl [--socket PATH] COMMAND [ARG]\n\nCommands:\n");
+	fprintf(fp, "Usage: floe-source ctl [-c CONFIG | --socket PATH] COMMAND [ARG]\n\n"
+	    "Commands:\n");
 	for (i = 0; i < FLOE_NELEM(commands); i++)
 		fprintf(fp, "  %s\n", commands[i].help);
-	fprintf(fp, "\nThe socket defaults to $XDG_RUNTIME_DIR/floe-source.sock, or\n"
-	    "/tmp/floe-source-UID.sock without XDG_RUNTIME_DIR.\n");
+	fprintf(fp, "\nWhich floe-source: the one started with -c CONFIG (the same file), the\n"
+	    "one listening on --socket PATH, or else the only one running (each has its\n"
+	    "own socket in $XDG_RUNTIME_DIR, /run/floe-source for root, or\n"
+	    "/tmp/floe-source-UID).\n");
 }
 
 /* The client: send one command, print the answer, exit 0 on OK. */
@@ -354,6 +477,7 @@ control_client(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -367,11 +491,15 @@ control_client(int argc, char **argv)
 	ssize_t n;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+s:c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			free(path);
 			path = xstrdup(optarg);
+			break;
+		case 'c':
+			free(path);
+			path = control_default_path(optarg, NULL);
 			break;
 		case 'h':
 			ctl_usage(stdout);
@@ -406,8 +534,8 @@ control_client(int argc, char **argv)
 		goto out;
 	}
 	sbuf_adds(&cmd, "\n");
-	if (path == NULL)
-		path = control_default_path();
+	if (path == NULL && (path = ctl_find_socket()) == NULL)
+		goto out;
 	if (make_addr(path, &sun) != 0 || (fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
 		fprintf(stderr, "floe-source ctl: bad socket path %s\n", path);
 		goto out;

@@ -35,8 +35,19 @@ struct control *control_new(struct event_base *base, const char *path, control_h
     void *arg, char *err, size_t errlen);
 void control_free(struct control *c);
 
-/** The socket path used when none is configured. */
-char *control_default_path(void);
+/**
+ * The socket path used when none is configured, one per instance, so two
+ * floe-source processes with default settings both run: in
+ * $XDG_RUNTIME_DIR, else /run/floe-source (root), else /tmp, the file
+ * floe-source-KEY.sock where KEY is the config file's name (with a hash of
+ * its real path: two station.conf files in two folders differ) if there is
+ * one, else the first output's host, port and mount (credentials left out),
+ * else "default". `ctl` finds it the same way (-c FILE), or as the only one
+ * running.
+ */
+char *control_default_path(const char *config_path, const char *first_output);
+/** The directory control_default_path puts sockets in (made if need be). */
+char *control_default_dir(void);
 /** `floe-source ctl [--socket PATH] CMD [ARG]`: returns the exit status. */
 int control_client(int argc, char **argv);
 

@@ -86,7 +86,7 @@ static const char usage_text[] =
 "Usage: floe-source --playlist FILE --url http://source:PASS@HOST:PORT/MOUNT\n"
 "                   [--format mp3|aac] [--bitrate KBPS] [--crossfade SECONDS] [...]\n"
 "       floe-source -c CONFIG [flags]\n"
-"       floe-source ctl [--socket PATH] skip|now|next|queue FILE|reload|status|help\n"
+"       floe-source ctl [-c FILE | --socket PATH] skip|now|next|queue FILE|reload|status|help\n"
 "\n"
 "floe-source plays a playlist to Floe or any Icecast server: it decodes MP3,\n"
 "FLAC, WAV and Ogg Vorbis/Opus, crossfades, encodes MP3 and/or AAC, and streams\n"
@@ -123,8 +123,11 @@ static const char usage_text[] =
 "  -c, --config FILE       read settings and outputs from FILE (flags given too\n"
 "                          override its global settings and add outputs)\n"
 "      --check-config      check the settings, print the outputs, and exit\n"
-"  -C, --control PATH      control socket (default $XDG_RUNTIME_DIR/floe-source.sock\n"
-"                          or /tmp/floe-source-UID.sock; \"none\" for no socket)\n"
+"  -C, --control PATH      control socket (\"none\" for none); default: one per\n"
+"                          instance, floe-source-KEY.sock in $XDG_RUNTIME_DIR,\n"
+"                          /run/floe-source (root) or /tmp/floe-source-UID, KEY\n"
+"                          from the config file or the first output (what\n"
+"                          `floe-source ctl` finds by itself)\n"
 "  -l, --log FILE          log to FILE instead of standard error\n"
 "  -v, --verbose           log debug detail     -q, --quiet   warnings and errors only\n"
 "  -V, --version           print the version    -h, --help    this text\n"
@@ -785,7 +788,9 @@ main(int argc, char **argv)
 	    sizeof *st.buf);
 
 	if (st.cfg.control == NULL)
-		st.cfg.control = control_default_path();
+		st.cfg.control = control_default_path(config_path, TAILQ_EMPTY(&st.cfg.outputs) ?
+		    NULL : TAILQ_FIRST(&st.cfg.outputs)->url != NULL ?
+		    TAILQ_FIRST(&st.cfg.outputs)->url : TAILQ_FIRST(&st.cfg.outputs)->file);
 	if (strcmp(st.cfg.control, "none") != 0) {
 		st.ctl = control_new(st.base, st.cfg.control, control_cb, &st, err, sizeof err);
 		if (st.ctl == NULL) {

@@ -26,13 +26,28 @@ main(void)
 	ok(control_parse("skipper", &c, &arg) != 0, "no prefix matches");
 	ok(control_parse("", &c, &arg) != 0, "empty line");
 	ok(control_parse("rm -rf /", &c, &arg) != 0, "unknown command");
-	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
-	path = control_default_path();
-	is_str(path, "/run/user/1000/floe-source.sock", "default socket in XDG_RUNTIME_DIR");
+	setenv("XDG_RUNTIME_DIR", "/tmp", 1);
+	path = control_default_path(NULL, "http://source:p@ss@127.0.0.1:8000/live.mp3");
+	is_str(path, "/tmp/floe-source-127.0.0.1-8000-live.mp3.sock",
+	    "default socket: in XDG_RUNTIME_DIR, named by the first output, no credentials");
+	free(path);
+	path = control_default_path(NULL, "http://127.0.0.1:8001/live.mp3");
+	is_str(path, "/tmp/floe-source-127.0.0.1-8001-live.mp3.sock",
+	    "another server's same mount: another socket");
+	free(path);
+	path = control_default_path("/etc/floe/station.conf", "http://h/x.mp3");
+	ok(strncmp(path, "/tmp/floe-source-station-", 25) == 0 && strlen(path) == 25 + 8 + 5,
+	    "with a config file: its name and a hash of its path");
+	{
+		char *other = control_default_path("/srv/b/station.conf", NULL);
+
+		ok(strcmp(path, other) != 0, "two station.conf in two folders: two sockets");
+		free(other);
+	}
+	free(path);
+	path = control_default_path(NULL, NULL);
+	is_str(path, "/tmp/floe-source-default.sock", "no output named: default");
 	free(path);
 	unsetenv("XDG_RUNTIME_DIR");
-	path = control_default_path();
-	ok(strncmp(path, "/tmp/floe-source-", 17) == 0, "default socket in /tmp otherwise");
-	free(path);
 	return tap_done();
 }

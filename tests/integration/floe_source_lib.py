@@ -71,21 +71,21 @@ def write(path, text):
 class Source:
     """A running floe-source with its own control socket and log."""
 
-    def __init__(self, args, stdin_text=None, name="fs", cwd=None):
+    def __init__(self, args, stdin_text=None, name="fs", cwd=None, control=True, env=None):
         self.dir = tmpdir()
         self.sock = os.path.join(self.dir, name + ".sock")
         self.logpath = os.path.join(self.dir, name + ".log")
         self.out = open(self.logpath, "w")
         argv = [FLOE_SOURCE] + list(args)
-        if "--control" not in args and "-c" not in args:
+        if control and "--control" not in args and "-c" not in args:
             argv += ["--control", self.sock]
         if stdin_text is not None:
             self.proc = spawn(argv, stdin=subprocess.PIPE, stdout=self.out,
-                              stderr=subprocess.STDOUT, cwd=cwd)
+                              stderr=subprocess.STDOUT, cwd=cwd, env=env)
             self.proc.stdin.write(stdin_text.encode())
             self.proc.stdin.close()
         else:
-            self.proc = spawn(argv, stdout=self.out, stderr=subprocess.STDOUT, cwd=cwd)
+            self.proc = spawn(argv, stdout=self.out, stderr=subprocess.STDOUT, cwd=cwd, env=env)
 
     def log(self):
         with open(self.logpath, errors="replace") as f:

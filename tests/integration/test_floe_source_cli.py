@@ -13,6 +13,7 @@ says what is wrong.
 import os
 import re
 import shutil
+import subprocess
 
 from floe_source_lib import FLOE_SOURCE, Source, run_source, tone, write
 from floelib import TOP_SRCDIR, Floe, tap, tmpdir, wait_for, wait_mount
@@ -141,4 +142,31 @@ tap.ok(rc == 1 and "another floe-source is running" in out, "a second instance r
        out)
 first.stop()
 tap.ok(not os.path.exists(sock), "the socket is removed on exit")
+
+# ---- two instances with default settings: each has its own control socket
+rt = tmpdir()
+env = dict(os.environ, XDG_RUNTIME_DIR=rt)
+a = Source(["--playlist", pls, "--url", url + "/a.mp3"], name="a", control=False, env=env)
+b = Source(["--playlist", pls, "--url", url + "/b.mp3"], name="b", control=False, env=env)
+tap.ok(wait_mount(floe, "/a.mp3", 30) and wait_mount(floe, "/b.mp3", 30) and a.alive() and
+       b.alive(), "two floe-source processes with default settings both stream",
+       a.log()[-500:] + b.log()[-500:])
+socks = sorted(os.listdir(rt))
+tap.is_eq(socks, ["floe-source-127.0.0.1-%d-a.mp3.sock" % floe.port,
+                  "floe-source-127.0.0.1-%d-b.mp3.sock" % floe.port],
+          "each has its own socket, named by its output")
+r = subprocess.run([FLOE_SOURCE, "ctl", "status"], capture_output=True, text=True, env=env,
+                   timeout=15)
+tap.ok(r.returncode != 0 and socks[0] in r.stderr and socks[1] in r.stderr,
+       "ctl with two running says which are there", r.stderr)
+r = subprocess.run([FLOE_SOURCE, "ctl", "--socket", os.path.join(rt, socks[0]), "status"],
+                   capture_output=True, text=True, env=env, timeout=15)
+tap.ok(r.returncode == 0 and "a.mp3" in r.stdout, "ctl --socket reaches the one named",
+       r.stdout + r.stderr)
+b.stop()
+r = subprocess.run([FLOE_SOURCE, "ctl", "status"], capture_output=True, text=True, env=env,
+                   timeout=15)
+tap.ok(r.returncode == 0 and "a.mp3" in r.stdout, "with one running, ctl finds it by itself",
+       r.stdout + r.stderr)
+a.stop()
 tap.is_eq(floe.stop(), 0, "floe exits cleanly")
