@@ -66,6 +66,7 @@ config_free(struct config *c)
 		output_conf_free(o);
 	}
 	free(c->playlist);
+	free(c->fallback);
 	free(c->ice_name);
 	free(c->ice_description);
 	free(c->ice_genre);
@@ -104,6 +105,8 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 
 	if (strcmp(key, "playlist") == 0)
 		set_path(&c->playlist, v, base_dir);
+	else if (strcmp(key, "fallback") == 0)
+		set_path(&c->fallback, v, base_dir);
 	else if (strcmp(key, "shuffle") == 0) {
 		if (parse_bool(v, &c->shuffle) != 0)
 			goto bad_bool;

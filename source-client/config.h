@@ -29,6 +29,7 @@ struct output_conf {
 
 struct config {
 	char	*playlist;	/* file, folder, or "-" */
+	char	*fallback;	/* plays while every playlist entry fails; NULL: silence */
 	int	 shuffle;
 	int	 loop;
 	double	 crossfade;	/* seconds */

@@ -55,6 +55,10 @@
 /* At the end of a playlist (or on SIGTERM), queued audio may take this long
  * to reach the servers before floe-source exits anyway. */
 #define DRAIN_SECONDS 10
+/* Why 5 s of silence between tries of a failing playlist: a remounted
+ * disk is back on air within seconds, and a try (a stat per entry) every
+ * 5 s costs nothing. */
+#define STANDIN_RECHECK_SECONDS 5
 #define DRAIN_POLL_MS 100
 
 struct station {
@@ -101,6 +105,9 @@ static const char usage_text[] =
 "                          at most 30)\n"
 "  -t, --trim-silence      trim leading and trailing silence of each track\n"
 "      --silence-level DB  what counts as silence for trimming (default -50 dBFS)\n"
+"      --fallback FILE     plays while every entry of the (looping) playlist fails\n"
+"                          (default: silence), the playlist tried again after each\n"
+"                          play of it; the stream never ends for want of music\n"
 "\n"
 "Output (repeat --url or --file for more outputs; the flags after one apply\n"
 "to it, or to the next when given before it):\n"
@@ -142,7 +149,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
-	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE,
+	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
 };
 
 static const struct option longopts[] = {
@@ -153,6 +160,7 @@ static const struct option longopts[] = {
 	{ "crossfade", required_argument, NULL, 'x' },
 	{ "trim-silence", no_argument, NULL, 't' },
 	{ "silence-level", required_argument, NULL, OPT_SILENCE },
+	{ "fallback", required_argument, NULL, OPT_FALLBACK },
 	{ "url", required_argument, NULL, 'u' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "bitrate", required_argument, NULL, 'b' },
@@ -214,6 +222,7 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 {
 	static const struct { int ch; const char *key; } globals[] = {
 		{ 'p', "playlist" }, { 'x', "crossfade" }, { OPT_SILENCE, "silence-level" },
+		{ OPT_FALLBACK, "fallback" },
 		{ OPT_SAMPLERATE, "samplerate" }, { OPT_CHANNELS, "channels" },
 		{ OPT_BURST, "burst" }, { OPT_NAME, "name" }, { OPT_DESCRIPTION, "description" },
 		{ OPT_GENRE, "genre" }, { OPT_WEBSITE, "website" }, { 'C', "control" },
@@ -330,6 +339,8 @@ track_started(struct station *st, const struct player_track *t)
 	sbuf_free(&sb);
 }
 
+static int reload_playlist(struct station *st, struct sbuf *out);
+
 /* The pacer: produce what is due, feed every output, sleep until more is. */
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -359,6 +370,13 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			log_info("end of the playlist");
 			start_ending(st, 0);
 			return;
+		}
+		if (player_take_recheck(st->player) && strcmp(st->cfg.playlist, "-") != 0) {
+			struct sbuf sb;
+
+			sbuf_init(&sb);		/* a folder may be back: read it again */
+			reload_playlist(st, &sb);
+			sbuf_free(&sb);
 		}
 		if (started != NULL)
 			track_started(st, started);
@@ -781,7 +799,7 @@ main(int argc, char **argv)
 
 	{
 		struct player_opts po = { st.cfg.rate, st.cfg.channels, st.cfg.crossfade,
-		    st.cfg.trim, st.cfg.trim_db };
+		    st.cfg.trim, st.cfg.trim_db, st.cfg.fallback, STANDIN_RECHECK_SECONDS };
 		st.player = player_new(&st.pl, &po);
 	}
 	st.buf = xreallocarray(NULL, (size_t)CHUNK_FRAMES * (size_t)st.cfg.channels,

@@ -16,10 +16,13 @@
  * last one directly: gapless. A skip ends the decoder early, so the held
  * frames fade out as at a natural end.
  *
- * A file that cannot be opened or decoded is logged and skipped; when every
- * entry of the playlist has failed in a row (or a non-looping playlist ends
- * without playing anything) the player reports a fatal error instead of
- * spinning through the list forever.
+ * A file that cannot be opened or decoded is logged and skipped. When every
+ * entry of a looping playlist has failed in a row (the music disk unmounted,
+ * a folder renamed), the stream must not end: a stand-in plays (the
+ * fallback file, or recheck seconds of silence, which keeps the mount and
+ * its listeners), then the playlist is tried again, and so on until an
+ * entry plays. A non-looping playlist that ends without playing anything
+ * is a fatal error.
  */
 #include "player.h"
 #include "decode.h"
@@ -57,6 +60,8 @@ struct player_track {
 	size_t		 silent_run;	/* silent frames at the FIFO's end */
 	uint64_t	 frames_out;
 	int		 announced;
+	int		 standin;	/* the fallback or silence, not a playlist entry */
+	size_t		 silence_left;	/* a silent stand-in: frames still to make */
 };
 
 /* A file queued by the control socket. */
@@ -81,6 +86,8 @@ struct player {
 	int			 ended;		/* the playlist has no more entries */
 	char			*error;
 	char			*last_path;	/* for "now" between tracks */
+	int			 standing_in;	/* the playlist fails as a whole */
+	int			 recheck;	/* a stand-in round began (player_take_recheck) */
 };
 
 /* Make a player over a playlist. */
@@ -213,6 +220,18 @@ track_fill(struct player *p, struct player_track *t)
 	const float *pcm, *o;
 	long n, m;
 
+	if (t->dec == NULL) {		/* a silent stand-in */
+		static const float zeros[4096];
+		size_t k = FLOE_MIN(t->silence_left, FLOE_NELEM(zeros) / (size_t)p->o.channels);
+
+		if (k == 0) {
+			t->eof = 1;
+			return;
+		}
+		mix_fifo_push(&t->fifo, zeros, k);
+		t->silence_left -= k;
+		return;
+	}
 	n = decode_read(t->dec, &pcm, err, sizeof err);
 	if (n < 0)
 		log_warn("%s: %s; ending the track here", t->path, err);
@@ -273,6 +292,40 @@ track_open(struct player *p, const char *path, const char *listed)
 	return t;
 }
 
+/*
+ * The playlist has failed as a whole: the fallback file, or silence, for
+ * one round. Logged when it starts standing in, not every round.
+ */
+static struct player_track *
+standin_open(struct player *p, const char *why)
+{
+	struct player_track *t = NULL;
+	int again = p->standing_in;
+
+	if (!p->standing_in)
+		log_error("%s: off the playlist: playing %s%s and trying the playlist again "
+		    "%s", why, p->o.fallback != NULL ? "the fallback " : "silence",
+		    p->o.fallback != NULL ? p->o.fallback : "",
+		    p->o.fallback != NULL ? "after each play of it" : "every few seconds");
+	p->standing_in = 1;
+	p->recheck = 1;
+	p->failures = 0;
+	if (p->o.fallback != NULL && (t = track_open(p, p->o.fallback, NULL)) == NULL)
+		log_warn("the fallback %s cannot be played either: silence", p->o.fallback);
+	if (t == NULL) {
+		t = xcalloc(1, sizeof *t);
+		t->path = xstrdup("(silence)");
+		t->title = xstrdup("");
+		t->desc = xstrdup("silence, standing in for the playlist");
+		mix_fifo_init(&t->fifo, p->o.channels);
+		t->silence_left = (size_t)(FLOE_MAX(p->o.recheck, 1.0) * p->o.rate);
+		/* One announcement (a title, a log line) for a run of rounds */
+		t->announced = again;
+	}
+	t->standin = 1;
+	return t;
+}
+
 /* Set the fatal error text. */
 static void
 set_error(struct player *p, char *msg)
@@ -291,6 +344,9 @@ next_track(struct player *p)
 	struct queued *q;
 
 	for (;;) {
+		/* Every entry opened and gave no audio (track_done counted them). */
+		if (p->pl->loop && p->pl->n > 0 && p->failures >= p->pl->n && TAILQ_EMPTY(&p->queue))
+			return standin_open(p, "every entry of the playlist failed in a row");
 		if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
 			TAILQ_REMOVE(&p->queue, q, entry);
 			p->nqueued--;
@@ -302,15 +358,23 @@ next_track(struct player *p)
 			continue;	/* a bad queued file is not the playlist's fault */
 		}
 		if ((e = playlist_next(p->pl)) == NULL) {
+			if (p->pl->loop)	/* a looping list that is empty now */
+				return standin_open(p, "the playlist has no entries");
 			p->ended = 1;
 			if (!p->ever_played)
 				set_error(p, xstrdup("no playable file in the playlist "
 				    "(every entry was missing, unreadable or not audio)"));
 			return NULL;
 		}
-		if ((t = track_open(p, e->path, e->title)) != NULL)
+		if ((t = track_open(p, e->path, e->title)) != NULL) {
+			if (p->standing_in)
+				log_info("back on the playlist with %s", t->desc);
+			p->standing_in = 0;
 			return t;
+		}
 		if (++p->failures >= p->pl->n) {
+			if (p->pl->loop)
+				return standin_open(p, "every entry of the playlist failed in a row");
 			set_error(p, xasprintf("no playable file in the playlist: all %zu "
 			    "entries failed in a row", p->pl->n));
 			return NULL;
@@ -325,13 +389,15 @@ track_done(struct player *p, struct player_track *t)
 {
 	free(p->last_path);
 	p->last_path = xstrdup(t->path);
+	if (t->standin)
+		return 0;	/* neither a success nor a failure of the playlist */
 	if (t->frames_out > 0 || t->fifo.len > 0) {
 		p->failures = 0;
 		p->ever_played = 1;
 		return 0;
 	}
 	log_warn("%s: no audio in this file; skipped", t->path);
-	if (++p->failures >= p->pl->n && p->pl->n > 0) {
+	if (++p->failures >= p->pl->n && p->pl->n > 0 && !p->pl->loop) {
 		set_error(p, xasprintf("no playable file in the playlist: all %zu entries "
 		    "failed in a row", p->pl->n));
 		return -1;
@@ -461,6 +527,21 @@ const char *
 player_error(const struct player *p)
 {
 	return p->error;
+}
+
+int
+player_standing_in(const struct player *p)
+{
+	return p->standing_in;
+}
+
+int
+player_take_recheck(struct player *p)
+{
+	int r = p->recheck;
+
+	p->recheck = 0;
+	return r;
 }
 
 /* The current track. */

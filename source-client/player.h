@@ -20,6 +20,12 @@ struct player_opts {
 	double	 crossfade;	/* seconds; 0 joins tracks gaplessly */
 	int	 trim;		/* trim leading and trailing silence */
 	double	 trim_db;	/* silence is below this level (dBFS) */
+	/* A looping playlist whose every entry fails (the music disk gone)
+	 * never ends the stream: this file (NULL: silence) plays instead, and
+	 * the playlist is tried again after each play of it (silence: every
+	 * recheck seconds). */
+	const char *fallback;
+	double	 recheck;
 };
 
 /** A player over pl (which the caller keeps and may reload). */
@@ -33,6 +39,11 @@ void player_free(struct player *p);
  *  error such as a playlist with no playable file (see player_error()). */
 long player_read(struct player *p, float *out, size_t want, const struct player_track **started);
 const char *player_error(const struct player *p);
+/** Is the fallback (or silence) standing in for a failing playlist? */
+int player_standing_in(const struct player *p);
+/** A round of the stand-in began since the last call: the caller should
+ *  re-read the playlist (a folder may be back). */
+int player_take_recheck(struct player *p);
 
 /** The track being played (NULL between tracks). */
 const struct player_track *player_current(const struct player *p);

@@ -4,16 +4,22 @@
  *   BACKOFF --timer--> CONNECTING --(connect, send head, 100 or 200)--> STREAMING
  *      ^                   |  refused (403...), timeout, error               |
  *      +-------------------+--------------------------------------------------+
- *                          |  401
+ *                          |  401 before any stream worked
  *                          v
  *                        FAILED (wrong password: logged, not retried)
+ *
+ * A 401 after a stream has worked (a password rotated on the server, a
+ * server restarting with half its config) is logged as an error and
+ * retried like any failure: the station stays on the air once it is right.
  *
  * PUT sends "Expect: 100-continue" and waits for 100 or 200 before audio,
  * as ffmpeg does (Liquidsoap fails unless 100 comes first; icecast2 sends
  * 100 then 200). SOURCE waits for the 200. A refusal's body (icecast2 puts
  * "Mountpoint in use" there) is read until the server closes, for the log.
- * The retry delay doubles from BACKOFF_MIN to BACKOFF_MAX and starts over
- * once a stream has stayed up for STABLE_SECONDS.
+ * The retry delay doubles from BACKOFF_MIN to BACKOFF_MAX (each drawn
+ * 75-100% of its value, so many clients of one restarted server do not
+ * knock in step) and starts over once a stream has stayed up for
+ * STABLE_SECONDS.
  */
 #include "uplink.h"
 #include "log.h"
@@ -31,11 +37,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
-/* First retry delay, and the cap: quick recovery from a server restart,
- * yet at most one attempt every half-minute against a server that is gone. */
-#define BACKOFF_MIN_SECONDS 1
-#define BACKOFF_MAX_SECONDS 30
+/* First retry delay, and the cap, in ms. Why a 3 s cap: listeners hear
+ * audio again at most ~3 s after a restarted server accepts (the cap of
+ * 30 s it replaces left them 10.9 s in silence after a 20 s restart); an
+ * attempt every 3 s against a server that is gone costs a SYN. */
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 3000
 /* A stream that lasted this long counts as a success: the next failure
  * retries quickly again. */
 #define STABLE_SECONDS 10
@@ -68,7 +77,8 @@ struct uplink {
 	enum uplink_state	 state;
 	struct bufferevent	*bev;
 	struct event		*timer;		/* backoff, handshake and refusal timeouts */
-	int			 backoff;	/* seconds before the next attempt */
+	int			 backoff;	/* ms before the next attempt (before jitter) */
+	int			 worked;	/* a stream has been up: a 401 is retried */
 	int			 refused;	/* got an error status; reading its body */
 	int			 status;	/* that status */
 	char			 reason[128];
@@ -330,11 +340,20 @@ arm_timer(struct uplink *ul, int secs)
 	evtimer_add(ul->timer, &tv);
 }
 
+static void
+arm_timer_ms(struct uplink *ul, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(ul->timer, &tv);
+}
+
 /* A failure: log why, and retry after the backoff delay. */
 static void
 fail(struct uplink *ul, const char *why)
 {
 	char where[300];
+	int delay;
 
 	drop_conn(ul);
 	if (ul->finishing) {
@@ -343,15 +362,16 @@ fail(struct uplink *ul, const char *why)
 	}
 	if (ul->state == UPLINK_STREAMING &&
 	    time_mono_ns() - ul->up_since >= (uint64_t)STABLE_SECONDS * FLOE_NS_PER_SEC)
-		ul->backoff = BACKOFF_MIN_SECONDS;
+		ul->backoff = BACKOFF_MIN_MS;
 	uplink_url_hostport(&ul->url, where, sizeof where);
 	snprintf(ul->why, sizeof ul->why, "%s", why);
-	log_warn("output %s: %s %s%s: %s; retrying in %d s", ul->label,
+	delay = ul->backoff - (int)(random() % (ul->backoff / 4 + 1));
+	log_warn("output %s: %s %s%s: %s; retrying in %.1f s", ul->label,
 	    ul->state == UPLINK_STREAMING ? "lost" : "cannot stream to", where, ul->url.mount,
-	    why, ul->backoff);
-	ul->retry_at = time_mono_ns() + (uint64_t)ul->backoff * FLOE_NS_PER_SEC;
-	arm_timer(ul, ul->backoff);
-	ul->backoff = FLOE_MIN(ul->backoff * 2, BACKOFF_MAX_SECONDS);
+	    why, delay / 1000.0);
+	ul->retry_at = time_mono_ns() + (uint64_t)delay * 1000000;
+	arm_timer_ms(ul, delay);
+	ul->backoff = FLOE_MIN(ul->backoff * 2, BACKOFF_MAX_MS);
 	set_state(ul, UPLINK_BACKOFF);
 }
 
@@ -361,6 +381,14 @@ refused(struct uplink *ul, const char *body)
 {
 	char why[400], where[300];
 
+	if (ul->status == 401 && ul->worked) {
+		uplink_url_hostport(&ul->url, where, sizeof where);
+		log_error("output %s: the server now refuses the password for %s%s (401 %s), "
+		    "which worked before: retrying until it takes it again (fix the password "
+		    "on the server or in the URL)", ul->label, where, ul->url.mount, ul->reason);
+		fail(ul, "wrong password (401), which worked before");
+		return;
+	}
 	if (ul->status == 401) {
 		drop_conn(ul);
 		uplink_url_hostport(&ul->url, where, sizeof where);
@@ -403,6 +431,7 @@ accepted(struct uplink *ul)
 	evtimer_del(ul->timer);
 	ul->appended = 0;
 	ul->up_since = time_mono_ns();
+	ul->worked = 1;
 	ul->why[0] = '\0';
 	uplink_url_hostport(&ul->url, where, sizeof where);
 	log_info("output %s: connected to %s%s (%s)", ul->label, where, ul->url.mount,
@@ -559,6 +588,7 @@ uplink_new(struct event_base *base, struct evdns_base *dns, const char *label,
     const struct uplink_url *url, enum uplink_method method, const struct uplink_info *info,
     size_t max_queue, uplink_cb *cb, void *arg)
 {
+	static int seeded;
 	struct uplink *ul = xcalloc(1, sizeof *ul);
 
 	ul->base = base;
@@ -574,7 +604,9 @@ uplink_new(struct event_base *base, struct evdns_base *dns, const char *label,
 	ul->max_queue = max_queue;
 	ul->cb = cb;
 	ul->cb_arg = arg;
-	ul->backoff = BACKOFF_MIN_SECONDS;
+	if (!seeded++)		/* the jitter differs from process to process */
+		srandom((unsigned)(time_mono_ns() ^ (uint64_t)getpid() << 16));
+	ul->backoff = BACKOFF_MIN_MS;
 	ul->state = UPLINK_BACKOFF;
 	ul->timer = evtimer_new(base, timer_cb, ul);
 	start_connect(ul);

@@ -7,6 +7,7 @@
 #include "../player.c"
 
 #include <math.h>
+#include <unistd.h>
 
 #define RATE 44100
 
@@ -80,7 +81,7 @@ play_all(struct player *p, float *all, size_t cap, long *starts, int *nstarts)
 int
 main(void)
 {
-	struct player_opts o = { RATE, 2, 0, 0, -50 };
+	struct player_opts o = { RATE, 2, 0, 0, -50, NULL, 1 };
 	static float all[2 * 200000];
 	struct playlist pl;
 	struct player *p;
@@ -170,17 +171,66 @@ main(void)
 	player_free(p);
 	playlist_free(&pl);
 
-	/* Nothing playable, looping: an error, not a spin. */
-	playlist_init(&pl, 0, 1, 1);
-	playlist_add(&pl, text, NULL, NULL);
-	playlist_add(&pl, bad, NULL, NULL);
-	playlist_reorder(&pl);
-	p = player_new(&pl, &o);
-	n = play_all(p, all, sizeof all / 8, starts, &ns);
-	ok(n == -1 && strstr(player_error(p), "no playable file") != NULL,
-	    "looping list with no playable file: a clear error");
-	player_free(p);
-	playlist_free(&pl);
+	/* Nothing playable, looping: never off the air. Silence stands in, the
+	 * list is tried again after each round, and plays once it can. */
+	{
+		const struct player_track *t;
+		char *late = xasprintf("%s/late.wav", dir), *cmd;
+		float buf[2 * 700];
+		long silent = 0, after = 0;
+		int standing = 0, rechecks = 0, back = 0;
+
+		playlist_init(&pl, 0, 1, 1);
+		playlist_add(&pl, late, NULL, NULL);
+		playlist_add(&pl, bad, NULL, NULL);
+		playlist_reorder(&pl);
+		o.recheck = 1;
+		p = player_new(&pl, &o);
+		for (i = 0; i < 400; i++) {
+			n = player_read(p, buf, 700, &t);
+			if (n <= 0)
+				break;
+			rechecks += player_take_recheck(p);
+			if (player_standing_in(p)) {
+				standing = 1;
+				for (long k = 0; k < 2 * n; k++)
+					silent += buf[k] == 0.0f;
+			} else if (standing) {
+				back = 1;
+				after += n;
+			}
+			/* The file appears after the second round of silence. */
+			if (rechecks == 2 && access(late, F_OK) != 0) {
+				cmd = xasprintf("cp %s %s", a, late);
+				ok(system(cmd) == 0, "(the music comes back)");
+				free(cmd);
+			}
+			if (back && after >= 1000)
+				break;
+		}
+		ok(n > 0 && standing && silent >= 2 * RATE,
+		    "looping list with no playable file: silence stands in, no error");
+		ok(rechecks >= 2, "the playlist is tried again after each round of silence");
+		ok(back && after >= 1000 && buf[0] == 0.25f,
+		    "once an entry can be played, it plays: back on the playlist");
+		player_free(p);
+		playlist_free(&pl);
+		unlink(late);
+
+		/* With a fallback file: it plays instead of silence. */
+		playlist_init(&pl, 0, 1, 1);
+		playlist_add(&pl, late, NULL, NULL);
+		playlist_reorder(&pl);
+		o.fallback = b;
+		p = player_new(&pl, &o);
+		n = player_read(p, buf, 700, &t);
+		ok(n > 0 && player_standing_in(p) && buf[0] == 0.5f && t != NULL,
+		    "a fallback file plays while the playlist fails");
+		player_free(p);
+		playlist_free(&pl);
+		o.fallback = NULL;
+		free(late);
+	}
 
 	/* Nothing playable, once: also an error. */
 	playlist_init(&pl, 0, 0, 1);
