@@ -500,13 +500,22 @@ playlist_peek(struct playlist *pl)
 	return &pl->v[pl->order[pl->pos]];
 }
 
-/* Swap in a reloaded list and keep our place in it. */
+/*
+ * Swap in a reloaded list and keep our place in it: after the current
+ * track if the new list has it; else at the entry that was due next, if it
+ * has that (the current track was a queued file, or a stand-in); else the
+ * list is a new one, and plays from its start (its first entry, or the
+ * first of a new shuffled order). Keeping the old index instead skipped
+ * the first entries of a list written to schedule the next programme.
+ */
 void
 playlist_replace(struct playlist *pl, struct playlist *fresh, const char *current)
 {
-	size_t oldpos = pl->pos, i, found = SIZE_MAX;
-	int shuffle = pl->shuffle, loop = pl->loop;
+	size_t i, found = SIZE_MAX;
+	int shuffle = pl->shuffle, loop = pl->loop, at_next = 0;
 	uint32_t rng = pl->rng;
+	char *due = pl->pos < pl->n && pl->order != NULL ?
+	    xstrdup(pl->v[pl->order[pl->pos]].path) : NULL;
 
 	playlist_free(pl);
 	*pl = *fresh;
@@ -519,6 +528,24 @@ playlist_replace(struct playlist *pl, struct playlist *fresh, const char *curren
 		for (i = 0; i < pl->n && found == SIZE_MAX; i++)
 			if (strcmp(pl->v[pl->order[i]].path, current) == 0)
 				found = i;
+	if (found == SIZE_MAX && due != NULL)
+		for (i = 0; i < pl->n && found == SIZE_MAX; i++)
+			if (strcmp(pl->v[pl->order[i]].path, due) == 0) {
+				found = i;
+				at_next = 1;
+			}
+	free(due);
+	if (found != SIZE_MAX && at_next) {
+		/* The entry due next goes first (shuffled: the rest still to come). */
+		if (pl->shuffle && found != 0) {
+			size_t t = pl->order[0];
+			pl->order[0] = pl->order[found];
+			pl->order[found] = t;
+			found = 0;
+		}
+		pl->pos = found;
+		return;
+	}
 	if (found != SIZE_MAX) {
 		/* In a shuffled list, the current track goes first in the new
 		 * order so that everything else is still to come. */
@@ -530,7 +557,7 @@ playlist_replace(struct playlist *pl, struct playlist *fresh, const char *curren
 		}
 		pl->pos = found + 1;
 	} else
-		pl->pos = shuffle ? 0 : FLOE_MIN(oldpos, pl->n);
+		pl->pos = 0;
 	if (pl->pos >= pl->n && pl->loop)
 		build_order(pl, found != SIZE_MAX ? pl->order[found] : SIZE_MAX);
 }

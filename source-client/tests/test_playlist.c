@@ -137,7 +137,25 @@ main(void)
 	playlist_init(&fresh, 0, 1, 1);
 	playlist_parse(&fresh, "p\nq\nr\ns\nt\n", 10, NULL, NULL);
 	playlist_replace(&pl, &fresh, "gone");
-	is_str(playlist_next(&pl)->path, "t", "reload: current gone, same position");
+	is_str(playlist_next(&pl)->path, "p",
+	    "a new list (neither the current track nor the next in it): from its start");
+	playlist_next(&pl);	/* q is playing; r is due */
+	playlist_init(&fresh, 0, 1, 1);
+	playlist_parse(&fresh, "p\nq\nr\ns\nt\n", 10, NULL, NULL);
+	playlist_replace(&pl, &fresh, "/queued/file.mp3");
+	is_str(playlist_next(&pl)->path, "r",
+	    "the same list while a queued file plays: goes on with the entry due next");
+	playlist_free(&pl);
+	/* At entry 7 of 10, a new list of 10 starts at its first entry. */
+	playlist_init(&pl, 0, 1, 1);
+	playlist_parse(&pl, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", 21, NULL, NULL);
+	playlist_reorder(&pl);
+	for (i = 0; i < 7; i++)
+		playlist_next(&pl);
+	playlist_init(&fresh, 0, 1, 1);
+	playlist_parse(&fresh, "n1\nn2\nn3\nn4\nn5\nn6\nn7\nn8\nn9\nn10\n", 31, NULL, NULL);
+	playlist_replace(&pl, &fresh, "7");
+	is_str(playlist_next(&pl)->path, "n1", "a replaced list at entry 7 of 10: from n1, none skipped");
 	playlist_free(&pl);
 
 	/* Folder scan: recursive, sorted, audio only, hidden skipped. */
