@@ -174,6 +174,10 @@ mpg_open(struct decode *d, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	mpg123_param(d->mh, MPG123_ADD_FLAGS, MPG123_FORCE_FLOAT | MPG123_QUIET, 0);
+	/* Damaged data mid-file (a bad sector, a broken upload): look as far
+	 * as it takes for the next frame, as ffmpeg does, instead of ending
+	 * the track at the first 1 KiB of garbage (mpg123's default). */
+	mpg123_param(d->mh, MPG123_RESYNC_LIMIT, -1, 0);
 	mpg123_format_none(d->mh);
 	mpg123_rates(&rates, &nrates);
 	for (i = 0; i < nrates; i++)
@@ -425,6 +429,7 @@ decode_open(const char *path, char *err, size_t errlen)
 {
 	struct decode *d = xcalloc(1, sizeof *d);
 	struct stat st;
+	char err2[256];
 	int rc;
 
 	if (stat(path, &st) != 0) {
@@ -436,9 +441,18 @@ decode_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (is_mpeg_name(path)) {
-		if (mpg_open(d, path, err, errlen) != 0)
-			goto fail;
-		return d;
+		if (mpg_open(d, path, err, errlen) == 0)
+			return d;
+		/* The name may lie (a FLAC called .mp3): what libavformat makes
+		 * of the contents, else mpg123's reason. */
+		decode_close(d);
+		d = xcalloc(1, sizeof *d);
+		if (av_open(d, path, err2, sizeof err2) == 0) {
+			log_info("%s: not MPEG audio despite its name: decoding it as %s", path,
+			    d->engine);
+			return d;
+		}
+		goto fail;
 	}
 	if ((rc = av_open(d, path, err, errlen)) < 0)
 		goto fail;

@@ -177,6 +177,39 @@ main(void)
 		ok(decode_open(path, err, sizeof err) == NULL, "text as .ogg: %s", err);
 		free(path);
 	}
+	/* 4 KiB of garbage in the middle of an MP3: decoding goes on past it,
+	 * to the end (mpg123's default resync limit ended the track there). */
+	sbuf_reset(&file);
+	sbuf_add(&file, mp3.data, mp3.len / 2);
+	{
+		char junk[4096];
+		for (i = 0; i < (int)sizeof junk; i++)
+			junk[i] = (char)(tap_rng() & 0xFF);
+		sbuf_add(&file, junk, sizeof junk);
+	}
+	sbuf_add(&file, mp3.data + mp3.len / 2, mp3.len - mp3.len / 2);
+	path = put("damaged.mp3", file.data, file.len);
+	n = decode_all(path, &rate, &ch, err, sizeof err);
+	ok(n > 44100 - 3000, "an MP3 with 4 KiB of garbage mid-file plays to its end (%ld frames)",
+	    n);
+	free(path);
+	/* A file whose name lies: WAV data called .mp3 is decoded all the same. */
+	sbuf_reset(&file);
+	{
+		static const unsigned char hdr[44] = { 'R', 'I', 'F', 'F', 0xB4, 1, 0, 0, 'W',
+		    'A', 'V', 'E', 'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0, 1, 0, 0x44, 0xAC, 0, 0,
+		    0x88, 0x58, 1, 0, 2, 0, 16, 0, 'd', 'a', 't', 'a', 0x90, 1, 0, 0 };
+		static const char body[400];
+		sbuf_add(&file, hdr, sizeof hdr);
+		sbuf_add(&file, body, sizeof body);
+	}
+	path = put("wav-named.mp3", file.data, file.len);
+	d = decode_open(path, err, sizeof err);
+	ok(d != NULL && strncmp(decode_engine(d), "libavcodec", 10) == 0,
+	    "a WAV named .mp3: decoded by what can decode it (%s)", d ? decode_engine(d) : err);
+	decode_close(d);
+	free(path);
+
 	/* MP3 data under another name goes to mpg123 all the same. */
 	path = put("disguised.bin", mp3.data, mp3.len);
 	d = decode_open(path, err, sizeof err);
