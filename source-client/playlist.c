@@ -10,6 +10,7 @@
  * floe-source plays local files, and a remote read would stall the pacer.
  */
 #include "playlist.h"
+#include "log.h"
 #include "../server/util.h"
 
 #include <ctype.h>
@@ -427,6 +428,9 @@ playlist_load(struct playlist *pl, const char *source, char **err)
 		    xasprintf("playlist %s lists no files", source);
 		return -1;
 	}
+	if (skipped > 0)
+		log_warn("playlist %s: %zu remote URL%s skipped (floe-source plays local files; "
+		    "a remote read would stall the stream)", source, skipped, skipped == 1 ? "" : "s");
 	playlist_reorder(pl);
 	return 0;
 }
