@@ -128,6 +128,7 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 		info.url = pick(oc->ice_url, c->ice_url);
 		info.public = oc->ice_public >= 0 ? oc->ice_public : c->ice_public;
 		info.audio_info = audio_info;
+		info.byte_rate = (size_t)(oc->vbr ? 320 : oc->bitrate) * 1000 / 8;
 		o->meta = meta_new(base, dns, o->name, &o->url);
 		o->ul = uplink_new(base, dns, o->name, &o->url, (enum uplink_method)oc->method,
 		    &info, maxq, uplink_changed, o);

@@ -33,6 +33,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +55,24 @@
 #define STABLE_SECONDS 10
 /* Time allowed for resolve + connect + the server's answer. */
 #define HANDSHAKE_TIMEOUT_SECONDS 10
+/*
+ * A server that accepts but stops reading. Its kernel goes on taking our
+ * bytes into a receive buffer that Linux grows to megabytes, so our own
+ * queue fills only minutes later. What shows at once is its receive
+ * window (TCP_INFO's tcpi_snd_wnd, Linux 5.4): a server that reads keeps it
+ * at its high, reopening it at every read; one that does not lets it only
+ * shrink. Stalled: not back at its high for STALL_WINDOW_SECONDS and
+ * STALL_WINDOW_BYTES or more below it, or (a zero window)
+ * STALL_AUDIO_SECONDS of audio waiting in our
+ * kernel's send queue and our buffer for STALL_SECONDS in a row. Judged
+ * once a second. Why these: a reading server reopens its window many times
+ * a second; 8 s without, with data arriving, is a server that stopped, and
+ * notices it within about 10 s of its last read.
+ */
+#define STALL_WINDOW_SECONDS 8
+#define STALL_WINDOW_BYTES 4096
+#define STALL_AUDIO_SECONDS 4
+#define STALL_SECONDS 3
 /* A response head longer than this is not an Icecast answer. */
 #define RESPONSE_HEAD_MAX 8192
 /* Bytes of a refusal's body kept for the log. */
@@ -79,6 +102,11 @@ struct uplink {
 	struct event		*timer;		/* backoff, handshake and refusal timeouts */
 	int			 backoff;	/* ms before the next attempt (before jitter) */
 	int			 worked;	/* a stream has been up: a 401 is retried */
+	size_t			 stall_bytes;	/* STALL_AUDIO_SECONDS of this output's audio */
+	uint32_t		 wnd_base;	/* the server's receive window at its high */
+	uint64_t		 wnd_since;	/* monotonic ns it was last there; 0: not seen */
+	uint64_t		 stall_check;	/* monotonic ns of the next check */
+	int			 stall_secs;	/* checks in a row with too much waiting */
 	int			 refused;	/* got an error status; reading its body */
 	int			 status;	/* that status */
 	char			 reason[128];
@@ -340,6 +368,8 @@ arm_timer(struct uplink *ul, int secs)
 	evtimer_add(ul->timer, &tv);
 }
 
+static int stalled(struct uplink *ul);
+
 static void
 arm_timer_ms(struct uplink *ul, int ms)
 {
@@ -432,6 +462,9 @@ accepted(struct uplink *ul)
 	ul->appended = 0;
 	ul->up_since = time_mono_ns();
 	ul->worked = 1;
+	ul->wnd_since = 0;
+	ul->stall_secs = 0;
+	ul->stall_check = ul->up_since + FLOE_NS_PER_SEC;
 	ul->why[0] = '\0';
 	uplink_url_hostport(&ul->url, where, sizeof where);
 	log_info("output %s: connected to %s%s (%s)", ul->label, where, ul->url.mount,
@@ -601,6 +634,7 @@ uplink_new(struct event_base *base, struct evdns_base *dns, const char *label,
 	ul->url.mount = xstrdup(url->mount);
 	ul->method = method;
 	ul->head = build_head(url, method, info);
+	ul->stall_bytes = info->byte_rate * STALL_AUDIO_SECONDS;
 	ul->max_queue = max_queue;
 	ul->cb = cb;
 	ul->cb_arg = arg;
@@ -649,9 +683,62 @@ uplink_send(struct uplink *ul, const void *p, size_t n)
 		fail(ul, "the server stopped reading (send queue full)");
 		return -1;
 	}
+	if (stalled(ul))
+		return -1;
 	bufferevent_write(ul->bev, p, n);
 	ul->appended += n;
 	return 0;
+}
+
+/*
+ * Once a second while streaming: has the server stopped reading? (See
+ * STALL_WINDOW_SECONDS.) The connection is dropped, and retried, at once;
+ * 1 if it was.
+ */
+static int
+stalled(struct uplink *ul)
+{
+	uint64_t now = time_mono_ns(), waiting;
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	int fd = bufferevent_getfd(ul->bev), outq = 0;
+	char why[200];
+
+	if (now < ul->stall_check || ul->stall_bytes == 0)
+		return 0;
+	ul->stall_check = now + FLOE_NS_PER_SEC;
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd) {
+		/* Back at (or above) its high: it reads. A dip between two reads
+		 * is gone by the next check. */
+		if (ul->wnd_since == 0 || ti.tcpi_snd_wnd >= ul->wnd_base) {
+			ul->wnd_base = ti.tcpi_snd_wnd;
+			ul->wnd_since = now;
+		}
+		if (now - ul->wnd_since >= (uint64_t)STALL_WINDOW_SECONDS * FLOE_NS_PER_SEC &&
+		    ul->wnd_base - ti.tcpi_snd_wnd >= STALL_WINDOW_BYTES) {
+			snprintf(why, sizeof why, "the server stopped reading (its TCP window "
+			    "shrank by %u KB in %d s and never reopened)",
+			    (ul->wnd_base - ti.tcpi_snd_wnd) / 1024, STALL_WINDOW_SECONDS);
+			fail(ul, why);
+			return 1;
+		}
+	}
+	waiting = evbuffer_get_length(bufferevent_get_output(ul->bev));
+	if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq > 0)
+		waiting += (uint64_t)outq;
+	if (waiting < ul->stall_bytes) {
+		ul->stall_secs = 0;
+		return 0;
+	}
+	if (++ul->stall_secs < STALL_SECONDS)
+		return 0;
+	snprintf(why, sizeof why, "the server stopped reading (%llu KB of audio waiting to be "
+	    "sent or acknowledged for %d s)", (unsigned long long)(waiting / 1024),
+	    STALL_SECONDS);
+	fail(ul, why);
+	return 1;
 }
 
 /* Bytes of the stream written to the socket on this connection. */

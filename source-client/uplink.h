@@ -59,6 +59,8 @@ struct uplink_info {
 	const char	*url;
 	int		 public;
 	const char	*audio_info;	/* "channels=2;samplerate=44100;bitrate=128" */
+	size_t		 byte_rate;	/* the stream's bytes a second (at most), to tell a
+					 * server that stopped reading; 0: not judged */
 };
 
 struct uplink;

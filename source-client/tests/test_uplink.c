@@ -11,7 +11,7 @@ main(void)
 {
 	struct uplink_url u;
 	struct uplink_info info = { "audio/mpeg", "My Radio", "Desc\r\nInjected: x", "Rock",
-	    "http://example.com/", 1, "channels=2;samplerate=44100;bitrate=128" };
+	    "http://example.com/", 1, "channels=2;samplerate=44100;bitrate=128", 16000 };
 	char err[200], reason[64], hp[64], *head;
 	size_t n, i;
 	int st, rc;

@@ -15,6 +15,8 @@
 import os
 import re
 import signal
+import socket
+import threading
 import time
 
 from floe_source_lib import Source, tone, write
@@ -102,7 +104,68 @@ first_b = re.search(r"playing: (List B - Track \d)", after)
 tap.is_eq(first_b.group(1) if first_b else None, "List B - Track 1",
           "the new list plays from its first entry (none skipped)")
 
+# ---- a server that accepts and stops reading: noticed in seconds, the other output unaffected
+src.stop()
+
+
+class Deaf:
+    """A server that answers a source's request and then never reads."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        self.conns = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            head = b""
+            c.settimeout(5)
+            try:
+                while b"\r\n\r\n" not in head:
+                    d = c.recv(1)       # the head only, not a byte of audio
+                    if not d:
+                        break
+                    head += d
+                if head.startswith((b"PUT", b"SOURCE")):
+                    c.sendall(b"HTTP/1.0 200 OK\r\n\r\n")
+                    self.accepted.append(time.monotonic())
+            except OSError:
+                pass
+            self.conns.append(c)        # kept open, never read again
+
+
+deaf = Deaf()
+src = Source(["--playlist", music, "--url", "http://source:hackme@127.0.0.1:%d/ok.mp3" % floe.port,
+              "--url", "http://source:hackme@127.0.0.1:%d/stall.mp3" % deaf.port])
+tap.ok(wait_mount(floe, "/ok.mp3", 30) and wait_for(lambda: deaf.accepted, 30),
+       "floe-source streams to floe and to a server that stops reading")
+l = Listener(floe, "/ok.mp3")
+t0 = deaf.accepted[0]
+tap.ok(src.wait_log("the server stopped reading", 60), "it notices the server stopped reading",
+       src.log()[-800:])
+secs = time.monotonic() - t0
+n0 = len(l.body())
+tap.ok(secs < 20, "... within seconds of the server's last read (%.1f s; bound 20 s)" % secs)
+tap.diag("a server that stopped reading was noticed %.1f s after it did (before: 126 s with "
+         "a 4 KB receive buffer, over 150 s with default ones)" % secs)
+tap.ok(l.wait_bytes(n0 + 3 * 16000, 30) and not l.closed,
+       "floe's output kept its pace meanwhile: its listener keeps receiving")
+tap.ok("lost 127.0.0.1:%d/ok.mp3" % floe.port not in src.log(), "... and it was never dropped")
+l.close()
+src.stop()
+
 # ---- floe down 20 s, then back: audio again soon after
+src = Source(["--playlist", music, "--url", "http://source:hackme@127.0.0.1:%d%s" % (floe.port,
+                                                                                      MOUNT)])
+tap.ok(wait_mount(floe, MOUNT, 30), "floe-source streams again")
 floe.stop()
 time.sleep(20)      # the outage itself: what is measured is after it
 t0 = time.monotonic()
