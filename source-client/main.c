@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "control.h"
+#include "mix.h"
 #include "decode.h"
 #include "encode.h"
 #include "log.h"
@@ -59,6 +60,13 @@
  * disk is back on air within seconds, and a try (a stat per entry) every
  * 5 s costs nothing. */
 #define STANDIN_RECHECK_SECONDS 5
+/* The output limiter: -1 dBFS leaves the encoders' true peaks (which may
+ * overshoot the samples by a fraction of a dB) below full scale; 5 ms of
+ * look-ahead turns the gain down smoothly before a peak; 200 ms of release
+ * brings it back without pumping the music. */
+#define LIMIT_CEILING_DB -1.0
+#define LIMIT_LOOKAHEAD_MS 5.0
+#define LIMIT_RELEASE_MS 200.0
 #define DRAIN_POLL_MS 100
 
 struct station {
@@ -67,6 +75,7 @@ struct station {
 	struct config		 cfg;
 	struct playlist		 pl;
 	struct player		*player;
+	struct mix_limiter	 lim;		/* the mix's last stage: nothing clips */
 	struct output		**outs;
 	size_t			 nouts;
 	struct control		*ctl;
@@ -371,6 +380,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			start_ending(st, 0);
 			return;
 		}
+		/* Loud masters crossfaded exceed full scale: turned down, not clipped. */
+		mix_limit(&st->lim, st->buf, (size_t)n);
+		mix_clamp(st->buf, (size_t)n * (size_t)st->cfg.channels);	/* a guard only */
 		if (player_take_recheck(st->player) && strcmp(st->cfg.playlist, "-") != 0) {
 			struct sbuf sb;
 
@@ -804,6 +816,8 @@ main(int argc, char **argv)
 	}
 	st.buf = xreallocarray(NULL, (size_t)CHUNK_FRAMES * (size_t)st.cfg.channels,
 	    sizeof *st.buf);
+	mix_limiter_init(&st.lim, st.cfg.channels, st.cfg.rate, LIMIT_CEILING_DB, LIMIT_LOOKAHEAD_MS,
+	    LIMIT_RELEASE_MS);
 
 	if (st.cfg.control == NULL)
 		st.cfg.control = control_default_path(config_path, TAILQ_EMPTY(&st.cfg.outputs) ?
@@ -858,6 +872,7 @@ main(int argc, char **argv)
 	evdns_base_free(st.dns, 0);
 	event_base_free(st.base);
 	free(st.buf);
+	mix_limiter_free(&st.lim);
 	free(st.title);
 	config_free(&st.cfg);
 	log_info("stopped");

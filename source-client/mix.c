@@ -3,8 +3,9 @@
  *
  * The crossfade is equal-power (cos/sin): for uncorrelated music the sum
  * keeps a steady loudness through the fade, where a linear fade dips by
- * 3 dB in the middle. Correlated material can briefly exceed full scale,
- * hence mix_clamp() before encoding.
+ * 3 dB in the middle. Two loud masters can exceed full scale mid-fade (by
+ * up to 3 dB), hence the limiter (mix_limit) before encoding: it turns the
+ * moment down smoothly instead of clipping it.
  */
 #include "mix.h"
 #include "../server/util.h"
@@ -190,5 +191,91 @@ mix_clamp(float *pcm, size_t samples)
 			pcm[i] = 1.0f;
 		else if (pcm[i] < -1.0f)
 			pcm[i] = -1.0f;
+	}
+}
+
+/* ---- the limiter ---- */
+
+void
+mix_limiter_init(struct mix_limiter *l, int ch, int rate, double ceiling_db,
+    double lookahead_ms, double release_ms)
+{
+	memset(l, 0, sizeof *l);
+	l->ch = ch;
+	l->ceiling = mix_db_to_amp(ceiling_db);
+	l->la = FLOE_MAX((size_t)(lookahead_ms * rate / 1000.0), (size_t)1);
+	l->rel = (float)(1.0 - exp(-1.0 / (release_ms * rate / 1000.0)));
+	l->delay = xcalloc(l->la * (size_t)ch, sizeof *l->delay);
+	l->need = xcalloc(2 * l->la, sizeof *l->need);
+	l->dq = xcalloc(2 * l->la, sizeof *l->dq);
+	l->box = xcalloc(l->la, sizeof *l->box);
+	for (size_t i = 0; i < l->la; i++)
+		l->box[i] = 1.0f;
+	l->box_sum = (double)l->la;
+	l->r = 1.0f;
+	l->min_gain = 1.0f;
+}
+
+void
+mix_limiter_free(struct mix_limiter *l)
+{
+	free(l->delay);
+	free(l->need);
+	free(l->dq);
+	free(l->box);
+	memset(l, 0, sizeof *l);
+}
+
+/*
+ * Frame t enters; frame t - la leaves, times gain g. need[t] is the gain
+ * frame t needs (ceiling / its peak, at most 1); m is the minimum of need
+ * over the last 2 la frames (a monotonic queue: O(1) a frame); r follows
+ * m down at once and up at the release rate, so r <= m; g is the mean of
+ * r over the last la frames. Every r averaged for the frame leaving was
+ * computed while that frame was in m's window, so g <= its need: the
+ * ceiling holds exactly, and g changes by at most 1/la of a step a frame.
+ */
+void
+mix_limit(struct mix_limiter *l, float *pcm, size_t n)
+{
+	size_t ch = (size_t)l->ch, w = 2 * l->la, i, c, slot;
+	float peak, need, m, g, x;
+
+	for (i = 0; i < n; i++) {
+		float *f = pcm + i * ch, *d = l->delay + (l->t % l->la) * ch;
+
+		peak = 0.0f;
+		for (c = 0; c < ch; c++)
+			peak = fmaxf(peak, fabsf(f[c]));
+		need = peak > l->ceiling ? l->ceiling / peak : 1.0f;
+		slot = l->t % w;
+		l->need[slot] = need;
+		/* the sliding minimum: drop larger candidates, add t, expire old */
+		while (l->dq_len > 0 &&
+		    l->need[l->dq[(l->dq_head + l->dq_len - 1) % w] % w] >= need)
+			l->dq_len--;
+		l->dq[(l->dq_head + l->dq_len++) % w] = l->t;
+		if (l->t - l->dq[l->dq_head] >= w) {
+			l->dq_head = (l->dq_head + 1) % w;
+			l->dq_len--;
+		}
+		m = l->need[l->dq[l->dq_head] % w];
+		l->r = m < l->r ? m : l->r + (m - l->r) * l->rel;
+		if (l->r > m)
+			l->r = m;
+		l->box_sum += (double)l->r - (double)l->box[l->t % l->la];
+		l->box[l->t % l->la] = l->r;
+		g = (float)(l->box_sum / (double)l->la);
+		if (g > 1.0f)
+			g = 1.0f;
+		if (g < l->min_gain)
+			l->min_gain = g;
+		/* out goes the frame la back, in comes this one */
+		for (c = 0; c < ch; c++) {
+			x = d[c];
+			d[c] = f[c];
+			f[c] = x * g;
+		}
+		l->t++;
 	}
 }

@@ -46,4 +46,34 @@ void mix_fade_in(float *dst, size_t n, int ch, size_t pos, size_t len);
 /** Keep samples within [-1, 1]: crossfades of correlated audio can exceed it. */
 void mix_clamp(float *pcm, size_t samples);
 
+/*
+ * A look-ahead peak limiter: what comes out never exceeds the ceiling, and
+ * the gain moves smoothly (down over the look-ahead, up over the release),
+ * so a crossfade of two loud masters is turned down for the moment it
+ * would exceed full scale instead of being flattened (mix_clamp's
+ * distortion). It delays the stream by the look-ahead.
+ */
+struct mix_limiter {
+	int	 ch;
+	float	 ceiling;
+	size_t	 la;		/* look-ahead, frames */
+	float	 rel;		/* release: the gain's step toward 1 per frame, as a fraction */
+	float	*delay;		/* la frames of audio, a ring */
+	float	*need;		/* gain each of the last 2 la frames needs, a ring */
+	size_t	*dq;		/* the sliding minimum's candidates (indexes), a ring */
+	size_t	 dq_head, dq_len;
+	float	*box;		/* the last la smoothed gains, a ring */
+	double	 box_sum;
+	float	 r;		/* the released minimum */
+	size_t	 t;		/* frames seen */
+	float	 min_gain;	/* the lowest gain applied (stats, tests) */
+};
+
+/** ceiling_db (e.g. -1), look-ahead and release in ms, at rate. */
+void mix_limiter_init(struct mix_limiter *l, int ch, int rate, double ceiling_db,
+    double lookahead_ms, double release_ms);
+void mix_limiter_free(struct mix_limiter *l);
+/** Limit n frames in place (delayed by the look-ahead). */
+void mix_limit(struct mix_limiter *l, float *pcm, size_t n);
+
 #endif

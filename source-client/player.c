@@ -516,7 +516,6 @@ player_read(struct player *p, float *out, size_t want, const struct player_track
 		t->frames_out += n;
 		done += n;
 	}
-	mix_clamp(out, done * ch);
 	if (done == 0 && p->ended && !p->ever_played && p->error == NULL)
 		set_error(p, xstrdup("no playable file in the playlist"));
 	return p->error != NULL && done == 0 ? -1 : (long)done;

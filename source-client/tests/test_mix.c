@@ -63,5 +63,49 @@ main(void)
 		mix_clamp(c, 3);
 		ok(c[0] == 1.0f && c[1] == -1.0f && c[2] == 0.25f, "clamp to full scale");
 	}
+	/* The limiter: a 1 s sine at -1 dBFS, then 1 s of the same summed with
+	 * another (a loud crossfade: +5 dB over full scale at worst), then the
+	 * first alone again. Nothing past the ceiling, the quiet parts
+	 * untouched (only delayed), and the gain changing smoothly. */
+	{
+		enum { R = 44100, N = 3 * R, LA = 220 };
+		static float sig[2 * N], orig[2 * N];
+		struct mix_limiter lim;
+		float ceiling = mix_db_to_amp(-1.0), a = mix_db_to_amp(-1.0), peak = 0.0f;
+		double maxstep = 0.0, prevg = 1.0;
+		size_t k, untouched = 1;
+
+		for (k = 0; k < N; k++) {
+			float v = a * sinf(2.0f * (float)M_PI * 440.0f * (float)k / R);
+			if (k >= R && k < 2 * R)
+				v += a * sinf(2.0f * (float)M_PI * 445.0f * (float)k / R + 0.3f);
+			sig[2 * k] = sig[2 * k + 1] = orig[2 * k] = orig[2 * k + 1] = v;
+		}
+		mix_limiter_init(&lim, 2, R, -1.0, 5.0, 200.0);
+		ok(lim.la == LA, "5 ms of look-ahead is %d frames", LA);
+		for (k = 0; k < N; k += 1000)		/* in pieces, as the pacer feeds it */
+			mix_limit(&lim, sig + 2 * k, k + 1000 <= N ? 1000 : N - k);
+		for (k = 0; k < N; k++)
+			peak = fmaxf(peak, fabsf(sig[2 * k]));
+		ok(peak <= ceiling + 1e-6f, "limiter: no sample past -1 dBFS (peak %.4f, ceiling "
+		    "%.4f; the input reached %.2f)", peak, ceiling, 2 * a);
+		for (k = LA; k < R / 2; k++)
+			untouched &= fabsf(sig[2 * k] - orig[2 * (k - LA)]) < 1e-6f;
+		ok(untouched, "limiter: audio under the ceiling passes unchanged, %d frames late", LA);
+		for (k = LA + 1; k < N; k++) {
+			double x = fabs((double)orig[2 * (k - LA)]), g;
+			if (x < 0.05)
+				continue;		/* the gain is only seen where there is signal */
+			g = fabs((double)sig[2 * k]) / x;
+			if (fabs(g - prevg) > maxstep && k > LA + 1)
+				maxstep = fabs(g - prevg);
+			prevg = g;
+		}
+		ok(lim.min_gain < 0.7f && lim.min_gain > 0.4f,
+		    "limiter: the loud part turned down by %.1f dB", 20 * log10f(lim.min_gain));
+		ok(maxstep < 0.01, "limiter: the gain moves smoothly (largest step %.4f a frame)",
+		    maxstep);
+		mix_limiter_free(&lim);
+	}
 	return tap_done();
 }

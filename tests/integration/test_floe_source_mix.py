@@ -10,12 +10,19 @@ four floe-source runs at the same time, each writing its MP3 to a file:
   - crossfade 2 with --trim-silence, on tones padded with 1 s of silence at
     both ends: the silence is trimmed before the fade, 8 s, never silent;
   - the padded tones gapless without trimming: the 2 s of silence between
-    tracks is there (which shows the silence check can see a gap).
+    tracks is there (which shows the silence check can see a gap);
+  - two tones mastered at -1 dBFS crossfaded over 3 s: mid-fade their sum
+    would pass full scale; the limiter turns it down instead of clipping:
+    no sample of the decoded file at full scale, and THD+N through the
+    fade below -40 dB (hard clipping, as before: about -22 dB).
 floe-source exits by itself (status 0) at the end of a --once playlist.
 """
+import math
 import os
+import subprocess
 
-from floe_source_lib import Source, decode_errors, icy_changes, pcm, probe, tone, window_levels, write
+from floe_source_lib import (ANALYSIS_RATE, Source, decode_errors, icy_changes, pcm, probe, tone,
+                             window_levels, write)
 from floelib import Floe, Listener, tap, tmpdir, wait_for, wait_mount
 
 d = tmpdir()
@@ -35,12 +42,39 @@ def silent_stretches(path, skip_end=0.1):
             and v < 0.01]
 
 
+for i in (1, 2):     # 440 Hz at -1 dBFS, 6 s, lossless
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "aevalsrc=0.8913*sin(2*PI*440*t)|0.8913*sin(2*PI*440*t):d=6:s=44100",
+                    "-c:a", "pcm_s16le", os.path.join(d, "loud%d.wav" % i)], check=True)
+loud = write(os.path.join(d, "loud.m3u"), "loud1.wav\nloud2.wav\n")
+
+
+def thd_n(samples, f0, start, end, win=0.05):
+    """THD+N (dB) of samples[start s:end s] around a tone f0: in each window,
+    what is left once the best-fitting f0 sinusoid is taken out, against
+    the whole, over all windows."""
+    n = int(win * ANALYSIS_RATE)
+    resid = total = 0.0
+    for a in range(int(start * ANALYSIS_RATE), int(end * ANALYSIS_RATE) - n, n):
+        w = samples[a:a + n]
+        s_ = [math.sin(2 * math.pi * f0 * (a + k) / ANALYSIS_RATE) for k in range(n)]
+        c_ = [math.cos(2 * math.pi * f0 * (a + k) / ANALYSIS_RATE) for k in range(n)]
+        bs = 2.0 / n * sum(x * y for x, y in zip(w, s_))
+        bc = 2.0 / n * sum(x * y for x, y in zip(w, c_))
+        for k in range(n):
+            e = w[k] - bs * s_[k] - bc * c_[k]
+            resid += e * e
+            total += w[k] * w[k]
+    return 10 * math.log10(resid / total) if total and resid else -200.0
+
+
 floe = Floe()
 runs = {}
 for name, playlist, extra in (("gapless", plain, ["--crossfade", "0"]),
                               ("xfade", plain, ["--crossfade", "2"]),
                               ("trim", padded, ["--crossfade", "2", "--trim-silence"]),
-                              ("untrimmed", padded, ["--crossfade", "0"])):
+                              ("untrimmed", padded, ["--crossfade", "0"]),
+                              ("loud", loud, ["--crossfade", "3"])):
     out = os.path.join(d, name + ".mp3")
     args = ["--playlist", playlist, "--once", "--file", out] + extra
     if name == "xfade":
@@ -78,6 +112,14 @@ tap.ok(not quiet["trim"], "trim + crossfade: never falls to silence",
 tap.ok(17.9 <= dur["untrimmed"] <= 18.15 and len(quiet["untrimmed"]) >= 2 * 90,
        "control: untrimmed padded tones keep their silence (%.2f s, %d silent windows)"
        % (dur["untrimmed"], len(quiet["untrimmed"])))
+
+samples = pcm(runs["loud"][1])
+peak = max(abs(v) for v in samples)
+tap.ok(peak < 32767 * 0.995, "loud crossfade: no sample at full scale (peak %.2f dBFS)"
+       % (20 * math.log10(peak / 32768.0)))
+dist = thd_n(samples, 440, 3.2, 5.8)
+tap.ok(dist < -40, "loud crossfade: THD+N through the fade %.1f dB (under -40 dB: turned "
+       "down, not clipped)" % dist)
 
 # The listener of the crossfading run: no silence at any boundary. Its
 # source has gone: floe sends what it still holds, then closes.
