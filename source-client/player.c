@@ -61,6 +61,10 @@ struct player_track {
 	uint64_t	 frames_out;
 	int		 announced;
 	int		 standin;	/* the fallback or silence, not a playlist entry */
+	size_t		 xfade;		/* its joins' crossfade, frames (a short track: half of it) */
+	int		 sized;		/* xfade is final (its length was looked at) */
+	size_t		 cue_skip;	/* frames still to drop at its start (cue-in) */
+	size_t		 cue_left;	/* frames it may still add (cue-out); SIZE_MAX: no limit */
 	size_t		 silence_left;	/* a silent stand-in: frames still to make */
 };
 
@@ -172,8 +176,17 @@ static void
 track_push(struct player *p, struct player_track *t, const float *pcm, size_t n)
 {
 	int ch = p->o.channels;
-	size_t run;
+	size_t run, k;
 
+	if (t->cue_skip > 0) {
+		k = FLOE_MIN(n, t->cue_skip);
+		t->cue_skip -= k;
+		pcm += (size_t)ch * k;
+		n -= k;
+	}
+	n = FLOE_MIN(n, t->cue_left);
+	if (t->cue_left != SIZE_MAX)
+		t->cue_left -= n;
 	if (p->o.trim && !t->lead_done) {
 		size_t k = mix_silent_head(pcm, n, ch, p->threshold);
 		t->lead_trimmed += k;
@@ -259,11 +272,17 @@ track_fill(struct player *p, struct player_track *t)
 		return;
 	}
 	track_push(p, t, o, (size_t)m);
+	if (t->cue_left == 0) {		/* its cue-out */
+		decode_close(t->dec);
+		t->dec = NULL;
+		t->eof = 1;
+	}
 }
 
 /* Open one file as a track; NULL (logged) if it cannot be played. */
 static struct player_track *
-track_open(struct player *p, const char *path, const char *listed)
+track_open(struct player *p, const char *path, const char *listed,
+    const struct playlist_entry *e)
 {
 	struct player_track *t;
 	struct decode *dec;
@@ -286,6 +305,11 @@ track_open(struct player *p, const char *path, const char *listed)
 	t->dec = dec;
 	t->rs = rs;
 	t->title = player_make_title(decode_artist(dec), decode_title(dec), listed, path);
+	t->xfade = e != NULL && e->crossfade >= 0 ?
+	    (size_t)(FLOE_MIN(e->crossfade, 30.0) * p->o.rate + 0.5) : p->xfade;
+	t->cue_skip = e != NULL ? (size_t)(e->cue_in * p->o.rate + 0.5) : 0;
+	t->cue_left = e != NULL && e->cue_out > e->cue_in ?
+	    (size_t)((e->cue_out - e->cue_in) * p->o.rate + 0.5) : SIZE_MAX;
 	t->desc = xasprintf("%s (%s; %s, %d Hz, %d ch)", t->title, path, decode_engine(dec),
 	    decode_rate(dec), decode_channels(dec));
 	mix_fifo_init(&t->fifo, p->o.channels);
@@ -310,7 +334,7 @@ standin_open(struct player *p, const char *why)
 	p->standing_in = 1;
 	p->recheck = 1;
 	p->failures = 0;
-	if (p->o.fallback != NULL && (t = track_open(p, p->o.fallback, NULL)) == NULL)
+	if (p->o.fallback != NULL && (t = track_open(p, p->o.fallback, NULL, NULL)) == NULL)
 		log_warn("the fallback %s cannot be played either: silence", p->o.fallback);
 	if (t == NULL) {
 		t = xcalloc(1, sizeof *t);
@@ -319,6 +343,8 @@ standin_open(struct player *p, const char *why)
 		t->desc = xstrdup("silence, standing in for the playlist");
 		mix_fifo_init(&t->fifo, p->o.channels);
 		t->silence_left = (size_t)(FLOE_MAX(p->o.recheck, 1.0) * p->o.rate);
+		t->xfade = p->xfade;
+		t->cue_left = SIZE_MAX;
 		/* One announcement (a title, a log line) for a run of rounds */
 		t->announced = again;
 	}
@@ -350,7 +376,7 @@ next_track(struct player *p)
 		if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
 			TAILQ_REMOVE(&p->queue, q, entry);
 			p->nqueued--;
-			t = track_open(p, q->path, NULL);
+			t = track_open(p, q->path, NULL, NULL);
 			free(q->path);
 			free(q);
 			if (t != NULL)
@@ -366,7 +392,7 @@ next_track(struct player *p)
 				    "(every entry was missing, unreadable or not audio)"));
 			return NULL;
 		}
-		if ((t = track_open(p, e->path, e->title)) != NULL) {
+		if ((t = track_open(p, e->path, e->title, e)) != NULL) {
 			if (p->standing_in)
 				log_info("back on the playlist with %s", t->desc);
 			p->standing_in = 0;
@@ -409,7 +435,7 @@ track_done(struct player *p, struct player_track *t)
 static size_t
 track_hold(const struct player *p, const struct player_track *t)
 {
-	size_t hold = p->xfade;
+	size_t hold = t->xfade;
 
 	if (t->eof)
 		return 0;
@@ -460,6 +486,29 @@ player_read(struct player *p, float *out, size_t want, const struct player_track
 			t = p->cur;
 		}
 		if (!t->announced) {
+			/* A short track fades in and out within itself: its joins
+			 * last half its length at most (a 1.5 s jingle under a
+			 * 3 s crossfade: 0.75 s each), so look at its length. */
+			if (!t->sized) {
+				while (!t->eof && t->fifo.len <= 2 * t->xfade)
+					track_fill(p, t);
+				if (t->eof && t->fifo.len < 2 * t->xfade)
+					t->xfade = t->fifo.len / 2;
+				t->sized = 1;
+			}
+			/* The previous track's tail is longer than this one's
+			 * fade: the rest of it plays alone first, at full level,
+			 * as the end of that track. */
+			if (p->tail.len > t->xfade) {
+				n = FLOE_MIN(want - done, p->tail.len - t->xfade);
+				emit_tail_alone(p, out + done * ch, n);
+				done += n;
+				if (p->tail.len <= t->xfade) {
+					p->tail_pos = 0;
+					p->tail_fade = p->tail.len;
+				}
+				continue;
+			}
 			if (done > 0)
 				break;
 			t->announced = 1;
@@ -478,7 +527,7 @@ player_read(struct player *p, float *out, size_t want, const struct player_track
 				    t->fifo.len, p->o.channels, p->threshold));
 				t->tail_trimmed = 1;
 			}
-			excess = t->fifo.len > p->xfade ? t->fifo.len - p->xfade : 0;
+			excess = t->fifo.len > t->xfade ? t->fifo.len - t->xfade : 0;
 			if ((excess == 0 && p->tail.len == 0) || t->fifo.len == 0) {
 				/* The rest of this track is its tail: fade it out
 				 * under the next one (or join the next directly). */

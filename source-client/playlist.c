@@ -79,6 +79,8 @@ playlist_add(struct playlist *pl, const char *path, const char *title, const cha
 	else
 		e->path = xasprintf("%s/%s", base_dir, path);
 	e->title = (title != NULL && *title != '\0') ? xstrdup(title) : NULL;
+	e->crossfade = -1.0;
+	e->cue_in = e->cue_out = 0.0;
 }
 
 /* Is s a URL with a scheme (letters, then "://")? */
@@ -146,6 +148,7 @@ struct parse_state {
 	size_t		 added;
 	size_t		*skipped;
 	char		*title;		/* M3U: pending #EXTINF title */
+	struct playlist_entry opts;	/* M3U: pending #EXTFLOE options */
 	/* PLS: entries by number, gathered then added in order */
 	struct pls_item {
 		long	 num;
@@ -154,6 +157,38 @@ struct parse_state {
 	}		*items;
 	size_t		 nitems;
 };
+
+/*
+ * "#EXTFLOE:crossfade=0,cue-in=1.5,cue-out=183" (commas or spaces between,
+ * seconds each) says how the next entry joins and where it starts and
+ * ends: a jingle that must play clean (crossfade=0), a song with a long
+ * silent intro (cue-in). A key or value it does not know is warned about
+ * and ignored.
+ */
+static void
+extfloe(struct playlist_entry *o, const char *text)
+{
+	char *copy = xstrdup(text), *tok, *save = NULL, *eq;
+	double v;
+
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL; tok = strtok_r(NULL, ", \t", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL || parse_double(eq + 1, 0, 86400, &v) != 0) {
+			log_warn("#EXTFLOE: \"%s\" is not KEY=SECONDS: ignored", tok);
+			continue;
+		}
+		*eq = '\0';
+		if (strcasecmp(tok, "crossfade") == 0)
+			o->crossfade = v;
+		else if (strcasecmp(tok, "cue-in") == 0)
+			o->cue_in = v;
+		else if (strcasecmp(tok, "cue-out") == 0)
+			o->cue_out = v;
+		else
+			log_warn("#EXTFLOE: unknown key \"%s\" (crossfade, cue-in, cue-out): ignored",
+			    tok);
+	}
+	free(copy);
+}
 
 /* M3U: one line. */
 static void
@@ -177,10 +212,20 @@ m3u_line(void *arg, char *line)
 			}
 			free(ps->title);
 			ps->title = *p == ',' ? xstrdup(str_trim(p + 1)) : NULL;
-		}
+		} else if (strncasecmp(line, "#EXTFLOE:", 9) == 0)
+			extfloe(&ps->opts, line + 9);
 		return;
 	}
-	ps->added += (size_t)add_line_path(ps->pl, line, ps->title, ps->base_dir, ps->skipped);
+	if (add_line_path(ps->pl, line, ps->title, ps->base_dir, ps->skipped)) {
+		struct playlist_entry *e = &ps->pl->v[ps->pl->n - 1];
+
+		e->crossfade = ps->opts.crossfade;
+		e->cue_in = ps->opts.cue_in;
+		e->cue_out = ps->opts.cue_out;
+		ps->added++;
+	}
+	ps->opts.crossfade = -1.0;
+	ps->opts.cue_in = ps->opts.cue_out = 0.0;
 	free(ps->title);
 	ps->title = NULL;
 }
@@ -242,7 +287,8 @@ size_t
 playlist_parse(struct playlist *pl, const char *text, size_t len, const char *base_dir,
     size_t *skipped)
 {
-	struct parse_state ps = { pl, base_dir, 0, skipped, NULL, NULL, 0 };
+	struct parse_state ps = { pl, base_dir, 0, skipped, NULL, { NULL, NULL, -1.0, 0.0, 0.0 },
+	    NULL, 0 };
 	size_t i = 0;
 
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)

@@ -14,6 +14,10 @@
 struct playlist_entry {
 	char	*path;
 	char	*title;		/* #EXTINF or PLS TitleN, or NULL */
+	/* #EXTFLOE:crossfade=S,cue-in=S,cue-out=S before it in an M3U */
+	double	 crossfade;	/* its joins' crossfade, seconds; < 0: the global one */
+	double	 cue_in;	/* seconds skipped at its start */
+	double	 cue_out;	/* it ends here (seconds from the file's start); 0: at its end */
 };
 
 /** Entries plus a play order (a permutation of them) and a position in it. */

@@ -242,6 +242,71 @@ main(void)
 	player_free(p);
 	playlist_free(&pl);
 
+	/* A short track under a long crossfade fades in and out within itself:
+	 * A 2 s, J 0.6 s, C 2 s at 0.25, 0.5, 0.75; crossfade 1 s. J's joins
+	 * last 0.3 s each: A's tail plays 0.7 s alone, then fades under J;
+	 * J fades under C over its last 0.3 s. */
+	{
+		char *ja = wav("ja.wav", RATE, 0, 2 * RATE, 0, 8192);
+		char *jj = wav("jj.wav", RATE, 0, 6 * RATE / 10, 0, 16384);
+		char *jc = wav("jc.wav", RATE, 0, 2 * RATE, 0, 24576);
+		long x = 3 * RATE / 10;
+
+		o.crossfade = 1.0;
+		playlist_init(&pl, 0, 0, 1);
+		playlist_add(&pl, ja, NULL, NULL);
+		playlist_add(&pl, jj, NULL, NULL);
+		playlist_add(&pl, jc, NULL, NULL);
+		playlist_reorder(&pl);
+		p = player_new(&pl, &o);
+		n = play_all(p, all, sizeof all / 8, starts, &ns);
+		is_int(n, 4 * RATE, "short track: 2 + 0.6 + 2 s less two 0.3 s joins");
+		ok(ns == 3 && starts[1] == 2 * RATE - x && starts[2] == 2 * RATE,
+		    "short track: its joins are half its length (starts %ld, %ld)", starts[1],
+		    starts[2]);
+		ok(all[2 * (starts[1] - 1)] == 0.25f,
+		    "short track: the previous tail plays at full level until the join");
+		ok(fabsf(all[2 * (starts[1] + x - 1)] - 0.5f) < 0.01f,
+		    "short track: faded fully in at its middle");
+		ok(all[2 * (starts[1] + 1)] < 0.27f && all[2 * (starts[2] - 1)] > 0.5f &&
+		    all[2 * (starts[2] + x)] == 0.75f, "short track: faded in and out within itself");
+		player_free(p);
+		playlist_free(&pl);
+
+		/* #EXTFLOE crossfade=0 on the jingle: it plays clean, both ends. */
+		playlist_init(&pl, 0, 0, 1);
+		playlist_add(&pl, ja, NULL, NULL);
+		playlist_add(&pl, jj, NULL, NULL);
+		pl.v[1].crossfade = 0;
+		playlist_add(&pl, jc, NULL, NULL);
+		playlist_reorder(&pl);
+		p = player_new(&pl, &o);
+		n = play_all(p, all, sizeof all / 8, starts, &ns);
+		ok(n == 2 * RATE + 6 * RATE / 10 + 2 * RATE && ns == 3 && starts[1] == 2 * RATE &&
+		    starts[2] == 2 * RATE + 6 * RATE / 10, "a jingle with crossfade=0: no overlap");
+		ok(all[2 * (starts[1] - 1)] == 0.25f && all[2 * starts[1]] == 0.5f &&
+		    all[2 * (starts[2] - 1)] == 0.5f && all[2 * starts[2]] == 0.75f,
+		    "... and no fade: the jingle plays clean, so does what follows");
+		player_free(p);
+		playlist_free(&pl);
+
+		/* cue-in and cue-out. */
+		o.crossfade = 0;
+		playlist_init(&pl, 0, 0, 1);
+		playlist_add(&pl, jc, NULL, NULL);
+		pl.v[0].cue_in = 0.5;
+		pl.v[0].cue_out = 1.25;
+		playlist_reorder(&pl);
+		p = player_new(&pl, &o);
+		n = play_all(p, all, sizeof all / 8, starts, &ns);
+		is_int(n, 3 * RATE / 4, "cue-in 0.5, cue-out 1.25: 0.75 s of the track");
+		player_free(p);
+		playlist_free(&pl);
+		free(ja);
+		free(jj);
+		free(jc);
+	}
+
 	/* Skip, and the queue. */
 	playlist_init(&pl, 0, 0, 1);
 	playlist_add(&pl, c, NULL, NULL);

@@ -158,6 +158,17 @@ main(void)
 	is_str(playlist_next(&pl)->path, "n1", "a replaced list at entry 7 of 10: from n1, none skipped");
 	playlist_free(&pl);
 
+	/* #EXTFLOE: the next entry's crossfade and cues. */
+	playlist_init(&pl, 0, 1, 1);
+	playlist_parse(&pl, "#EXTFLOE:crossfade=0, cue-in=1.5 cue-out=30\nj.mp3\nk.mp3\n"
+	    "#EXTFLOE:bogus=1,crossfade=x\nl.mp3\n", 91, NULL, NULL);
+	ok(pl.n == 3 && pl.v[0].crossfade == 0 && pl.v[0].cue_in == 1.5 && pl.v[0].cue_out == 30,
+	    "#EXTFLOE sets the next entry's crossfade, cue-in, cue-out");
+	ok(pl.v[1].crossfade < 0 && pl.v[1].cue_in == 0 && pl.v[1].cue_out == 0,
+	    "... that entry's only");
+	ok(pl.v[2].crossfade < 0, "unknown keys and bad values are ignored");
+	playlist_free(&pl);
+
 	/* Folder scan: recursive, sorted, audio only, hidden skipped. */
 	ok(mkdtemp(dir) != NULL, "temporary folder");
 	snprintf(path, sizeof path, "%s/b", dir);

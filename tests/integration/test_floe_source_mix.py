@@ -11,6 +11,8 @@ four floe-source runs at the same time, each writing its MP3 to a file:
     both ends: the silence is trimmed before the fade, 8 s, never silent;
   - the padded tones gapless without trimming: the 2 s of silence between
     tracks is there (which shows the silence check can see a gap);
+  - a 1.5 s jingle between two 4 s tones under a 3 s crossfade: its joins
+    last 0.75 s each (half of it), so 8 s in all, never silent;
   - two tones mastered at -1 dBFS crossfaded over 3 s: mid-fade their sum
     would pass full scale; the limiter turns it down instead of clipping:
     no sample of the decoded file at full scale, and THD+N through the
@@ -47,6 +49,9 @@ for i in (1, 2):     # 440 Hz at -1 dBFS, 6 s, lossless
                     "aevalsrc=0.8913*sin(2*PI*440*t)|0.8913*sin(2*PI*440*t):d=6:s=44100",
                     "-c:a", "pcm_s16le", os.path.join(d, "loud%d.wav" % i)], check=True)
 loud = write(os.path.join(d, "loud.m3u"), "loud1.wav\nloud2.wav\n")
+jingle = write(os.path.join(d, "jingle.m3u"), "".join(
+    os.path.basename(tone(os.path.join(d, "j%d.wav" % f), f, secs)) + "\n"
+    for f, secs in ((440, 4), (880, 1.5), (660, 4))))
 
 
 def thd_n(samples, f0, start, end, win=0.05):
@@ -74,7 +79,8 @@ for name, playlist, extra in (("gapless", plain, ["--crossfade", "0"]),
                               ("xfade", plain, ["--crossfade", "2"]),
                               ("trim", padded, ["--crossfade", "2", "--trim-silence"]),
                               ("untrimmed", padded, ["--crossfade", "0"]),
-                              ("loud", loud, ["--crossfade", "3"])):
+                              ("loud", loud, ["--crossfade", "3"]),
+                              ("jingle", jingle, ["--crossfade", "3"])):
     out = os.path.join(d, name + ".mp3")
     args = ["--playlist", playlist, "--once", "--file", out] + extra
     if name == "xfade":
@@ -113,6 +119,9 @@ tap.ok(17.9 <= dur["untrimmed"] <= 18.15 and len(quiet["untrimmed"]) >= 2 * 90,
        "control: untrimmed padded tones keep their silence (%.2f s, %d silent windows)"
        % (dur["untrimmed"], len(quiet["untrimmed"])))
 
+tap.ok(8.0 <= dur["jingle"] <= 8.15 and not quiet["jingle"],
+       "a 1.5 s jingle under a 3 s crossfade fades in and out within itself: 4 + 1.5 + 4 s "
+       "less two 0.75 s joins (%.3f s), never silent" % dur["jingle"])
 samples = pcm(runs["loud"][1])
 peak = max(abs(v) for v in samples)
 tap.ok(peak < 32767 * 0.995, "loud crossfade: no sample at full scale (peak %.2f dBFS)"
