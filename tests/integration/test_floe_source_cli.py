@@ -71,11 +71,16 @@ with open(junk, "wb") as f:
 nothing = write(os.path.join(d, "nothing.m3u"), "gone1.mp3\njunk.mp3\ngone2.flac\n")
 # A spin or an endless retry never exits: run_source's deadline (rc None)
 # catches it, however slow the machine; a retry also says "retrying in".
-for extra, how in (([], "looping"), (["--once"], "once")):
-    rc, out = run_source(["--playlist", nothing, "--url", url + "/n.mp3", "--control",
-                          "none"] + extra, 60)
-    tap.ok(rc == 1 and "no playable file in the playlist" in out,
-           "no playable file (%s): a clear error, exit 1, not a spin" % how, out)
+rc, out = run_source(["--playlist", nothing, "--url", url + "/n.mp3", "--control", "none",
+                      "--once"], 60)
+tap.ok(rc == 1 and "no playable file in the playlist" in out,
+       "no playable file (once): a clear error, exit 1, not a spin", out)
+# Looping, it stays on the air (the disk may come back): silence stands in.
+stand = Source(["--playlist", nothing, "--url", url + "/n.mp3"], name="standin", control=False)
+tap.ok(stand.wait_log("off the playlist: playing silence", 30) and wait_mount(floe, "/n.mp3", 30)
+       and stand.alive(), "no playable file (looping): a clear error, and silence keeps the "
+       "mount on the air instead of an exit", stand.log()[-600:])
+stand.stop()
 rc, out = run_source(["--playlist", nothing, "--url", url.replace("hackme", "nope") +
                       "/w.mp3", "--control", "none"], 60)
 tap.ok(rc == 1 and "wrong user name or password" in out and "retrying in" not in out,
