@@ -420,5 +420,30 @@ config_check(struct config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* Two outputs on one server's mount would knock each other off it. */
+	TAILQ_FOREACH(o, &c->outputs, entry) {
+		struct output_conf *o2;
+		struct uplink_url a, b;
+		char ha[300], hb[300];
+
+		if (o->url == NULL || uplink_url_parse(o->url, &a, err, errlen) != 0)
+			continue;
+		uplink_url_hostport(&a, ha, sizeof ha);
+		for (o2 = TAILQ_NEXT(o, entry); o2 != NULL; o2 = TAILQ_NEXT(o2, entry)) {
+			if (o2->url == NULL || uplink_url_parse(o2->url, &b, err, errlen) != 0)
+				continue;
+			uplink_url_hostport(&b, hb, sizeof hb);
+			if (strcmp(ha, hb) == 0 && strcmp(a.mount, b.mount) == 0) {
+				snprintf(err, errlen, "outputs %s and %s both stream to %s%s: one mount "
+				    "takes one source", o->name, o2->name, ha, a.mount);
+				uplink_url_free(&b);
+				uplink_url_free(&a);
+				return -1;
+			}
+			uplink_url_free(&b);
+		}
+		uplink_url_free(&a);
+	}
+	err[0] = '\0';
 	return 0;
 }

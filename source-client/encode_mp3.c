@@ -64,6 +64,22 @@ mp3_open(const struct encode_opts *o, char *err, size_t errlen)
 		lame_close(gf);
 		return NULL;
 	}
+	/* LAME quietly moves to what MPEG allows (12345 Hz becomes 16 kHz; 8 kHz
+	 * caps the bitrate at 64 kbps): the stream would not be what
+	 * ice-audio-info and the listeners are told. Refused instead. */
+	if (lame_get_out_samplerate(gf) != o->rate) {
+		snprintf(err, errlen, "MP3 carries 8000, 11025, 12000, 16000, 22050, 24000, 32000, "
+		    "44100 or 48000 Hz, not %d (set --samplerate)", o->rate);
+		lame_close(gf);
+		return NULL;
+	}
+	if (!o->vbr && lame_get_brate(gf) != o->bitrate) {
+		snprintf(err, errlen, "MP3 at %d Hz cannot carry %d kbps (LAME would send %d): set "
+		    "--bitrate %d or a higher --samplerate", o->rate, o->bitrate,
+		    lame_get_brate(gf), lame_get_brate(gf));
+		lame_close(gf);
+		return NULL;
+	}
 	s = xcalloc(1, sizeof *s);
 	s->gf = gf;
 	s->channels = o->channels;

@@ -589,6 +589,13 @@ fmt_time(double secs, char *buf, size_t n)
 	snprintf(buf, n, "%ld:%02ld", s / 60, s % 60);
 }
 
+/* One queued file in `status`. */
+static void
+status_queued(void *arg, const char *path)
+{
+	sbuf_addf(arg, "  queued: %s\n", path);
+}
+
 /* Run a control command. */
 static int
 control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
@@ -627,6 +634,16 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 			sbuf_addf(out, "cannot read %s: %s\n", arg, strerror(errno));
 			return -1;
 		}
+		{	/* a text file queued by mistake is refused now, not skipped later */
+			char derr[256];
+			struct decode *d = decode_open(arg, derr, sizeof derr);
+
+			if (d == NULL) {
+				sbuf_addf(out, "cannot play %s: %s\n", arg, derr);
+				return -1;
+			}
+			decode_close(d);
+		}
 		player_queue(st->player, arg);
 		log_info("queued %s (control socket)", arg);
 		sbuf_addf(out, "queued: %s (%zu in the queue)\n", arg, player_queue_len(st->player));
@@ -643,6 +660,9 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 		next = player_next_desc(st->player);
 		sbuf_addf(out, "next: %s\n", next != NULL ? next : "(end of the playlist)");
 		free(next);
+		sbuf_addf(out, "queue: %zu file%s\n", player_queue_len(st->player),
+		    player_queue_len(st->player) == 1 ? "" : "s");
+		player_queue_each(st->player, status_queued, out);
 		sbuf_addf(out, "playlist: %s (%zu entries%s%s)%s\n", st->cfg.playlist, st->pl.n,
 		    st->cfg.shuffle ? ", shuffled" : "", st->cfg.loop ? ", looping" : "",
 		    st->paused ? " PAUSED: no output connected" : "");
@@ -724,6 +744,45 @@ print_outputs(const struct config *c)
 	}
 }
 
+/*
+ * --check-config: the outputs as understood, then what would stop them
+ * once started: a playlist that does not load, an output its encoder
+ * refuses (a sample rate or bitrate MP3 cannot carry). Exit status 1 if any.
+ */
+static int
+check_config(struct config *c)
+{
+	const struct output_conf *oc;
+	struct playlist pl;
+	char *perr, msg[256];
+	int bad = 0;
+
+	decode_global_init();
+	print_outputs(c);
+	if (strcmp(c->playlist, "-") != 0) {
+		playlist_init(&pl, c->shuffle, c->loop, 1);
+		if (playlist_load(&pl, c->playlist, &perr) != 0) {
+			fprintf(stderr, "floe-source: %s\n", perr);
+			free(perr);
+			bad = 1;
+		} else
+			printf("playlist %s: %zu entries\n", c->playlist, pl.n);
+		playlist_free(&pl);
+	}
+	TAILQ_FOREACH(oc, &c->outputs, entry) {
+		struct encode_opts eo = { oc->format, c->rate, c->channels, oc->bitrate, oc->vbr,
+		    oc->quality };
+		struct encoder *enc = encode_open(&eo, msg, sizeof msg);
+
+		if (enc == NULL) {
+			fprintf(stderr, "floe-source: output %s: %s\n", oc->name, msg);
+			bad = 1;
+		} else
+			encode_close(enc);
+	}
+	return bad;
+}
+
 /* Parse flags over the config, load the playlist, start the outputs, run. */
 int
 main(int argc, char **argv)
@@ -771,10 +830,8 @@ main(int argc, char **argv)
 		die("unexpected argument \"%s\" (see floe-source --help)", argv[optind]);
 	if (config_check(&st.cfg, err, sizeof err) != 0)
 		die("%s", err);
-	if (check) {
-		print_outputs(&st.cfg);
-		return 0;
-	}
+	if (check)
+		return check_config(&st.cfg);
 
 	if (log_open(st.cfg.log_file, st.cfg.log_level) != 0)
 		die("cannot open log %s: %s", st.cfg.log_file, strerror(errno));

@@ -685,3 +685,12 @@ player_queue_len(const struct player *p)
 {
 	return p->nqueued;
 }
+
+void
+player_queue_each(const struct player *p, void (*fn)(void *arg, const char *path), void *arg)
+{
+	const struct queued *q;
+
+	TAILQ_FOREACH(q, &p->queue, entry)
+		fn(arg, q->path);
+}

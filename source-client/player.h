@@ -61,6 +61,9 @@ void player_skip(struct player *p);
 /** Play path next, after anything queued before it. */
 void player_queue(struct player *p, const char *path);
 size_t player_queue_len(const struct player *p);
+/** Each queued file, in order: fn(arg, path). */
+void player_queue_each(const struct player *p, void (*fn)(void *arg, const char *path),
+    void *arg);
 
 /** The display title for a file: "Artist - Title" from tags, else the
  *  playlist's title, else the file name without its extension. */

@@ -131,7 +131,12 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 
 	memset(u, 0, sizeof *u);
 	if (strncasecmp(s, "http://", 7) != 0) {
-		snprintf(err, errlen, "URL must start with http:// (got \"%.40s\")", s);
+		/* Only the scheme: the rest may hold the password. */
+		p = strstr(s, "://");
+		if (p != NULL && p - s <= 16)
+			snprintf(err, errlen, "URL must start with http:// (not %.*s://)", (int)(p - s), s);
+		else
+			snprintf(err, errlen, "URL must start with http://");
 		return -1;
 	}
 	p = s + 7;

@@ -94,6 +94,13 @@ tap.ok(rc == 0 and all(c in out for c in ("skip", "now", "next", "queue", "reloa
        "ctl help lists the commands", out)
 rc, out = src.ctl("queue", os.path.join(d, "missing.mp3"))
 tap.ok(rc == 1 and "cannot read" in out, "queueing a missing file: an error", out)
+text = write(os.path.join(d, "notes.txt"), "not audio\n" * 100)
+rc, out = src.ctl("queue", text)
+tap.ok(rc == 1 and "cannot play" in out, "queueing a text file: refused at once", out)
+rc, out = src.ctl("queue", os.path.join(d, "A.mp3"))
+rc, out = src.ctl("status")
+tap.ok("queue: 1 file" in out and "queued: %s" % os.path.join(d, "A.mp3") in out,
+       "ctl status lists the queue", out)
 rc, out = src.ctl("dance")
 tap.ok(rc == 2 and "unknown command" in out, "an unknown command: usage, exit 2", out)
 rc, out = src.ctl("queue")
