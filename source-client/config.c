@@ -34,6 +34,8 @@ config_init(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->loop = 1;
 	c->trim_db = -50.0;
+	c->normalize = 1;
+	c->target_lufs = -16.0;
 	c->rate = 44100;
 	c->channels = 2;
 	c->burst = 1.0;
@@ -107,6 +109,15 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 		set_path(&c->playlist, v, base_dir);
 	else if (strcmp(key, "fallback") == 0)
 		set_path(&c->fallback, v, base_dir);
+	else if (strcmp(key, "normalize") == 0) {
+		if (parse_bool(v, &c->normalize) != 0)
+			goto bad_bool;
+	} else if (strcmp(key, "loudness") == 0) {
+		if (parse_double(v, -40, -5, &c->target_lufs) != 0) {
+			snprintf(err, errlen, "loudness must be -40 to -5 (LUFS)");
+			return -1;
+		}
+	}
 	else if (strcmp(key, "shuffle") == 0) {
 		if (parse_bool(v, &c->shuffle) != 0)
 			goto bad_bool;

@@ -30,6 +30,8 @@ struct output_conf {
 struct config {
 	char	*playlist;	/* file, folder, or "-" */
 	char	*fallback;	/* plays while every playlist entry fails; NULL: silence */
+	int	 normalize;	/* each track to target_lufs (default on) */
+	double	 target_lufs;
 	int	 shuffle;
 	int	 loop;
 	double	 crossfade;	/* seconds */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* Frames mpg123 decodes per read: a few MPEG frames' worth (1152 each),
@@ -39,6 +40,8 @@ struct decode {
 	const char	*engine;
 	char		*artist;
 	char		*title;
+	double		 rg_gain;	/* REPLAYGAIN_TRACK_GAIN, dB */
+	int		 has_rg;
 	int		 rate;
 	int		 channels;
 	float		*buf;		/* interleaved output of the last read */
@@ -134,6 +137,22 @@ latin1_to_utf8(const char *s, size_t n)
 	return out;
 }
 
+/* A ReplayGain value ("-6.54 dB"). */
+static void
+set_rg(struct decode *d, const char *v)
+{
+	char *end;
+	double g;
+
+	if (v == NULL)
+		return;
+	g = strtod(v, &end);
+	if (end != v && g > -60.0 && g < 60.0) {
+		d->rg_gain = g;
+		d->has_rg = 1;
+	}
+}
+
 /* Take ID3v2 (UTF-8 already), then ID3v1 (Latin-1) artist and title. */
 static void
 mpg_tags(struct decode *d)
@@ -145,6 +164,13 @@ mpg_tags(struct decode *d)
 	    mpg123_id3(d->mh, &v1, &v2) != MPG123_OK)
 		return;
 	if (v2 != NULL) {
+		size_t i;
+
+		/* TXXX:REPLAYGAIN_TRACK_GAIN, as foobar2000, beets, loudgain write it */
+		for (i = 0; i < v2->extras; i++)
+			if (v2->extra[i].description.fill > 0 && v2->extra[i].text.fill > 0 &&
+			    strcasecmp(v2->extra[i].description.p, "REPLAYGAIN_TRACK_GAIN") == 0)
+				set_rg(d, v2->extra[i].text.p);
 		if (v2->artist != NULL && v2->artist->fill > 0)
 			set_tag(&d->artist, v2->artist->p, strnlen(v2->artist->p, v2->artist->fill));
 		if (v2->title != NULL && v2->title->fill > 0)
@@ -257,6 +283,8 @@ av_tags(struct decode *d)
 	size_t i;
 
 	for (i = 0; i < FLOE_NELEM(dicts); i++) {
+		if ((e = av_dict_get(dicts[i], "REPLAYGAIN_TRACK_GAIN", NULL, 0)) != NULL)
+			set_rg(d, e->value);
 		if ((e = av_dict_get(dicts[i], "artist", NULL, 0)) != NULL)
 			set_tag(&d->artist, e->value, strlen(e->value));
 		if ((e = av_dict_get(dicts[i], "title", NULL, 0)) != NULL)
@@ -527,4 +555,13 @@ decode_close(struct decode *d)
 	free(d->title);
 	free(d->buf);
 	free(d);
+}
+
+/* The track's ReplayGain (dB, against ReplayGain's -18 LUFS), if tagged. */
+int
+decode_replaygain(const struct decode *d, double *db)
+{
+	if (d->has_rg)
+		*db = d->rg_gain;
+	return d->has_rg;
 }

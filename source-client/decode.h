@@ -28,6 +28,8 @@ const char *decode_engine(const struct decode *d);
 const char *decode_artist(const struct decode *d);
 const char *decode_title(const struct decode *d);
 void decode_close(struct decode *d);
+/** The file's ReplayGain track gain (dB, relative to -18 LUFS): 1 if tagged. */
+int decode_replaygain(const struct decode *d, double *db);
 
 /** Quiet the libraries' own printing (their messages go to our log at debug). */
 void decode_global_init(void);

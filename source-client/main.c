@@ -114,6 +114,9 @@ static const char usage_text[] =
 "                          at most 30)\n"
 "  -t, --trim-silence      trim leading and trailing silence of each track\n"
 "      --silence-level DB  what counts as silence for trimming (default -50 dBFS)\n"
+"      --loudness LUFS     bring every track to this loudness (default -16 LUFS,\n"
+"                          EBU R128; from its ReplayGain tag, else measured)\n"
+"      --no-normalize      play tracks at their own levels\n"
 "      --fallback FILE     plays while every entry of the (looping) playlist fails\n"
 "                          (default: silence), the playlist tried again after each\n"
 "                          play of it; the stream never ends for want of music\n"
@@ -159,6 +162,7 @@ static const char usage_text[] =
 enum {
 	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
 	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
+	OPT_NO_NORMALIZE, OPT_LOUDNESS,
 };
 
 static const struct option longopts[] = {
@@ -170,6 +174,8 @@ static const struct option longopts[] = {
 	{ "trim-silence", no_argument, NULL, 't' },
 	{ "silence-level", required_argument, NULL, OPT_SILENCE },
 	{ "fallback", required_argument, NULL, OPT_FALLBACK },
+	{ "no-normalize", no_argument, NULL, OPT_NO_NORMALIZE },
+	{ "loudness", required_argument, NULL, OPT_LOUDNESS },
 	{ "url", required_argument, NULL, 'u' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "bitrate", required_argument, NULL, 'b' },
@@ -231,7 +237,7 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 {
 	static const struct { int ch; const char *key; } globals[] = {
 		{ 'p', "playlist" }, { 'x', "crossfade" }, { OPT_SILENCE, "silence-level" },
-		{ OPT_FALLBACK, "fallback" },
+		{ OPT_FALLBACK, "fallback" }, { OPT_LOUDNESS, "loudness" },
 		{ OPT_SAMPLERATE, "samplerate" }, { OPT_CHANNELS, "channels" },
 		{ OPT_BURST, "burst" }, { OPT_NAME, "name" }, { OPT_DESCRIPTION, "description" },
 		{ OPT_GENRE, "genre" }, { OPT_WEBSITE, "website" }, { 'C', "control" },
@@ -271,6 +277,9 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 		break;
 	case OPT_PUBLIC:
 		c->ice_public = 1;
+		break;
+	case OPT_NO_NORMALIZE:
+		c->normalize = 0;
 		break;
 	case OPT_VBR: {
 		struct output_conf *o = flag_output(c, cur, 0);
@@ -868,7 +877,8 @@ main(int argc, char **argv)
 
 	{
 		struct player_opts po = { st.cfg.rate, st.cfg.channels, st.cfg.crossfade,
-		    st.cfg.trim, st.cfg.trim_db, st.cfg.fallback, STANDIN_RECHECK_SECONDS };
+		    st.cfg.trim, st.cfg.trim_db, st.cfg.fallback, STANDIN_RECHECK_SECONDS,
+		    st.cfg.normalize, st.cfg.target_lufs };
 		st.player = player_new(&st.pl, &po);
 	}
 	st.buf = xreallocarray(NULL, (size_t)CHUNK_FRAMES * (size_t)st.cfg.channels,

@@ -27,6 +27,7 @@
 #include "player.h"
 #include "decode.h"
 #include "log.h"
+#include "loudness.h"
 #include "mix.h"
 #include "playlist.h"
 #include "resample.h"
@@ -65,6 +66,7 @@ struct player_track {
 	int		 sized;		/* xfade is final (its length was looked at) */
 	size_t		 cue_skip;	/* frames still to drop at its start (cue-in) */
 	size_t		 cue_left;	/* frames it may still add (cue-out); SIZE_MAX: no limit */
+	float		 gain;		/* loudness normalization, linear */
 	size_t		 silence_left;	/* a silent stand-in: frames still to make */
 };
 
@@ -198,6 +200,13 @@ track_push(struct player *p, struct player_track *t, const float *pcm, size_t n)
 	if (n == 0)
 		return;
 	mix_fifo_push(&t->fifo, pcm, n);
+	if (t->gain != 1.0f) {
+		float *g = (float *)mix_fifo_data(&t->fifo) + (t->fifo.len - n) * (size_t)ch;
+		size_t i;
+
+		for (i = 0; i < n * (size_t)ch; i++)
+			g[i] *= t->gain;
+	}
 	run = mix_silent_tail(pcm, n, ch, p->threshold);
 	t->silent_run = run == n ? t->silent_run + n : run;
 }
@@ -310,8 +319,17 @@ track_open(struct player *p, const char *path, const char *listed,
 	t->cue_skip = e != NULL ? (size_t)(e->cue_in * p->o.rate + 0.5) : 0;
 	t->cue_left = e != NULL && e->cue_out > e->cue_in ?
 	    (size_t)((e->cue_out - e->cue_in) * p->o.rate + 0.5) : SIZE_MAX;
-	t->desc = xasprintf("%s (%s; %s, %d Hz, %d ch)", t->title, path, decode_engine(dec),
-	    decode_rate(dec), decode_channels(dec));
+	t->gain = 1.0f;
+	if (p->o.normalize) {
+		char how[128];
+		double db = loudness_gain_db(path, p->o.target_lufs, how, sizeof how);
+
+		t->gain = mix_db_to_amp(db);
+		t->desc = xasprintf("%s (%s; %s, %d Hz, %d ch; %s: %+.1f dB)", t->title, path,
+		    decode_engine(dec), decode_rate(dec), decode_channels(dec), how, db);
+	} else
+		t->desc = xasprintf("%s (%s; %s, %d Hz, %d ch)", t->title, path,
+		    decode_engine(dec), decode_rate(dec), decode_channels(dec));
 	mix_fifo_init(&t->fifo, p->o.channels);
 	return t;
 }
@@ -345,6 +363,7 @@ standin_open(struct player *p, const char *why)
 		t->silence_left = (size_t)(FLOE_MAX(p->o.recheck, 1.0) * p->o.rate);
 		t->xfade = p->xfade;
 		t->cue_left = SIZE_MAX;
+		t->gain = 1.0f;
 		/* One announcement (a title, a log line) for a run of rounds */
 		t->announced = again;
 	}

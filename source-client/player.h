@@ -26,6 +26,9 @@ struct player_opts {
 	 * recheck seconds). */
 	const char *fallback;
 	double	 recheck;
+	/* Each track brought to this integrated loudness (loudness.h). */
+	int	 normalize;
+	double	 target_lufs;
 };
 
 /** A player over pl (which the caller keeps and may reload). */

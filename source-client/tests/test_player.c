@@ -81,7 +81,7 @@ play_all(struct player *p, float *all, size_t cap, long *starts, int *nstarts)
 int
 main(void)
 {
-	struct player_opts o = { RATE, 2, 0, 0, -50, NULL, 1 };
+	struct player_opts o = { RATE, 2, 0, 0, -50, NULL, 1, 0, -16 };
 	static float all[2 * 200000];
 	struct playlist pl;
 	struct player *p;

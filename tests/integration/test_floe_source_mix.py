@@ -13,6 +13,9 @@ four floe-source runs at the same time, each writing its MP3 to a file:
     tracks is there (which shows the silence check can see a gap);
   - a 1.5 s jingle between two 4 s tones under a 3 s crossfade: its joins
     last 0.75 s each (half of it), so 8 s in all, never silent;
+  - tones at -20 and -6 dBFS: normalized (the default) they come out at
+    one level (each measured, EBU R128, brought to -16 LUFS); with
+    --no-normalize 14 dB apart;
   - two tones mastered at -1 dBFS crossfaded over 3 s: mid-fade their sum
     would pass full scale; the limiter turns it down instead of clipping:
     no sample of the decoded file at full scale, and THD+N through the
@@ -49,6 +52,11 @@ for i in (1, 2):     # 440 Hz at -1 dBFS, 6 s, lossless
                     "aevalsrc=0.8913*sin(2*PI*440*t)|0.8913*sin(2*PI*440*t):d=6:s=44100",
                     "-c:a", "pcm_s16le", os.path.join(d, "loud%d.wav" % i)], check=True)
 loud = write(os.path.join(d, "loud.m3u"), "loud1.wav\nloud2.wav\n")
+for name, amp in (("quiet", 0.1), ("hot", 0.5)):      # -20 and -6 dBFS, 4 s each
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "aevalsrc=%s*sin(2*PI*1000*t)|%s*sin(2*PI*1000*t):d=4:s=44100" % (amp, amp),
+                    "-c:a", "pcm_s16le", os.path.join(d, name + ".wav")], check=True)
+levels = write(os.path.join(d, "levels.m3u"), "quiet.wav\nhot.wav\n")
 jingle = write(os.path.join(d, "jingle.m3u"), "".join(
     os.path.basename(tone(os.path.join(d, "j%d.wav" % f), f, secs)) + "\n"
     for f, secs in ((440, 4), (880, 1.5), (660, 4))))
@@ -79,8 +87,10 @@ for name, playlist, extra in (("gapless", plain, ["--crossfade", "0"]),
                               ("xfade", plain, ["--crossfade", "2"]),
                               ("trim", padded, ["--crossfade", "2", "--trim-silence"]),
                               ("untrimmed", padded, ["--crossfade", "0"]),
-                              ("loud", loud, ["--crossfade", "3"]),
-                              ("jingle", jingle, ["--crossfade", "3"])):
+                              ("loud", loud, ["--crossfade", "3", "--no-normalize"]),
+                              ("jingle", jingle, ["--crossfade", "3"]),
+                              ("normalized", levels, ["--crossfade", "0"]),
+                              ("raw", levels, ["--crossfade", "0", "--no-normalize"])):
     out = os.path.join(d, name + ".mp3")
     args = ["--playlist", playlist, "--once", "--file", out] + extra
     if name == "xfade":
@@ -122,6 +132,24 @@ tap.ok(17.9 <= dur["untrimmed"] <= 18.15 and len(quiet["untrimmed"]) >= 2 * 90,
 tap.ok(8.0 <= dur["jingle"] <= 8.15 and not quiet["jingle"],
        "a 1.5 s jingle under a 3 s crossfade fades in and out within itself: 4 + 1.5 + 4 s "
        "less two 0.75 s joins (%.3f s), never silent" % dur["jingle"])
+
+
+def halves_db(path):
+    """RMS level (dB) of the middle of each 4 s track."""
+    lv = window_levels(pcm(path))
+    a = [v for v in lv[25:175]]
+    b = [v for v in lv[225:375]]
+    return (20 * math.log10(sum(a) / len(a)), 20 * math.log10(sum(b) / len(b)))
+
+
+na, nb = halves_db(runs["normalized"][1])
+ra, rb = halves_db(runs["raw"][1])
+tap.ok(abs(na - nb) < 1.0 and abs((rb - ra) - 14) < 1.5,
+       "loudness: tones at -20 and -6 dBFS come out at %.1f and %.1f dB (normalized to "
+       "-16 LUFS), %.1f and %.1f with --no-normalize" % (na, nb, ra, rb))
+tap.ok(all("LUFS measured" in l for l in runs["normalized"][0].log().splitlines()
+           if "playing:" in l), "the log says how loud each track measured",
+       runs["normalized"][0].log()[-600:])
 samples = pcm(runs["loud"][1])
 peak = max(abs(v) for v in samples)
 tap.ok(peak < 32767 * 0.995, "loud crossfade: no sample at full scale (peak %.2f dBFS)"
