@@ -13,6 +13,7 @@ four floe-source runs at the same time, each writing its MP3 to a file:
     tracks is there (which shows the silence check can see a gap);
   - a 1.5 s jingle between two 4 s tones under a 3 s crossfade: its joins
     last 0.75 s each (half of it), so 8 s in all, never silent;
+  - an MP3 with 4 KiB of garbage in the middle plays to its end;
   - tones at -20 and -6 dBFS: normalized (the default) they come out at
     one level (each measured, EBU R128, brought to -16 LUFS); with
     --no-normalize 14 dB apart;
@@ -57,6 +58,11 @@ for name, amp in (("quiet", 0.1), ("hot", 0.5)):      # -20 and -6 dBFS, 4 s eac
                     "aevalsrc=%s*sin(2*PI*1000*t)|%s*sin(2*PI*1000*t):d=4:s=44100" % (amp, amp),
                     "-c:a", "pcm_s16le", os.path.join(d, name + ".wav")], check=True)
 levels = write(os.path.join(d, "levels.m3u"), "quiet.wav\nhot.wav\n")
+# 4 KiB of garbage in the middle of a 6 s MP3 (a bad sector, a broken upload).
+clean = open(tone(os.path.join(d, "whole.mp3"), 550, 6), "rb").read()
+with open(os.path.join(d, "broken.mp3"), "wb") as f:
+    f.write(clean[:len(clean) // 2] + os.urandom(4096) + clean[len(clean) // 2:])
+damaged = write(os.path.join(d, "damaged.m3u"), "broken.mp3\n")
 jingle = write(os.path.join(d, "jingle.m3u"), "".join(
     os.path.basename(tone(os.path.join(d, "j%d.wav" % f), f, secs)) + "\n"
     for f, secs in ((440, 4), (880, 1.5), (660, 4))))
@@ -90,7 +96,8 @@ for name, playlist, extra in (("gapless", plain, ["--crossfade", "0"]),
                               ("loud", loud, ["--crossfade", "3", "--no-normalize"]),
                               ("jingle", jingle, ["--crossfade", "3"]),
                               ("normalized", levels, ["--crossfade", "0"]),
-                              ("raw", levels, ["--crossfade", "0", "--no-normalize"])):
+                              ("raw", levels, ["--crossfade", "0", "--no-normalize"]),
+                              ("damaged", damaged, [])):
     out = os.path.join(d, name + ".mp3")
     args = ["--playlist", playlist, "--once", "--file", out] + extra
     if name == "xfade":
@@ -132,6 +139,8 @@ tap.ok(17.9 <= dur["untrimmed"] <= 18.15 and len(quiet["untrimmed"]) >= 2 * 90,
 tap.ok(8.0 <= dur["jingle"] <= 8.15 and not quiet["jingle"],
        "a 1.5 s jingle under a 3 s crossfade fades in and out within itself: 4 + 1.5 + 4 s "
        "less two 0.75 s joins (%.3f s), never silent" % dur["jingle"])
+tap.ok(dur["damaged"] >= 5.8,
+       "an MP3 with 4 KiB of garbage mid-file plays to its end (%.2f s of 6)" % dur["damaged"])
 
 
 def halves_db(path):
