@@ -69,6 +69,8 @@ config_free(struct config *c)
 	}
 	free(c->playlist);
 	free(c->fallback);
+	for (size_t h = 0; h < FLOE_NELEM(c->hooks); h++)
+		free(c->hooks[h]);
 	free(c->ice_name);
 	free(c->ice_description);
 	free(c->ice_genre);
@@ -109,7 +111,14 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 		set_path(&c->playlist, v, base_dir);
 	else if (strcmp(key, "fallback") == 0)
 		set_path(&c->fallback, v, base_dir);
-	else if (strcmp(key, "normalize") == 0) {
+	else if (strcmp(key, "on-track") == 0 || strcmp(key, "on-output-up") == 0 ||
+	    strcmp(key, "on-output-down") == 0 || strcmp(key, "on-playlist") == 0) {
+		int i = strcmp(key, "on-track") == 0 ? 0 : strcmp(key, "on-output-up") == 0 ? 1 :
+		    strcmp(key, "on-output-down") == 0 ? 2 : 3;
+
+		free(c->hooks[i]);
+		c->hooks[i] = xstrdup(v);
+	} else if (strcmp(key, "normalize") == 0) {
 		if (parse_bool(v, &c->normalize) != 0)
 			goto bad_bool;
 	} else if (strcmp(key, "loudness") == 0) {

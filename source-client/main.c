@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "control.h"
+#include "hooks.h"
 #include "mix.h"
 #include "decode.h"
 #include "encode.h"
@@ -76,6 +77,8 @@ struct station {
 	struct playlist		 pl;
 	struct player		*player;
 	struct mix_limiter	 lim;		/* the mix's last stage: nothing clips */
+	struct hooks		*hooks;		/* on-track, on-output-up/down, on-playlist */
+	int			*was_live;	/* each output's state at the last change */
 	struct output		**outs;
 	size_t			 nouts;
 	struct control		*ctl;
@@ -138,6 +141,11 @@ static const char usage_text[] =
 "Stream description (sent as ice-* headers):\n"
 "      --name TEXT  --description TEXT  --genre TEXT  --website URL  --public\n"
 "\n"
+"Hooks (a command, run without a shell and not waited for, with the event's\n"
+"details in its environment: FLOE_EVENT, FLOE_TITLE, FLOE_FILE, FLOE_OUTPUT,\n"
+"FLOE_PLAYLIST, FLOE_ENTRIES; killed after 30 s):\n"
+"      --on-track CMD   --on-output-up CMD   --on-output-down CMD   --on-playlist CMD\n"
+"\n"
 "Control and logs:\n"
 "  -c, --config FILE       read settings and outputs from FILE (flags given too\n"
 "                          override its global settings and add outputs)\n"
@@ -162,7 +170,7 @@ static const char usage_text[] =
 enum {
 	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
 	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
-	OPT_NO_NORMALIZE, OPT_LOUDNESS,
+	OPT_NO_NORMALIZE, OPT_LOUDNESS, OPT_ON_TRACK, OPT_ON_UP, OPT_ON_DOWN, OPT_ON_PLAYLIST,
 };
 
 static const struct option longopts[] = {
@@ -176,6 +184,10 @@ static const struct option longopts[] = {
 	{ "fallback", required_argument, NULL, OPT_FALLBACK },
 	{ "no-normalize", no_argument, NULL, OPT_NO_NORMALIZE },
 	{ "loudness", required_argument, NULL, OPT_LOUDNESS },
+	{ "on-track", required_argument, NULL, OPT_ON_TRACK },
+	{ "on-output-up", required_argument, NULL, OPT_ON_UP },
+	{ "on-output-down", required_argument, NULL, OPT_ON_DOWN },
+	{ "on-playlist", required_argument, NULL, OPT_ON_PLAYLIST },
 	{ "url", required_argument, NULL, 'u' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "bitrate", required_argument, NULL, 'b' },
@@ -238,6 +250,8 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 	static const struct { int ch; const char *key; } globals[] = {
 		{ 'p', "playlist" }, { 'x', "crossfade" }, { OPT_SILENCE, "silence-level" },
 		{ OPT_FALLBACK, "fallback" }, { OPT_LOUDNESS, "loudness" },
+		{ OPT_ON_TRACK, "on-track" }, { OPT_ON_UP, "on-output-up" },
+		{ OPT_ON_DOWN, "on-output-down" }, { OPT_ON_PLAYLIST, "on-playlist" },
 		{ OPT_SAMPLERATE, "samplerate" }, { OPT_CHANNELS, "channels" },
 		{ OPT_BURST, "burst" }, { OPT_NAME, "name" }, { OPT_DESCRIPTION, "description" },
 		{ OPT_GENRE, "genre" }, { OPT_WEBSITE, "website" }, { 'C', "control" },
@@ -355,6 +369,15 @@ track_started(struct station *st, const struct player_track *t)
 	}
 	log_info("playing: %s; outputs: %s", player_track_desc(t), sb.data);
 	sbuf_free(&sb);
+	{
+		char *title = xasprintf("FLOE_TITLE=%s", player_track_title(t));
+		char *file = xasprintf("FLOE_FILE=%s", player_track_path(t));
+		const char *env[] = { title, file, NULL };
+
+		hooks_run(st->hooks, HOOK_TRACK, env);
+		free(title);
+		free(file);
+	}
 }
 
 static int reload_playlist(struct station *st, struct sbuf *out);
@@ -470,7 +493,24 @@ output_changed(struct output *o, void *arg)
 static void
 change_cb(evutil_socket_t fd, short what, void *arg)
 {
-	update_running(arg);
+	struct station *st = arg;
+	size_t i;
+
+	for (i = 0; i < st->nouts; i++) {
+		int live = output_live(st->outs[i]);
+		char *name;
+		const char *env[2];
+
+		if (live == st->was_live[i])
+			continue;
+		st->was_live[i] = live;
+		name = xasprintf("FLOE_OUTPUT=%s", output_name(st->outs[i]));
+		env[0] = name;
+		env[1] = NULL;
+		hooks_run(st->hooks, live ? HOOK_OUTPUT_UP : HOOK_OUTPUT_DOWN, env);
+		free(name);
+	}
+	update_running(st);
 }
 
 /* The start-up grace period ended: start with the outputs that are up. */
@@ -545,6 +585,15 @@ reload_playlist(struct station *st, struct sbuf *out)
 	st->pl_last = st->pl_seen;
 	next = player_next_desc(st->player);
 	log_info("playlist reloaded: %zu entries; next: %s", st->pl.n, next ? next : "(end)");
+	{
+		char *pl = xasprintf("FLOE_PLAYLIST=%s", st->cfg.playlist);
+		char *n = xasprintf("FLOE_ENTRIES=%zu", st->pl.n);
+		const char *env[] = { pl, n, NULL };
+
+		hooks_run(st->hooks, HOOK_PLAYLIST, env);
+		free(pl);
+		free(n);
+	}
 	sbuf_addf(out, "reloaded %s: %zu entries; next: %s\n", st->cfg.playlist, st->pl.n,
 	    next ? next : "(end of the playlist)");
 	free(next);
@@ -865,6 +914,7 @@ main(int argc, char **argv)
 	if ((st.dns = evdns_base_new(st.base, EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (st.dns = evdns_base_new(st.base, 0)) == NULL)
 		die("cannot set up name resolution");
+	st.hooks = hooks_new(st.base, (const char *const *)st.cfg.hooks);
 	st.tick_ev = evtimer_new(st.base, tick_cb, &st);
 	st.grace_ev = evtimer_new(st.base, grace_cb, &st);
 	st.change_ev = evtimer_new(st.base, change_cb, &st);
@@ -901,6 +951,7 @@ main(int argc, char **argv)
 	}
 
 	st.outs = xreallocarray(NULL, st.cfg.noutputs, sizeof *st.outs);
+	st.was_live = xcalloc(st.cfg.noutputs, sizeof *st.was_live);
 	TAILQ_FOREACH(oc, &st.cfg.outputs, entry) {
 		struct output *o = output_new(st.base, st.dns, &st.cfg, oc, output_changed, &st,
 		    err, sizeof err);
@@ -940,6 +991,8 @@ main(int argc, char **argv)
 	event_base_free(st.base);
 	free(st.buf);
 	mix_limiter_free(&st.lim);
+	hooks_free(st.hooks);
+	free(st.was_live);
 	free(st.title);
 	config_free(&st.cfg);
 	log_info("stopped");

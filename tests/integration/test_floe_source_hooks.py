@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""floe-source's hooks: a command on each track change, output up and down,
+and playlist reload, with the details in its environment, never through a
+shell and never holding the audio up.
+
+A hook script appends "EVENT|TITLE|FILE|OUTPUT" to a file. With floe as the
+server: the output coming up, then each track's title in order (one of them
+"$(touch pwned)", which must stay text: no shell ever sees it); a reload;
+floe stopping (output down). A hook that hangs does not hold the stream:
+the titles go on while it sleeps, and it is killed after its time.
+"""
+import os
+import stat
+
+from floe_source_lib import Source, tone, write
+from floelib import Floe, read_text, tap, tmpdir, wait_for, wait_mount
+
+d = tmpdir()
+tone(os.path.join(d, "a.mp3"), 440, 3, "Hook", "One")
+tone(os.path.join(d, "b.mp3"), 660, 3, "Hook", "$(touch pwned)")
+playlist = write(os.path.join(d, "list.m3u"), "a.mp3\nb.mp3\n")
+log = os.path.join(d, "events.txt")
+hook = write(os.path.join(d, "hook.sh"),
+             "#!/bin/sh\necho \"$FLOE_EVENT|$FLOE_TITLE|$FLOE_FILE|$FLOE_OUTPUT\" >> %s\n" % log)
+os.chmod(hook, stat.S_IRWXU)
+slow = write(os.path.join(d, "slow.sh"), "#!/bin/sh\nsleep 600\n")
+os.chmod(slow, stat.S_IRWXU)
+
+floe = Floe()
+url = "http://source:hackme@127.0.0.1:%d/hooks.mp3" % floe.port
+src = Source(["--playlist", playlist, "--url", url, "--on-track", hook, "--on-output-up", hook,
+              "--on-output-down", hook, "--on-playlist", hook], cwd=d)
+tap.ok(wait_mount(floe, "/hooks.mp3", 30), "floe-source streams with hooks set")
+
+
+def events():
+    return [l.split("|") for l in read_text(log).splitlines()]
+
+
+tap.ok(wait_for(lambda: any(e[0] == "output-up" and e[3] == "/hooks.mp3" for e in events()), 30),
+       "on-output-up ran with FLOE_OUTPUT", events())
+tap.ok(wait_for(lambda: [e[1] for e in events() if e[0] == "track"][:3] ==
+                ["Hook - One", "Hook - $(touch pwned)", "Hook - One"], 30),
+       "on-track ran for each track, in order, with FLOE_TITLE", events())
+tap.ok(any(e[0] == "track" and e[2] == os.path.join(d, "a.mp3") for e in events()),
+       "... and FLOE_FILE")
+tap.ok(not os.path.exists(os.path.join(d, "pwned")),
+       "a title is only ever text in the environment: no shell ran it")
+write(playlist, "b.mp3\na.mp3\n")
+tap.ok(wait_for(lambda: any(e[0] == "playlist" for e in events()), 30),
+       "on-playlist ran when the changed playlist was reloaded", events())
+floe.stop()
+tap.ok(wait_for(lambda: any(e[0] == "output-down" for e in events()), 30),
+       "on-output-down ran when floe went away", events())
+src.stop()
+
+# A hook that hangs holds nothing up.
+floe = Floe()
+url = "http://source:hackme@127.0.0.1:%d/slow.mp3" % floe.port
+src = Source(["--playlist", playlist, "--url", url, "--on-track", slow], cwd=d, name="slow")
+tap.ok(wait_mount(floe, "/slow.mp3", 30), "with a hook that sleeps 10 minutes")
+tap.ok(wait_for(lambda: src.log().count("playing:") >= 3, 30),
+       "tracks go on changing while it sleeps", src.log()[-600:])
+src.stop()
+tap.ok(wait_for(lambda: "slow.sh" not in os.popen("ps -eo args").read(), 20),
+       "floe-source's hooks stop with it (none left sleeping)")
+tap.is_eq(floe.stop(), 0, "floe stops cleanly")
