@@ -231,6 +231,13 @@ config_output_set(struct output_conf *o, const char *key, const char *v, const c
 		set_str(&o->url, v);
 	} else if (strcmp(key, "file") == 0)
 		set_path(&o->file, v, base_dir);
+	else if (strcmp(key, "rotate") == 0) {
+		if (parse_long(v, 1, 7 * 86400, &l) != 0) {
+			snprintf(err, errlen, "rotate must be 1 to 604800 seconds (3600: hourly)");
+			return -1;
+		}
+		o->rotate = l;
+	}
 	else if (strcmp(key, "format") == 0) {
 		if ((o->format = encode_format_parse(v)) < 0) {
 			snprintf(err, errlen, "format must be mp3 or aac");

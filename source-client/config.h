@@ -16,7 +16,8 @@ struct output_conf {
 	char	*name;		/* from [output NAME], or the mount */
 	int	 line;		/* where it was defined (0: flags) */
 	char	*url;		/* http://user:pass@host:port/mount, or NULL */
-	char	*file;		/* also write the encoded stream here, or NULL */
+	char	*file;		/* also write the encoded stream here, or NULL (strftime %-codes) */
+	long	 rotate;	/* a new file every this many seconds (0: one file) */
 	int	 format;	/* enum encode_format, or -1: from the mount's extension */
 	int	 bitrate;	/* kbps; 0: the format's default */
 	int	 vbr;

@@ -134,6 +134,8 @@ static const char usage_text[] =
 "  -m, --method M          put (HTTP PUT, Expect: 100-continue; the default) or\n"
 "                          source (the older SOURCE method)\n"
 "  -o, --file PATH         also (or only) write the encoded stream to PATH\n"
+"                          (strftime %-codes: archive/%Y-%m-%d/%H%M.mp3)\n"
+"      --rotate SECS       a new --file every SECS (3600: on the hour)\n"
 "      --samplerate HZ     output sample rate for all outputs (default 44100)\n"
 "      --channels N        1 or 2 (default 2)\n"
 "      --burst SECS        audio sent at once when streaming starts (default 1)\n"
@@ -171,6 +173,7 @@ enum {
 	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
 	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
 	OPT_NO_NORMALIZE, OPT_LOUDNESS, OPT_ON_TRACK, OPT_ON_UP, OPT_ON_DOWN, OPT_ON_PLAYLIST,
+	OPT_ROTATE,
 };
 
 static const struct option longopts[] = {
@@ -188,6 +191,7 @@ static const struct option longopts[] = {
 	{ "on-output-up", required_argument, NULL, OPT_ON_UP },
 	{ "on-output-down", required_argument, NULL, OPT_ON_DOWN },
 	{ "on-playlist", required_argument, NULL, OPT_ON_PLAYLIST },
+	{ "rotate", required_argument, NULL, OPT_ROTATE },
 	{ "url", required_argument, NULL, 'u' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "bitrate", required_argument, NULL, 'b' },
@@ -259,7 +263,7 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 	};
 	static const struct { int ch; const char *key; } outputs[] = {
 		{ 'u', "url" }, { 'o', "file" }, { 'f', "format" }, { 'b', "bitrate" },
-		{ 'm', "method" },
+		{ 'm', "method" }, { OPT_ROTATE, "rotate" },
 	};
 	char err[256];
 	size_t i;

@@ -18,6 +18,8 @@
 #include "../server/util.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,10 @@ struct output {
 	struct uplink_url	 url;
 	struct uplink		*ul;		/* NULL: file only */
 	struct meta		*meta;
-	char			*file;
+	char			*file;		/* the pattern (strftime %-codes expanded at each open) */
+	char			*path;		/* the file being written */
+	long			 rotate;	/* seconds per file; 0: one file */
+	time_t			 next_file;	/* when the next file begins */
 	FILE			*fp;
 	struct sbuf		 bytes;		/* encoder output, reused */
 	uint64_t		 enc_pos;	/* bytes encoded so far */
@@ -77,6 +82,8 @@ pick(const char *own, const char *global)
 	return own != NULL ? own : global;
 }
 
+static int output_open_file(struct output *o, const char *pattern, char *err, size_t errlen);
+
 /* Create the output. */
 struct output *
 output_new(struct event_base *base, struct evdns_base *dns, const struct config *c,
@@ -102,9 +109,9 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 	else
 		o->fmtdesc = xasprintf("%s %dk", encode_name(o->enc), oc->bitrate);
 	if (oc->file != NULL) {
-		if ((o->fp = fopen(oc->file, "wb")) == NULL) {
-			snprintf(err, errlen, "output %s: cannot write %s: %s", oc->name, oc->file,
-			    strerror(errno));
+		o->rotate = oc->rotate;
+		if (output_open_file(o, oc->file, msg, sizeof msg) != 0) {
+			snprintf(err, errlen, "output %s: %s", oc->name, msg);
 			output_free(o);
 			return NULL;
 		}
@@ -156,11 +163,61 @@ output_free(struct output *o)
 	if (o->fp != NULL)
 		fclose(o->fp);
 	free(o->file);
+	free(o->path);
 	free(o->fmtdesc);
 	free(o->title);
 	free(o->name);
 	sbuf_free(&o->bytes);
 	free(o);
+}
+
+/*
+ * Open the file for now: the pattern's strftime %-codes expanded in local
+ * time (archive/%Y-%m-%d/%H%M.mp3: folders are made). With rotate, the
+ * next file begins at the next multiple of rotate seconds (3600: on the
+ * hour), between two encoder writes: whole frames in each file.
+ */
+static int
+output_open_file(struct output *o, const char *pattern, char *err, size_t errlen)
+{
+	char path[4096], *dir, *p;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	if (strchr(pattern, '%') == NULL || strftime(path, sizeof path, pattern, &tm) == 0)
+		snprintf(path, sizeof path, "%s", pattern);
+	dir = xstrdup(path);
+	for (p = strchr(dir + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	free(dir);
+	if ((o->fp = fopen(path, "wb")) == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	free(o->path);
+	o->path = xstrdup(path);
+	if (o->rotate > 0)
+		o->next_file = (now / o->rotate + 1) * o->rotate;
+	return 0;
+}
+
+/* A rotating archive's time for its next file. */
+static void
+output_rotate(struct output *o)
+{
+	char err[4200];
+
+	if (o->rotate == 0 || o->fp == NULL || time(NULL) < o->next_file)
+		return;
+	fclose(o->fp);
+	o->fp = NULL;
+	log_info("output %s: %s done", o->name, o->path);
+	if (output_open_file(o, o->file, err, sizeof err) != 0)
+		log_error("output %s: %s; no longer writing the archive", o->name, err);
 }
 
 /* Send encoded bytes to the server and the file. */
@@ -174,9 +231,10 @@ output_write(struct output *o, const void *p, size_t n)
 		uplink_send(o->ul, p, n);
 	/* Flushed per write: a file output is then always whole frames, even
 	 * if floe-source is killed. */
+	output_rotate(o);
 	if (o->fp != NULL && (fwrite(p, 1, n, o->fp) != n || fflush(o->fp) != 0)) {
 		log_error("output %s: writing %s failed: %s; no longer writing it", o->name,
-		    o->file, strerror(errno));
+		    o->path, strerror(errno));
 		fclose(o->fp);
 		o->fp = NULL;
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""floe-source's hooks: a command on each track change, output up and down,
+"""floe-source's hooks and archive: a command on each track change, output up and down,
 and playlist reload, with the details in its environment, never through a
 shell and never holding the audio up.
 
@@ -8,11 +8,13 @@ server: the output coming up, then each track's title in order (one of them
 "$(touch pwned)", which must stay text: no shell ever sees it); a reload;
 floe stopping (output down). A hook that hangs does not hold the stream:
 the titles go on while it sleeps, and it is killed after its time.
+An archive output (--file with strftime codes, --rotate 2) writes a new
+file every 2 s, each whole (decodes cleanly), together the whole stream.
 """
 import os
 import stat
 
-from floe_source_lib import Source, tone, write
+from floe_source_lib import Source, decode_errors, probe, tone, write
 from floelib import Floe, read_text, tap, tmpdir, wait_for, wait_mount
 
 d = tmpdir()
@@ -65,3 +67,19 @@ src.stop()
 tap.ok(wait_for(lambda: "slow.sh" not in os.popen("ps -eo args").read(), 20),
        "floe-source's hooks stop with it (none left sleeping)")
 tap.is_eq(floe.stop(), 0, "floe stops cleanly")
+
+# An archive rotating every 2 s.
+tone(os.path.join(d, "long.wav"), 500, 7)
+arch = Source(["--playlist", write(os.path.join(d, "long.m3u"), "long.wav\n"), "--once",
+               "--file", os.path.join(d, "archive", "%H", "%H%M%S.mp3"), "--rotate", "2"],
+              cwd=d, name="archive")
+tap.ok(wait_for(lambda: not arch.alive(), 60) and arch.proc.returncode == 0,
+       "archive: floe-source plays the 7 s list and exits", arch.log()[-600:])
+files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(d, "archive"))
+               for f in fs)
+tap.ok(len(files) >= 3, "archive: a new file every 2 s (%d files, in an %%H folder)" % len(files),
+       files)
+errs = [decode_errors(open(f, "rb").read(), d, "check.mp3") for f in files]
+tap.is_eq([e for e in errs if e], [], "archive: each file decodes cleanly (whole frames)")
+total = sum(probe(f)[3] for f in files)
+tap.ok(6.9 <= total <= 7.3, "archive: together they hold the whole 7 s (%.2f s)" % total)
