@@ -69,6 +69,7 @@ config_free(struct config *c)
 	}
 	free(c->playlist);
 	free(c->fallback);
+	free(c->ca_file);
 	for (size_t h = 0; h < FLOE_NELEM(c->hooks); h++)
 		free(c->hooks[h]);
 	free(c->ice_name);
@@ -111,6 +112,8 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 		set_path(&c->playlist, v, base_dir);
 	else if (strcmp(key, "fallback") == 0)
 		set_path(&c->fallback, v, base_dir);
+	else if (strcmp(key, "ca-file") == 0)
+		set_path(&c->ca_file, v, base_dir);
 	else if (strcmp(key, "on-track") == 0 || strcmp(key, "on-output-up") == 0 ||
 	    strcmp(key, "on-output-down") == 0 || strcmp(key, "on-playlist") == 0) {
 		int i = strcmp(key, "on-track") == 0 ? 0 : strcmp(key, "on-output-up") == 0 ? 1 :

@@ -32,6 +32,7 @@ struct config {
 	char	*playlist;	/* file, folder, or "-" */
 	char	*fallback;	/* plays while every playlist entry fails; NULL: silence */
 	int	 normalize;	/* each track to target_lufs (default on) */
+	char	*ca_file;	/* https:// outputs trust only these CAs; NULL: the system's */
 	char	*hooks[4];	/* on-track, on-output-up, on-output-down, on-playlist (hooks.h) */
 	double	 target_lufs;
 	int	 shuffle;

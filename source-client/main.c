@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "control.h"
+#include "tlsclient.h"
 #include "hooks.h"
 #include "mix.h"
 #include "decode.h"
@@ -127,7 +128,9 @@ static const char usage_text[] =
 "Output (repeat --url or --file for more outputs; the flags after one apply\n"
 "to it, or to the next when given before it):\n"
 "  -u, --url URL           http://USER:PASS@HOST:PORT/MOUNT (user defaults to\n"
-"                          \"source\", port to 8000)\n"
+"                          \"source\", port to 8000), or https:// (TLS, port 443,\n"
+"                          the server's certificate checked)\n"
+"      --ca-file PEM       https:// servers: trust this CA (a station's own)\n"
 "  -f, --format FMT        mp3 or aac (default: aac for a mount ending .aac, else mp3)\n"
 "  -b, --bitrate KBPS      8-320 (default 128 for MP3, 96 for AAC)\n"
 "      --vbr QUALITY       MP3 VBR at LAME quality 0 (best) - 9 instead of CBR\n"
@@ -173,7 +176,7 @@ enum {
 	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
 	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
 	OPT_NO_NORMALIZE, OPT_LOUDNESS, OPT_ON_TRACK, OPT_ON_UP, OPT_ON_DOWN, OPT_ON_PLAYLIST,
-	OPT_ROTATE,
+	OPT_ROTATE, OPT_CA_FILE,
 };
 
 static const struct option longopts[] = {
@@ -192,6 +195,7 @@ static const struct option longopts[] = {
 	{ "on-output-down", required_argument, NULL, OPT_ON_DOWN },
 	{ "on-playlist", required_argument, NULL, OPT_ON_PLAYLIST },
 	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "url", required_argument, NULL, 'u' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "bitrate", required_argument, NULL, 'b' },
@@ -256,6 +260,7 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 		{ OPT_FALLBACK, "fallback" }, { OPT_LOUDNESS, "loudness" },
 		{ OPT_ON_TRACK, "on-track" }, { OPT_ON_UP, "on-output-up" },
 		{ OPT_ON_DOWN, "on-output-down" }, { OPT_ON_PLAYLIST, "on-playlist" },
+		{ OPT_CA_FILE, "ca-file" },
 		{ OPT_SAMPLERATE, "samplerate" }, { OPT_CHANNELS, "channels" },
 		{ OPT_BURST, "burst" }, { OPT_NAME, "name" }, { OPT_DESCRIPTION, "description" },
 		{ OPT_GENRE, "genre" }, { OPT_WEBSITE, "website" }, { 'C', "control" },
@@ -919,6 +924,7 @@ main(int argc, char **argv)
 	    (st.dns = evdns_base_new(st.base, 0)) == NULL)
 		die("cannot set up name resolution");
 	st.hooks = hooks_new(st.base, (const char *const *)st.cfg.hooks);
+	tlsclient_set_ca(st.cfg.ca_file);
 	st.tick_ev = evtimer_new(st.base, tick_cb, &st);
 	st.grace_ev = evtimer_new(st.base, grace_cb, &st);
 	st.change_ev = evtimer_new(st.base, change_cb, &st);

@@ -12,6 +12,7 @@
  */
 #include "meta.h"
 #include "log.h"
+#include "tlsclient.h"
 #include "uplink.h"
 #include "../server/util.h"
 
@@ -193,7 +194,12 @@ meta_send(struct meta *m, char *title)
 	struct timeval tv = { META_TIMEOUT_SECONDS, 0 };
 
 	m->inflight = title;
-	m->bev = bufferevent_socket_new(m->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (m->url.tls) {
+		char err[200];
+
+		m->bev = tlsclient_bev(m->base, m->url.host, err, sizeof err);
+	} else
+		m->bev = bufferevent_socket_new(m->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (m->bev == NULL) {
 		log_warn("output %s: title update: cannot create a socket", m->label);
 		free(m->inflight);
@@ -224,6 +230,7 @@ meta_new(struct event_base *base, struct evdns_base *dns, const char *label,
 	m->url.pass = xstrdup(url->pass);
 	m->url.host = xstrdup(url->host);
 	m->url.port = url->port;
+	m->url.tls = url->tls;
 	m->url.mount = xstrdup(url->mount);
 	m->timer = evtimer_new(base, meta_timer_cb, m);
 	return m;

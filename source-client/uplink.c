@@ -23,6 +23,7 @@
  */
 #include "uplink.h"
 #include "log.h"
+#include "tlsclient.h"
 #include "../server/util.h"
 
 #include <event2/buffer.h>
@@ -130,16 +131,22 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 	long port = 8000;
 
 	memset(u, 0, sizeof *u);
-	if (strncasecmp(s, "http://", 7) != 0) {
+	if (strncasecmp(s, "https://", 8) == 0) {
+		u->tls = 1;
+		port = 443;
+		p = s + 8;
+	} else if (strncasecmp(s, "http://", 7) == 0)
+		p = s + 7;
+	else {
 		/* Only the scheme: the rest may hold the password. */
 		p = strstr(s, "://");
 		if (p != NULL && p - s <= 16)
-			snprintf(err, errlen, "URL must start with http:// (not %.*s://)", (int)(p - s), s);
+			snprintf(err, errlen, "URL must start with http:// or https:// (not %.*s://)",
+			    (int)(p - s), s);
 		else
-			snprintf(err, errlen, "URL must start with http://");
+			snprintf(err, errlen, "URL must start with http:// or https://");
 		return -1;
 	}
-	p = s + 7;
 	slash = strchr(p, '/');
 	if (slash == NULL || slash[1] == '\0') {
 		snprintf(err, errlen, "URL has no mount point (http://source:PASS@HOST:PORT/MOUNT)");
@@ -573,6 +580,8 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		if (dnserr != 0)
 			snprintf(why, sizeof why, "cannot resolve %s: %s", ul->url.host,
 			    evutil_gai_strerror(dnserr));
+		else if (ul->url.tls && tlsclient_error(bev, why, sizeof why) != NULL)
+			;
 		else
 			snprintf(why, sizeof why, "%s",
 			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
@@ -601,7 +610,15 @@ start_connect(struct uplink *ul)
 	drop_conn(ul);
 	ul->refused = 0;
 	ul->got_continue = 0;
-	ul->bev = bufferevent_socket_new(ul->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (ul->url.tls) {
+		char err[200];
+
+		if ((ul->bev = tlsclient_bev(ul->base, ul->url.host, err, sizeof err)) == NULL) {
+			fail(ul, err);
+			return;
+		}
+	} else
+		ul->bev = bufferevent_socket_new(ul->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (ul->bev == NULL) {
 		fail(ul, "cannot create a socket");
 		return;
@@ -636,6 +653,7 @@ uplink_new(struct event_base *base, struct evdns_base *dns, const char *label,
 	ul->url.pass = xstrdup(url->pass);
 	ul->url.host = xstrdup(url->host);
 	ul->url.port = url->port;
+	ul->url.tls = url->tls;
 	ul->url.mount = xstrdup(url->mount);
 	ul->method = method;
 	ul->head = build_head(url, method, info);

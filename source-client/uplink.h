@@ -22,6 +22,7 @@ struct uplink_url {
 	char	*host;		/* without brackets for IPv6 literals */
 	int	 port;		/* 8000 when the URL has none */
 	char	*mount;		/* starts with '/' */
+	int	 tls;		/* https:// */
 };
 
 /** Parse a URL; -1 with a reason in err. */

@@ -39,7 +39,11 @@ main(void)
 	is_str(hp, "[::1]:9000", "host:port puts IPv6 back in brackets");
 	uplink_url_free(&u);
 
-	ok(uplink_url_parse("https://h/m", &u, err, sizeof err) != 0, "https refused");
+	ok(uplink_url_parse("https://s:p@h/m", &u, err, sizeof err) == 0 && u.tls && u.port == 443,
+	    "https: TLS, port 443 by default");
+	uplink_url_free(&u);
+	ok(uplink_url_parse("ftp://s:secret@h/m", &u, err, sizeof err) != 0 &&
+	    strstr(err, "secret") == NULL, "another scheme refused, its password not echoed");
 	ok(uplink_url_parse("http://h:8000", &u, err, sizeof err) != 0 && strstr(err, "mount"),
 	    "no mount refused");
 	ok(uplink_url_parse("http://h:99999/m", &u, err, sizeof err) != 0, "bad port refused");

@@ -10,12 +10,16 @@ floe stopping (output down). A hook that hangs does not hold the stream:
 the titles go on while it sleeps, and it is killed after its time.
 An archive output (--file with strftime codes, --rotate 2) writes a new
 file every 2 s, each whole (decodes cleanly), together the whole stream.
+An https:// output streams to floe's TLS socket, its certificate checked
+against --ca-file (titles go over TLS too); without it, the certificate is
+not trusted, said so, and retried rather than fatal.
 """
 import os
 import stat
+import subprocess
 
 from floe_source_lib import Source, decode_errors, probe, tone, write
-from floelib import Floe, read_text, tap, tmpdir, wait_for, wait_mount
+from floelib import Floe, free_port, read_text, stat_value, tap, tmpdir, wait_for, wait_mount
 
 d = tmpdir()
 tone(os.path.join(d, "a.mp3"), 440, 3, "Hook", "One")
@@ -83,3 +87,29 @@ errs = [decode_errors(open(f, "rb").read(), d, "check.mp3") for f in files]
 tap.is_eq([e for e in errs if e], [], "archive: each file decodes cleanly (whole frames)")
 total = sum(probe(f)[3] for f in files)
 tap.ok(6.9 <= total <= 7.3, "archive: together they hold the whole 7 s (%.2f s)" % total)
+
+# https:// to floe's TLS socket.
+key, crt = os.path.join(d, "key.pem"), os.path.join(d, "cert.crt")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                "-out", crt, "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+pem = write(os.path.join(d, "floe.pem"), open(key).read() + open(crt).read())
+tls_port = free_port()
+floe = Floe(mounts="<listen-socket><port>%d</port><bind-address>127.0.0.1</bind-address>"
+                   "<ssl>1</ssl></listen-socket>" % tls_port,
+            paths_extra="<ssl-certificate>%s</ssl-certificate>" % pem)
+url = "https://source:hackme@127.0.0.1:%d/tls.mp3" % tls_port
+src = Source(["--playlist", playlist, "--url", url, "--ca-file", crt], cwd=d, name="tls")
+tap.ok(wait_mount(floe, "/tls.mp3", 30), "https: floe-source streams over TLS, the server's "
+       "certificate checked against --ca-file", src.log()[-600:])
+tap.ok(wait_for(lambda: (stat_value(floe.stats(), "/tls.mp3", "title") or "").startswith("Hook - "),
+                30), "https: the titles go over TLS too")
+src.stop()
+bad = Source(["--playlist", playlist, "--url", url.replace("tls.mp3", "untrusted.mp3")], cwd=d,
+             name="untrusted")
+tap.ok(bad.wait_log("certificate is not trusted", 30) and bad.alive(),
+       "https without the CA: 'not trusted', said, and retried (not fatal)", bad.log()[-600:])
+tap.ok(stat_value(floe.stats(), "/untrusted.mp3", "listeners") is None,
+       "... and nothing was streamed to it")
+bad.stop()
+tap.is_eq(floe.stop(), 0, "floe stops cleanly")
