@@ -146,9 +146,12 @@ tap.ok("rewind buffer of /live.mp3 saved to" in floe.read_log(), "... and said s
 with open(os.path.join(REWIND_DIR, "fast.mp3.rewind"), "wb") as f:
     f.write(b"FLOE-REWIND 1\nmp3\n" + bytes(range(256)) * 8)      # damaged
 tap.ok(floe.restart(), "floe starts again")
-tap.ok("rewind buffer of /live.mp3 read from" in floe.read_log(), "... and reads the buffer back")
-tap.ok("fast.mp3.rewind is not a whole rewind file" in floe.read_log() and floe.alive(),
-       "a damaged rewind file is said to be one, and floe runs on")
+# The port accepts as soon as it listens, a moment before the buffers are
+# read (the worker threads start in between): wait for the log to say so.
+tap.ok(wait_for(lambda: "rewind buffer of /live.mp3 read from" in floe.read_log(), 30),
+       "... and reads the buffer back")
+tap.ok(wait_for(lambda: "fast.mp3.rewind is not a whole rewind file" in floe.read_log(), 30)
+       and floe.alive(), "a damaged rewind file is said to be one, and floe runs on")
 src3 = RawSource(floe, "/live.mp3")
 feed3 = Feeder(src3, MP3, RATE, loop=True)
 tap.ok(wait_mount(floe, "/live.mp3"), "a third source feeds the mount")
