@@ -76,6 +76,12 @@
 /* SCM_RIGHTS carries at most 253 descriptors a message (SCM_MAX_FD). */
 #define FDS_PER_MSG	250
 
+/* Room for one batch's SCM_RIGHTS, aligned as a cmsghdr. */
+union fd_msg {
+	struct cmsghdr	h;
+	char		buf[CMSG_SPACE(sizeof(int) * FDS_PER_MSG)];
+};
+
 /* ---- both sides: blocking I/O on the unix socket, with a deadline ---- */
 
 /* Wait until fd is ready for events, at most until deadline (monotonic ns). */
@@ -437,10 +443,7 @@ send_state(int fd, struct wire *w, uint64_t deadline)
 {
 	char line[128];
 	uint8_t head[12];
-	union {
-		struct cmsghdr	h;
-		char		buf[CMSG_SPACE(sizeof(int) * FDS_PER_MSG)];
-	} cm;
+	union fd_msg cm;
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *ch;
@@ -730,10 +733,7 @@ takeover_held_fds(void)
 static int
 recv_fds(int fd, int *fds, size_t nfds, uint64_t deadline)
 {
-	union {
-		struct cmsghdr	h;
-		char		buf[CMSG_SPACE(sizeof(int) * FDS_PER_MSG)];
-	} cm;
+	union fd_msg cm;
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *ch;
@@ -824,20 +824,18 @@ takeover_receive(const char *path)
 	wire_reader(&state, state_bytes, size, fds, nfds);
 	fds = NULL;
 	/* The counters and the listening sockets now: listen_open comes next. */
-	while (!state.err && (tag = wire_get_u8(&state)) != 'M' && tag != 'E') {
+	while (!state.err && ((tag = wire_peek_u8(&state)) == 'G' || tag == 'L')) {
+		wire_get_u8(&state);
 		if (tag == 'G')
 			restore_globals(&state);
-		else if (tag == 'L')
-			listen_inherit(wire_get_fd(&state));
 		else
-			break;
+			listen_inherit(wire_get_fd(&state));
 	}
 	if (state.err) {
 		log_error("--takeover: the state from process %ld is damaged (floe %s reads "
 		    "protocol \"%s\")", pid, PACKAGE_VERSION, TAKEOVER_MAGIC);
 		goto fail;
 	}
-	state.p--;		/* the tag read ahead is the restore's */
 	peer_fd = fd;
 	active = 1;
 	log_info("--takeover: process %ld handed over its state (%llu bytes, %u sockets)", pid,

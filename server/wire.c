@@ -212,6 +212,12 @@ wire_get_u8(struct wire *w)
 	return p != NULL ? p[0] : 0;
 }
 
+uint8_t
+wire_peek_u8(const struct wire *w)
+{
+	return !w->err && w->p < w->end ? w->p[0] : 0;
+}
+
 uint32_t
 wire_get_u32(struct wire *w)
 {

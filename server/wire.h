@@ -56,6 +56,8 @@ void wire_hdrs(struct wire *w, struct ogg_headers *h);
  *  reader's: wire_free frees it). */
 void wire_reader(struct wire *w, const void *p, size_t n, int *fds, size_t nfds);
 uint8_t wire_get_u8(struct wire *w);
+/** The next byte, left to be read (0 at the end or on error). */
+uint8_t wire_peek_u8(const struct wire *w);
 uint32_t wire_get_u32(struct wire *w);
 uint64_t wire_get_u64(struct wire *w);
 int64_t wire_get_i64(struct wire *w);
