@@ -74,7 +74,10 @@ switch = time.time()
 floe.metadata("/live.mp3", song="Second")
 tap.ok(wait_for(lambda: num("/live.mp3", "rewind_seconds") >= 63, 150),
        "the buffer grows past a minute", stat("/live.mp3", "rewind_seconds"))
-tap.ok(num("/live.mp3", "rewind_bytes") > 63 * RATE, "... and rewind_bytes with it",
+# The seconds are wall clock, the bytes what the feeder sent in them: on a
+# busy machine it falls a little behind its rate (1,006,995 bytes for 63 s
+# once), so the bytes are held to 90% of the rate.
+tap.ok(num("/live.mp3", "rewind_bytes") > 0.9 * 63 * RATE, "... and rewind_bytes with it",
        stat("/live.mp3", "rewind_bytes"))
 tap.ok(stat("/live.mp3", "rewind_oldest_iso8601") is not None, "... and rewind_oldest")
 
