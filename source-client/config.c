@@ -9,6 +9,7 @@
 #include "config.h"
 #include "encode.h"
 #include "log.h"
+#include "schedule.h"
 #include "uplink.h"
 #include "../server/util.h"
 
@@ -78,6 +79,7 @@ config_free(struct config *c)
 	free(c->ice_url);
 	free(c->control);
 	free(c->log_file);
+	sched_free(c->sched);
 	memset(c, 0, sizeof *c);
 	TAILQ_INIT(&c->outputs);
 }
@@ -305,7 +307,7 @@ config_parse(struct config *c, const char *text, size_t len, const char *base_di
 	struct output_conf *cur = NULL;
 	char msg[256];
 	size_t i = 0;
-	int lineno = 0;
+	int lineno = 0, in_prog = 0;
 
 	while (i < len) {
 		size_t j = i;
@@ -332,10 +334,21 @@ config_parse(struct config *c, const char *text, size_t len, const char *base_di
 			}
 			*end = '\0';
 			name = str_trim(s + 1);
+			if (c->sched == NULL)
+				c->sched = sched_new();
+			if ((in_prog = sched_section(c->sched, name, lineno, msg, sizeof msg)) != 0) {
+				if (in_prog < 0)
+					snprintf(err, errlen, "line %d: %s", lineno, msg);
+				free(line);
+				if (in_prog < 0)
+					return -1;
+				cur = NULL;
+				continue;
+			}
 			if (strncmp(name, "output", 6) != 0 ||
 			    (name[6] != '\0' && !isspace((unsigned char)name[6]))) {
-				snprintf(err, errlen, "line %d: unknown section [%s] (only [output "
-				    "NAME] sections exist)", lineno, name);
+				snprintf(err, errlen, "line %d: unknown section [%s] ([output NAME], "
+				    "[playlist NAME], [rotation NAME] or [schedule])", lineno, name);
 				free(line);
 				return -1;
 			}
@@ -355,7 +368,9 @@ config_parse(struct config *c, const char *text, size_t len, const char *base_di
 			val[strlen(val) - 1] = '\0';
 			val++;
 		}
-		if (cur != NULL)
+		if (in_prog)
+			rc = sched_set(c->sched, key, val, base_dir, lineno, msg, sizeof msg);
+		else if (cur != NULL)
 			rc = config_output_set(cur, key, val, base_dir, msg, sizeof msg);
 		else
 			rc = config_set(c, key, val, base_dir, msg, sizeof msg);
@@ -365,6 +380,15 @@ config_parse(struct config *c, const char *text, size_t len, const char *base_di
 			return -1;
 		}
 	}
+	if (c->sched != NULL && c->sched->npl == 0 && c->sched->nrot == 0 &&
+	    !c->sched->has_schedule) {
+		sched_free(c->sched);
+		c->sched = NULL;
+	}
+	/* The programme's names and times are checked here, where the
+	 * messages can still say which line. */
+	if (c->sched != NULL && sched_check(c->sched, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -414,9 +438,14 @@ config_check(struct config *c, char *err, size_t errlen)
 {
 	struct output_conf *o;
 
-	if (c->playlist == NULL) {
-		snprintf(err, errlen, "no playlist: give --playlist FILE (or playlist = ... in "
-		    "the config)");
+	if (c->playlist == NULL && c->sched == NULL) {
+		snprintf(err, errlen, "no playlist: give --playlist FILE (or playlist = ... or "
+		    "[playlist NAME] sections in the config)");
+		return -1;
+	}
+	if (c->playlist != NULL && c->sched != NULL) {
+		snprintf(err, errlen, "a playlist (%s) and [playlist]/[rotation]/[schedule] "
+		    "sections: one or the other", c->playlist);
 		return -1;
 	}
 	if (TAILQ_EMPTY(&c->outputs)) {

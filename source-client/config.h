@@ -50,6 +50,7 @@ struct config {
 	int	 log_level;
 	TAILQ_HEAD(, output_conf) outputs;
 	size_t	 noutputs;
+	struct sched *sched;	/* [playlist]/[rotation]/[schedule] sections, or NULL (schedule.h) */
 };
 
 void config_init(struct config *c);

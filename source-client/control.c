@@ -48,6 +48,7 @@ static const struct {
 	{ "queue", CONTROL_QUEUE, 1, "queue F   play file F next (after anything queued before)" },
 	{ "reload", CONTROL_RELOAD, 0, "reload    re-read the playlist, keeping the current track" },
 	{ "status", CONTROL_STATUS, 0, "status    now, next, and every output's connection" },
+	{ "schedule", CONTROL_SCHEDULE, 0, "schedule  the week's programme, what plays now, the next change" },
 	{ "help", CONTROL_HELP, 0, "help      this list" },
 };
 

@@ -20,6 +20,8 @@
 #include "pacer.h"
 #include "player.h"
 #include "playlist.h"
+#include "program.h"
+#include "schedule.h"
 #include "uplink.h"
 #include "../server/util.h"
 
@@ -76,6 +78,7 @@ struct station {
 	struct evdns_base	*dns;
 	struct config		 cfg;
 	struct playlist		 pl;
+	struct program		*prog;		/* playlists, rotations, schedule; NULL: pl alone */
 	struct player		*player;
 	struct mix_limiter	 lim;		/* the mix's last stage: nothing clips */
 	struct hooks		*hooks;		/* on-track, on-output-up/down, on-playlist */
@@ -103,7 +106,8 @@ static const char usage_text[] =
 "Usage: floe-source --playlist FILE --url http://source:PASS@HOST:PORT/MOUNT\n"
 "                   [--format mp3|aac] [--bitrate KBPS] [--crossfade SECONDS] [...]\n"
 "       floe-source -c CONFIG [flags]\n"
-"       floe-source ctl [-c FILE | --socket PATH] skip|now|next|queue FILE|reload|status|help\n"
+"       floe-source ctl [-c FILE | --socket PATH] skip|now|next|queue FILE|reload|status|\n"
+"                       schedule|help\n"
 "\n"
 "floe-source plays a playlist to Floe or any Icecast server: it decodes MP3,\n"
 "FLAC, WAV and Ogg Vorbis/Opus, crossfades, encodes MP3 and/or AAC, and streams\n"
@@ -124,6 +128,9 @@ static const char usage_text[] =
 "      --fallback FILE     plays while every entry of the (looping) playlist fails\n"
 "                          (default: silence), the playlist tried again after each\n"
 "                          play of it; the stream never ends for want of music\n"
+"  Several playlists, rotations (weights, a jingle every N songs, an ID at the\n"
+"  top of the hour) and a week's schedule: [playlist NAME], [rotation NAME] and\n"
+"  [schedule] sections in the config (floe-source.conf.example).\n"
 "\n"
 "Output (repeat --url or --file for more outputs; the flags after one apply\n"
 "to it, or to the next when given before it):\n"
@@ -407,6 +414,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		pacer_start(&st->pacer, now, (unsigned)st->cfg.rate, 0);
 	}
 	due = FLOE_MIN(pacer_due(&st->pacer, now), (uint64_t)st->cfg.rate * MAX_SECONDS_PER_TICK);
+	/* switch = now: the schedule changed, so the track ends (like a skip). */
+	if (st->prog != NULL && program_poll(st->prog) && player_current(st->player) != NULL)
+		player_skip(st->player);
 	while (due > 0 && st->pacer.running && !st->ending) {
 		const struct player_track *started;
 		long n = player_read(st->player, st->buf, (size_t)FLOE_MIN(due, CHUNK_FRAMES), &started);
@@ -424,7 +434,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		/* Loud masters crossfaded exceed full scale: turned down, not clipped. */
 		mix_limit(&st->lim, st->buf, (size_t)n);
 		mix_clamp(st->buf, (size_t)n * (size_t)st->cfg.channels);	/* a guard only */
-		if (player_take_recheck(st->player) && strcmp(st->cfg.playlist, "-") != 0) {
+		if (player_take_recheck(st->player) &&
+		    (st->prog != NULL || strcmp(st->cfg.playlist, "-") != 0)) {
 			struct sbuf sb;
 
 			sbuf_init(&sb);		/* a folder may be back: read it again */
@@ -569,6 +580,25 @@ start_ending(struct station *st, int code)
 
 /* ---------------------------------------------------------------- playlist */
 
+/* The programme switched rotation or reloaded a playlist: the on-playlist
+ * hook, with FLOE_REASON saying which. */
+static void
+program_event(void *arg, enum program_event ev, const char *name, size_t entries,
+    const char *previous)
+{
+	struct station *st = arg;
+	char *pl = xasprintf("FLOE_PLAYLIST=%s", name);
+	char *n = xasprintf("FLOE_ENTRIES=%zu", entries);
+	char *prev = xasprintf("FLOE_PREVIOUS=%s", previous != NULL ? previous : "");
+	const char *env[] = { pl, n, ev == PROGRAM_SWITCHED ? "FLOE_REASON=schedule" :
+	    "FLOE_REASON=reload", prev, NULL };
+
+	hooks_run(st->hooks, HOOK_PLAYLIST, env);
+	free(pl);
+	free(n);
+	free(prev);
+}
+
 /* Re-read the playlist, keeping the current track. */
 static int
 reload_playlist(struct station *st, struct sbuf *out)
@@ -577,6 +607,9 @@ reload_playlist(struct station *st, struct sbuf *out)
 	struct playlist fresh;
 	char *err, *next;
 
+	if (st->prog != NULL)
+		return program_reload(st->prog, cur != NULL ? player_track_from(cur) : NULL,
+		    cur != NULL ? player_track_path(cur) : NULL, out);
 	if (strcmp(st->cfg.playlist, "-") == 0) {
 		sbuf_addf(out, "the playlist came from standard input: nothing to reload\n");
 		return -1;
@@ -597,7 +630,7 @@ reload_playlist(struct station *st, struct sbuf *out)
 	{
 		char *pl = xasprintf("FLOE_PLAYLIST=%s", st->cfg.playlist);
 		char *n = xasprintf("FLOE_ENTRIES=%zu", st->pl.n);
-		const char *env[] = { pl, n, NULL };
+		const char *env[] = { pl, n, "FLOE_REASON=reload", NULL };
 
 		hooks_run(st->hooks, HOOK_PLAYLIST, env);
 		free(pl);
@@ -623,9 +656,15 @@ static void
 watch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct station *st = arg;
+	const struct player_track *cur = player_current(st->player);
 	struct stat now;
 	struct sbuf sb;
 
+	if (st->prog != NULL) {
+		program_watch(st->prog, cur != NULL ? player_track_from(cur) : NULL,
+		    cur != NULL ? player_track_path(cur) : NULL);
+		return;
+	}
 	if (stat(st->cfg.playlist, &now) != 0)
 		return;
 	if (same_stat(&now, &st->pl_seen)) {
@@ -690,6 +729,8 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 		fmt_time(player_position(st->player), when, sizeof when);
 		sbuf_addf(out, "%s\n  file: %s, at %s%s\n", player_track_title(cur),
 		    player_track_path(cur), when, st->paused ? " (paused: no output connected)" : "");
+		if (player_track_from(cur) != NULL)
+			sbuf_addf(out, "  from playlist %s\n", player_track_from(cur));
 		return 0;
 	case CONTROL_NEXT:
 		next = player_next_desc(st->player);
@@ -730,13 +771,22 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 		sbuf_addf(out, "queue: %zu file%s\n", player_queue_len(st->player),
 		    player_queue_len(st->player) == 1 ? "" : "s");
 		player_queue_each(st->player, status_queued, out);
-		sbuf_addf(out, "playlist: %s (%zu entries%s%s)%s\n", st->cfg.playlist, st->pl.n,
-		    st->cfg.shuffle ? ", shuffled" : "", st->cfg.loop ? ", looping" : "",
-		    st->paused ? " PAUSED: no output connected" : "");
+		if (st->prog != NULL) {
+			program_status(st->prog, out);
+			if (st->paused)
+				sbuf_adds(out, "PAUSED: no output connected\n");
+		} else
+			sbuf_addf(out, "playlist: %s (%zu entries%s%s)%s\n", st->cfg.playlist,
+			    st->pl.n, st->cfg.shuffle ? ", shuffled" : "",
+			    st->cfg.loop ? ", looping" : "",
+			    st->paused ? " PAUSED: no output connected" : "");
 		for (i = 0; i < st->nouts; i++) {
 			output_describe(st->outs[i], line, sizeof line);
 			sbuf_addf(out, "output %s\n", line);
 		}
+		return 0;
+	case CONTROL_SCHEDULE:
+		program_schedule_text(st->prog, out);
 		return 0;
 	case CONTROL_HELP:
 		return 0;
@@ -788,7 +838,8 @@ print_outputs(const struct config *c)
 {
 	const struct output_conf *o;
 
-	printf("playlist %s%s%s, crossfade %.1f s%s, %d Hz, %d ch\n", c->playlist,
+	printf("playlist %s%s%s, crossfade %.1f s%s, %d Hz, %d ch\n",
+	    c->playlist != NULL ? c->playlist : "(the programme)",
 	    c->shuffle ? " (shuffled)" : "", c->loop ? " (looping)" : " (once)", c->crossfade,
 	    c->trim ? ", trimming silence" : "", c->rate, c->channels);
 	TAILQ_FOREACH(o, &c->outputs, entry) {
@@ -826,7 +877,9 @@ check_config(struct config *c)
 
 	decode_global_init();
 	print_outputs(c);
-	if (strcmp(c->playlist, "-") != 0) {
+	if (c->sched != NULL)
+		bad |= program_check_config(c->sched, stdout, stderr);
+	else if (strcmp(c->playlist, "-") != 0) {
 		playlist_init(&pl, c->shuffle, c->loop, 1);
 		if (playlist_load(&pl, c->playlist, &perr) != 0) {
 			fprintf(stderr, "floe-source: %s\n", perr);
@@ -907,16 +960,30 @@ main(int argc, char **argv)
 
 	playlist_init(&st.pl, st.cfg.shuffle, st.cfg.loop,
 	    (uint32_t)time_mono_ns() ^ (uint32_t)getpid() << 16);
-	if (playlist_load(&st.pl, st.cfg.playlist, &perr) != 0) {
-		log_error("%s", perr);
-		return 1;
+	if (st.cfg.sched != NULL) {
+		struct program_opts popt = { st.cfg.shuffle, st.cfg.loop, st.pl.rng };
+
+		if ((st.prog = program_new(st.cfg.sched, &popt, &perr)) == NULL) {
+			log_error("%s", perr);
+			return 1;
+		}
+		program_set_events(st.prog, program_event, &st);
+		log_info("floe-source %s: a programme of %zu playlists, %zu rotations%s; "
+		    "crossfade %.1f s%s", PACKAGE_VERSION, st.cfg.sched->npl, st.cfg.sched->nrot,
+		    st.cfg.sched->has_schedule ? ", scheduled" : "", st.cfg.crossfade,
+		    st.cfg.trim ? ", trimming silence" : "");
+	} else {
+		if (playlist_load(&st.pl, st.cfg.playlist, &perr) != 0) {
+			log_error("%s", perr);
+			return 1;
+		}
+		stat(st.cfg.playlist, &st.pl_seen);
+		st.pl_last = st.pl_seen;
+		log_info("floe-source %s: playlist %s, %zu entries%s%s; crossfade %.1f s%s",
+		    PACKAGE_VERSION, st.cfg.playlist, st.pl.n, st.cfg.shuffle ? ", shuffled" : "",
+		    st.cfg.loop ? ", looping" : ", once", st.cfg.crossfade,
+		    st.cfg.trim ? ", trimming silence" : "");
 	}
-	stat(st.cfg.playlist, &st.pl_seen);
-	st.pl_last = st.pl_seen;
-	log_info("floe-source %s: playlist %s, %zu entries%s%s; crossfade %.1f s%s", PACKAGE_VERSION,
-	    st.cfg.playlist, st.pl.n, st.cfg.shuffle ? ", shuffled" : "",
-	    st.cfg.loop ? ", looping" : ", once", st.cfg.crossfade,
-	    st.cfg.trim ? ", trimming silence" : "");
 
 	if ((st.base = event_base_new()) == NULL)
 		die("cannot create the event loop");
@@ -940,6 +1007,12 @@ main(int argc, char **argv)
 		    st.cfg.trim, st.cfg.trim_db, st.cfg.fallback, STANDIN_RECHECK_SECONDS,
 		    st.cfg.normalize, st.cfg.target_lufs };
 		st.player = player_new(&st.pl, &po);
+	}
+	if (st.prog != NULL) {
+		struct player_picker pk;
+
+		program_picker(st.prog, &pk);
+		player_set_picker(st.player, &pk);
 	}
 	st.buf = xreallocarray(NULL, (size_t)CHUNK_FRAMES * (size_t)st.cfg.channels,
 	    sizeof *st.buf);
@@ -972,7 +1045,7 @@ main(int argc, char **argv)
 		st.outs[st.nouts++] = o;
 	}
 
-	if (strcmp(st.cfg.playlist, "-") != 0) {
+	if (st.prog != NULL || strcmp(st.cfg.playlist, "-") != 0) {
 		struct timeval tv = { WATCH_SECONDS, 0 };
 		event_add(st.watch_ev, &tv);
 	}
@@ -989,6 +1062,7 @@ main(int argc, char **argv)
 	free(st.outs);
 	control_free(st.ctl);
 	player_free(st.player);
+	program_free(st.prog);
 	playlist_free(&st.pl);
 	for (i = 0; i < FLOE_NELEM(sigs); i++)
 		event_free(st.sig_ev[i]);

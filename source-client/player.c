@@ -51,6 +51,7 @@ struct player_track {
 	char		*path;
 	char		*title;		/* what listeners see */
 	char		*desc;		/* for logs: title, file, decoder */
+	char		*from;		/* the picker's list it came from, or NULL */
 	struct decode	*dec;
 	struct resample	*rs;
 	struct mix_fifo	 fifo;
@@ -79,6 +80,7 @@ struct queued {
 struct player {
 	struct player_opts	 o;
 	struct playlist		*pl;
+	struct player_picker	 pk;		/* entries after the queue: pl, or a programme */
 	TAILQ_HEAD(, queued)	 queue;
 	size_t			 nqueued;
 	struct player_track	*cur;
@@ -96,6 +98,33 @@ struct player {
 	int			 recheck;	/* a stand-in round began (player_take_recheck) */
 };
 
+/* The default picker: the one playlist. */
+static const struct playlist_entry *
+pl_next(void *arg, const char **from)
+{
+	*from = NULL;
+	return playlist_next(arg);
+}
+
+/* The default picker's peek, entries and loops: the playlist's. */
+static const struct playlist_entry *
+pl_peek(void *arg)
+{
+	return playlist_peek(arg);
+}
+
+static size_t
+pl_entries(void *arg)
+{
+	return ((struct playlist *)arg)->n;
+}
+
+static int
+pl_loops(void *arg)
+{
+	return ((struct playlist *)arg)->loop;
+}
+
 /* Make a player over a playlist. */
 struct player *
 player_new(struct playlist *pl, const struct player_opts *opts)
@@ -104,11 +133,19 @@ player_new(struct playlist *pl, const struct player_opts *opts)
 
 	p->o = *opts;
 	p->pl = pl;
+	p->pk = (struct player_picker){ pl_next, pl_peek, pl_entries, pl_loops, pl };
 	TAILQ_INIT(&p->queue);
 	mix_fifo_init(&p->tail, opts->channels);
 	p->xfade = (size_t)(opts->crossfade * opts->rate + 0.5);
 	p->threshold = mix_db_to_amp(opts->trim_db);
 	return p;
+}
+
+/* Take entries from a picker (a programme) instead of the playlist. */
+void
+player_set_picker(struct player *p, const struct player_picker *pk)
+{
+	p->pk = *pk;
 }
 
 /* Close a track and free it. */
@@ -123,6 +160,7 @@ track_free(struct player_track *t)
 	free(t->path);
 	free(t->title);
 	free(t->desc);
+	free(t->from);
 	free(t);
 }
 
@@ -387,10 +425,15 @@ next_track(struct player *p)
 	const struct playlist_entry *e;
 	struct player_track *t;
 	struct queued *q;
+	const char *from;
+	size_t n;
+	int loop;
 
 	for (;;) {
 		/* Every entry opened and gave no audio (track_done counted them). */
-		if (p->pl->loop && p->pl->n > 0 && p->failures >= p->pl->n && TAILQ_EMPTY(&p->queue))
+		n = p->pk.entries(p->pk.arg);
+		loop = p->pk.loops(p->pk.arg);
+		if (loop && n > 0 && p->failures >= n && TAILQ_EMPTY(&p->queue))
 			return standin_open(p, "every entry of the playlist failed in a row");
 		if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
 			TAILQ_REMOVE(&p->queue, q, entry);
@@ -402,8 +445,8 @@ next_track(struct player *p)
 				return t;
 			continue;	/* a bad queued file is not the playlist's fault */
 		}
-		if ((e = playlist_next(p->pl)) == NULL) {
-			if (p->pl->loop)	/* a looping list that is empty now */
+		if ((e = p->pk.next(p->pk.arg, &from)) == NULL) {
+			if (loop)	/* a looping list that is empty now */
 				return standin_open(p, "the playlist has no entries");
 			p->ended = 1;
 			if (!p->ever_played)
@@ -412,16 +455,17 @@ next_track(struct player *p)
 			return NULL;
 		}
 		if ((t = track_open(p, e->path, e->title, e)) != NULL) {
+			t->from = from != NULL ? xstrdup(from) : NULL;
 			if (p->standing_in)
 				log_info("back on the playlist with %s", t->desc);
 			p->standing_in = 0;
 			return t;
 		}
-		if (++p->failures >= p->pl->n) {
-			if (p->pl->loop)
+		if (++p->failures >= n) {
+			if (loop)
 				return standin_open(p, "every entry of the playlist failed in a row");
 			set_error(p, xasprintf("no playable file in the playlist: all %zu "
-			    "entries failed in a row", p->pl->n));
+			    "entries failed in a row", n));
 			return NULL;
 		}
 	}
@@ -432,6 +476,8 @@ next_track(struct player *p)
 static int
 track_done(struct player *p, struct player_track *t)
 {
+	size_t n;
+
 	free(p->last_path);
 	p->last_path = xstrdup(t->path);
 	if (t->standin)
@@ -442,9 +488,10 @@ track_done(struct player *p, struct player_track *t)
 		return 0;
 	}
 	log_warn("%s: no audio in this file; skipped", t->path);
-	if (++p->failures >= p->pl->n && p->pl->n > 0 && !p->pl->loop) {
+	n = p->pk.entries(p->pk.arg);
+	if (++p->failures >= n && n > 0 && !p->pk.loops(p->pk.arg)) {
 		set_error(p, xasprintf("no playable file in the playlist: all %zu entries "
-		    "failed in a row", p->pl->n));
+		    "failed in a row", n));
 		return -1;
 	}
 	return 0;
@@ -632,6 +679,13 @@ player_track_path(const struct player_track *t)
 	return t->path;
 }
 
+/* The list a track came from (a programme's playlist), or NULL. */
+const char *
+player_track_from(const struct player_track *t)
+{
+	return t->from;
+}
+
 /* Log description of a track. */
 const char *
 player_track_desc(const struct player_track *t)
@@ -670,7 +724,7 @@ player_next_desc(const struct player *p)
 	if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
 		title = peek_title(q->path, NULL);
 		s = xasprintf("%s (%s, queued)", title, q->path);
-	} else if ((e = playlist_peek(p->pl)) != NULL) {
+	} else if ((e = p->pk.peek(p->pk.arg)) != NULL) {
 		title = peek_title(e->path, e->title);
 		s = xasprintf("%s (%s)", title, e->path);
 	} else

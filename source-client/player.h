@@ -35,6 +35,28 @@ struct player_opts {
 struct player *player_new(struct playlist *pl, const struct player_opts *opts);
 void player_free(struct player *p);
 
+struct playlist_entry;
+/**
+ * Where the player's entries come from after its queue: the playlist given
+ * to player_new(), unless a picker is set (the programme, program.h, which
+ * keeps rotations and the schedule out of the player).
+ */
+struct player_picker {
+	/** The next entry, advancing; NULL at the end. *from: the name of the
+	 *  list it came from (NULL: the one playlist). The entry stays valid
+	 *  until the next call or a reload. */
+	const struct playlist_entry *(*next)(void *arg, const char **from);
+	/** What next() would return now, without advancing. */
+	const struct playlist_entry *(*peek)(void *arg);
+	/** Entries it plays from (that many failing in a row: it fails). */
+	size_t (*entries)(void *arg);
+	/** Does it go on for ever (a looping playlist)? */
+	int (*loops)(void *arg);
+	void *arg;
+};
+/** Take entries from pk instead of the playlist. */
+void player_set_picker(struct player *p, const struct player_picker *pk);
+
 /** Fill out with up to want frames. When a track begins at out[0],
  *  *started points at it (valid until the next call). Returns frames
  *  written (it may be fewer than want: a track always begins at the start
@@ -52,6 +74,8 @@ int player_take_recheck(struct player *p);
 const struct player_track *player_current(const struct player *p);
 const char *player_track_title(const struct player_track *t);
 const char *player_track_path(const struct player_track *t);
+/** The name of the list it came from (picker), or NULL. */
+const char *player_track_from(const struct player_track *t);
 /** A one-line description of the track and its decoder. */
 const char *player_track_desc(const struct player_track *t);
 /** Seconds of the current track sent so far. */

@@ -107,5 +107,50 @@ main(void)
 	o->vbr = 0;
 	ok(config_check(&c, err, sizeof err) == 0 && o->bitrate == 96, "AAC defaults to 96");
 	config_free(&c);
+		/* A programme: [playlist], [rotation], [schedule] sections. */
+	{
+		static const char prog[] =
+		    "crossfade = 2\n"
+		    "[playlist music]\n"
+		    "source = music/\n"
+		    "[playlist jingles]\n"
+		    "source = jingles.m3u\n"
+		    "every = 2\n"
+		    "[output main]\n"
+		    "url = http://source:pw@host:8000/live.mp3\n"
+		    "[rotation day]\n"
+		    "playlists = music, jingles\n"
+		    "[schedule]\n"
+		    "mon-fri 06:00-10:00 = music\n"
+		    "default = day\n";
+
+		config_free(&c);
+		config_init(&c);
+		ok(config_parse(&c, prog, sizeof prog - 1, "/etc/fs", err, sizeof err) == 0 &&
+		    c.sched != NULL, "programme sections parse, outputs between them too %s", err);
+		is_int(c.noutputs, 1, "... the output is there");
+		is_str(c.sched->pl[0].source, "/etc/fs/music/", "... sources from the config's folder");
+		ok(config_check(&c, err, sizeof err) == 0, "... and check out: no playlist = needed");
+		config_free(&c);
+		config_init(&c);
+		static const char unknown[] = "[playlist a]\nsource = a\n[schedule]\n"
+		    "mon 06:00-10:00 = b\ndefault = a\n";
+		static const char both[] = "playlist = x.m3u\n[playlist a]\nsource = a\n"
+		    "[output o]\nurl = http://source:pw@host:8000/live.mp3\n";
+
+		ok(config_parse(&c, unknown, sizeof unknown - 1, NULL, err, sizeof err) != 0 &&
+		    strcmp(err, "line 4: schedule: no [rotation b] or [playlist b]") == 0,
+		    "an unknown name in the schedule: its line (%s)", err);
+		config_free(&c);
+		config_init(&c);
+		ok(config_parse(&c, both, sizeof both - 1, NULL, err, sizeof err) == 0 &&
+		    config_check(&c, err, sizeof err) != 0 && strstr(err, "one or the other") != NULL,
+		    "playlist = and [playlist] sections: refused (%s)", err);
+		config_free(&c);
+		config_init(&c);
+		ok(config_parse(&c, "[outpt o]\n", 10, NULL, err, sizeof err) != 0 &&
+		    strstr(err, "[schedule]") != NULL, "an unknown section lists the known ones");
+		config_free(&c);
+	}
 	return tap_done();
 }
