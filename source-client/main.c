@@ -1071,11 +1071,11 @@ main(int argc, char **argv)
 	event_free(st.change_ev);
 	event_free(st.drain_ev);
 	event_free(st.watch_ev);
+	hooks_free(st.hooks);		/* its events belong to the base */
 	evdns_base_free(st.dns, 0);
 	event_base_free(st.base);
 	free(st.buf);
 	mix_limiter_free(&st.lim);
-	hooks_free(st.hooks);
 	free(st.was_live);
 	free(st.title);
 	config_free(&st.cfg);
