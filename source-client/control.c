@@ -39,13 +39,18 @@
 static const struct {
 	const char		*name;
 	enum control_cmd	 cmd;
-	int			 has_arg;
+	int			 has_arg;	/* 0: none, 1: one, 2: optional */
 	const char		*help;
 } commands[] = {
 	{ "skip", CONTROL_SKIP, 0, "skip      end the current track (fading out) and play the next" },
 	{ "now", CONTROL_NOW, 0, "now       the track playing now" },
 	{ "next", CONTROL_NEXT, 0, "next      the track that plays next" },
 	{ "queue", CONTROL_QUEUE, 1, "queue F   play file F next (after anything queued before)" },
+	{ "queue-remove", CONTROL_QUEUE_REMOVE, 1,
+	    "queue-remove N  take the N'th queued file (1: the next) out of the queue" },
+	{ "queue-clear", CONTROL_QUEUE_CLEAR, 0, "queue-clear  empty the queue" },
+	{ "history", CONTROL_HISTORY, 2,
+	    "history [N]  the last N tracks played (default 10, at most 100), with times" },
 	{ "reload", CONTROL_RELOAD, 0, "reload    re-read the playlist, keeping the current track" },
 	{ "status", CONTROL_STATUS, 0, "status    now, next, and every output's connection" },
 	{ "schedule", CONTROL_SCHEDULE, 0, "schedule  the week's programme, what plays now, the next change" },
@@ -86,7 +91,7 @@ control_parse(const char *line, enum control_cmd *cmd, const char **arg)
 	for (i = 0; i < FLOE_NELEM(commands); i++) {
 		if (strlen(commands[i].name) != n || strncasecmp(line, commands[i].name, n) != 0)
 			continue;
-		if (commands[i].has_arg != (*rest != '\0'))
+		if (commands[i].has_arg != 2 && commands[i].has_arg != (*rest != '\0'))
 			return -1;
 		*cmd = commands[i].cmd;
 		*arg = *rest != '\0' ? rest : NULL;

@@ -2,7 +2,8 @@
  * control.h: the control socket (a unix stream socket, mode 0600) and the
  * `floe-source ctl` client. The protocol is one command per line:
  *
- *     skip | now | next | queue FILE | reload | status | schedule | help
+ *     skip | now | next | queue FILE | queue-remove N | queue-clear |
+ *     history [N] | reload | status | schedule | help
  *
  * and each answer is zero or more lines of text followed by a line that is
  * "OK" or begins with "ERR ". Parsing a command is pure (control_parse).
@@ -17,7 +18,8 @@ struct sbuf;
 
 enum control_cmd {
 	CONTROL_SKIP, CONTROL_NOW, CONTROL_NEXT, CONTROL_QUEUE, CONTROL_RELOAD,
-	CONTROL_STATUS, CONTROL_HELP, CONTROL_SCHEDULE,
+	CONTROL_STATUS, CONTROL_HELP, CONTROL_SCHEDULE, CONTROL_QUEUE_REMOVE, CONTROL_QUEUE_CLEAR,
+	CONTROL_HISTORY,
 };
 
 /** Split a command line: the command, and its argument (or NULL). -1 if

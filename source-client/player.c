@@ -33,9 +33,11 @@
 #include "resample.h"
 #include "../server/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Leading silence is trimmed for at most this many seconds: a long quiet
  * intro is probably meant, and a silent file must not be decoded whole in
@@ -71,10 +73,11 @@ struct player_track {
 	size_t		 silence_left;	/* a silent stand-in: frames still to make */
 };
 
-/* A file queued by the control socket. */
+/* A file queued by the control socket or the HTTP API. */
 struct queued {
 	TAILQ_ENTRY(queued) entry;
 	char	*path;
+	char	*title;		/* from its tags when queued (NULL: look when asked) */
 };
 
 struct player {
@@ -168,15 +171,9 @@ track_free(struct player_track *t)
 void
 player_free(struct player *p)
 {
-	struct queued *q;
-
 	if (p == NULL)
 		return;
-	while ((q = TAILQ_FIRST(&p->queue)) != NULL) {
-		TAILQ_REMOVE(&p->queue, q, entry);
-		free(q->path);
-		free(q);
-	}
+	player_queue_clear(p);
 	track_free(p->cur);
 	mix_fifo_free(&p->tail);
 	free(p->error);
@@ -440,6 +437,7 @@ next_track(struct player *p)
 			p->nqueued--;
 			t = track_open(p, q->path, NULL, NULL);
 			free(q->path);
+			free(q->title);
 			free(q);
 			if (t != NULL)
 				return t;
@@ -713,23 +711,38 @@ peek_title(const char *path, const char *listed)
 	return t;
 }
 
-/* What plays next. */
-char *
-player_next_desc(const struct player *p)
+/* What plays next: 1 (queued) or 0 (the playlist's), with its title and
+ * path allocated; -1 at the end. */
+int
+player_next(const struct player *p, char **title, char **path)
 {
 	const struct playlist_entry *e;
 	struct queued *q;
-	char *title, *s;
 
 	if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
-		title = peek_title(q->path, NULL);
-		s = xasprintf("%s (%s, queued)", title, q->path);
-	} else if ((e = p->pk.peek(p->pk.arg)) != NULL) {
-		title = peek_title(e->path, e->title);
-		s = xasprintf("%s (%s)", title, e->path);
-	} else
+		*title = q->title != NULL ? xstrdup(q->title) : peek_title(q->path, NULL);
+		*path = xstrdup(q->path);
+		return 1;
+	}
+	if ((e = p->pk.peek(p->pk.arg)) == NULL)
+		return -1;
+	*title = peek_title(e->path, e->title);
+	*path = xstrdup(e->path);
+	return 0;
+}
+
+/* What plays next, as one line. */
+char *
+player_next_desc(const struct player *p)
+{
+	char *title, *path, *s;
+	int rc = player_next(p, &title, &path);
+
+	if (rc < 0)
 		return NULL;
+	s = xasprintf("%s (%s%s)", title, path, rc == 1 ? ", queued" : "");
 	free(title);
+	free(path);
 	return s;
 }
 
@@ -766,4 +779,83 @@ player_queue_each(const struct player *p, void (*fn)(void *arg, const char *path
 
 	TAILQ_FOREACH(q, &p->queue, entry)
 		fn(arg, q->path);
+}
+
+/* Check that path can be played (a text file queued by mistake is refused
+ * now, not skipped later), then queue it with the title its tags give. */
+int
+player_queue_file(struct player *p, const char *path, char *err, size_t errlen)
+{
+	struct decode *d;
+	struct queued *q;
+	char derr[256];
+
+	if (p->nqueued >= PLAYER_QUEUE_MAX) {
+		snprintf(err, errlen, "the queue is full (%d files)", PLAYER_QUEUE_MAX);
+		return -1;
+	}
+	if (access(path, R_OK) != 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((d = decode_open(path, derr, sizeof derr)) == NULL) {
+		snprintf(err, errlen, "cannot play %s: %s", path, derr);
+		return -1;
+	}
+	q = xcalloc(1, sizeof *q);
+	q->path = xstrdup(path);
+	q->title = player_make_title(decode_artist(d), decode_title(d), NULL, path);
+	decode_close(d);
+	TAILQ_INSERT_TAIL(&p->queue, q, entry);
+	p->nqueued++;
+	return 0;
+}
+
+/* Take the pos'th queued file (1: the next to play) out of the queue. */
+int
+player_queue_remove(struct player *p, size_t pos, char **path)
+{
+	struct queued *q;
+	size_t i = 1;
+
+	TAILQ_FOREACH(q, &p->queue, entry) {
+		if (i++ != pos)
+			continue;
+		TAILQ_REMOVE(&p->queue, q, entry);
+		p->nqueued--;
+		if (path != NULL)
+			*path = q->path;
+		else
+			free(q->path);
+		free(q->title);
+		free(q);
+		return 0;
+	}
+	return -1;
+}
+
+/* Empty the queue; how many files it held. */
+size_t
+player_queue_clear(struct player *p)
+{
+	size_t n = p->nqueued;
+
+	while (p->nqueued > 0)
+		player_queue_remove(p, 1, NULL);
+	return n;
+}
+
+void
+player_queue_list(const struct player *p, void (*fn)(void *arg, size_t pos, const char *path,
+    const char *title), void *arg)
+{
+	const struct queued *q;
+	size_t i = 1;
+	char *t;
+
+	TAILQ_FOREACH(q, &p->queue, entry) {
+		t = q->title != NULL ? NULL : peek_title(q->path, NULL);
+		fn(arg, i++, q->path, q->title != NULL ? q->title : t);
+		free(t);
+	}
 }

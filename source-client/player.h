@@ -82,6 +82,9 @@ const char *player_track_desc(const struct player_track *t);
 double player_position(const struct player *p);
 /** "Title (path)" of what plays next, allocated; NULL at the end. */
 char *player_next_desc(const struct player *p);
+/** What plays next, its title and path allocated: 1 if it is queued, 0 if
+ *  it is the playlist's next entry, -1 (nothing set) at the end. */
+int player_next(const struct player *p, char **title, char **path);
 
 /** End the current track now (fading out over the crossfade). */
 void player_skip(struct player *p);
@@ -91,6 +94,20 @@ size_t player_queue_len(const struct player *p);
 /** Each queued file, in order: fn(arg, path). */
 void player_queue_each(const struct player *p, void (*fn)(void *arg, const char *path),
     void *arg);
+
+/** Why 1000: a day of music; a script gone wrong cannot fill memory. */
+#define PLAYER_QUEUE_MAX 1000
+/** Queue path if it is readable and decodes (the one check both the
+ *  control socket and the HTTP API make); -1 with the reason in err. */
+int player_queue_file(struct player *p, const char *path, char *err, size_t errlen);
+/** Remove the pos'th queued file (1: the next one); its path is handed to
+ *  *path (the caller frees it) unless path is NULL. -1: no such position. */
+int player_queue_remove(struct player *p, size_t pos, char **path);
+/** Empty the queue; returns how many files were in it. */
+size_t player_queue_clear(struct player *p);
+/** Each queued file with its position (from 1) and title. */
+void player_queue_list(const struct player *p, void (*fn)(void *arg, size_t pos,
+    const char *path, const char *title), void *arg);
 
 /** The display title for a file: "Artist - Title" from tags, else the
  *  playlist's title, else the file name without its extension. */

@@ -26,6 +26,14 @@ main(void)
 	ok(control_parse("skipper", &c, &arg) != 0, "no prefix matches");
 	ok(control_parse("", &c, &arg) != 0, "empty line");
 	ok(control_parse("rm -rf /", &c, &arg) != 0, "unknown command");
+	ok(control_parse("queue-remove 2", &c, &arg) == 0 && c == CONTROL_QUEUE_REMOVE &&
+	    strcmp(arg, "2") == 0, "queue-remove N");
+	ok(control_parse("queue-remove", &c, &arg) != 0, "queue-remove needs N");
+	ok(control_parse("queue-clear", &c, &arg) == 0 && c == CONTROL_QUEUE_CLEAR, "queue-clear");
+	ok(control_parse("history", &c, &arg) == 0 && c == CONTROL_HISTORY && arg == NULL,
+	    "history without N");
+	ok(control_parse("history 5", &c, &arg) == 0 && c == CONTROL_HISTORY &&
+	    strcmp(arg, "5") == 0, "history N");
 	setenv("XDG_RUNTIME_DIR", "/tmp", 1);
 	path = control_default_path(NULL, "http://source:p@ss@127.0.0.1:8000/live.mp3");
 	is_str(path, "/tmp/floe-source-127.0.0.1-8000-live.mp3.sock",
