@@ -73,6 +73,10 @@ config_free(struct config *c)
 	free(c->ca_file);
 	for (size_t h = 0; h < FLOE_NELEM(c->hooks); h++)
 		free(c->hooks[h]);
+	for (size_t h = 0; h < FLOE_NELEM(c->hook_urls); h++)
+		free(c->hook_urls[h]);
+	free(c->api_listen);
+	free(c->api_token);
 	free(c->ice_name);
 	free(c->ice_description);
 	free(c->ice_genre);
@@ -123,7 +127,18 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 
 		free(c->hooks[i]);
 		c->hooks[i] = xstrdup(v);
-	} else if (strcmp(key, "normalize") == 0) {
+	} else if (hook_url_event(key) >= 0) {
+		if (!str_iprefix(v, "http://") && !str_iprefix(v, "https://")) {
+			snprintf(err, errlen, "%s must be an http:// or https:// URL", key);
+			return -1;
+		}
+		set_str(&c->hook_urls[hook_url_event(key)], v);
+	} else if (strcmp(key, "api-listen") == 0) {
+		set_str(&c->api_listen, v);
+		c->api_line = 0;	/* config_parse says which line */
+	} else if (strcmp(key, "api-token") == 0)
+		set_str(&c->api_token, v);
+	else if (strcmp(key, "normalize") == 0) {
 		if (parse_bool(v, &c->normalize) != 0)
 			goto bad_bool;
 	} else if (strcmp(key, "loudness") == 0) {
@@ -374,6 +389,8 @@ config_parse(struct config *c, const char *text, size_t len, const char *base_di
 			rc = config_output_set(cur, key, val, base_dir, msg, sizeof msg);
 		else
 			rc = config_set(c, key, val, base_dir, msg, sizeof msg);
+		if (rc == 0 && cur == NULL && strcmp(key, "api-listen") == 0)
+			c->api_line = lineno;
 		free(line);
 		if (rc != 0) {
 			snprintf(err, errlen, "line %d: %s", lineno, msg);

@@ -6,6 +6,7 @@
 #ifndef FSRC_CONFIG_H
 #define FSRC_CONFIG_H
 
+#include "hooks.h"
 #include "../server/util.h"
 
 #include <stddef.h>
@@ -34,6 +35,10 @@ struct config {
 	int	 normalize;	/* each track to target_lufs (default on) */
 	char	*ca_file;	/* https:// outputs trust only these CAs; NULL: the system's */
 	char	*hooks[4];	/* on-track, on-output-up, on-output-down, on-playlist (hooks.h) */
+	char	*hook_urls[HOOK_NEVENTS];	/* on-EVENT-url: a webhook per event (webhook.h) */
+	char	*api_listen;	/* HTTP JSON API address (api.h), or NULL: none */
+	char	*api_token;	/* its bearer token, or NULL */
+	int	 api_line;	/* the config file line of api-listen (0: a flag) */
 	double	 target_lufs;
 	int	 shuffle;
 	int	 loop;

@@ -10,6 +10,7 @@
  */
 #include "hooks.h"
 #include "log.h"
+#include "webhook.h"
 #include "../server/util.h"
 
 #include <event2/event.h>
@@ -43,6 +44,8 @@ struct hooks {
 	char		**argv[HOOK_NEVENTS];	/* NULL: no hook for the event */
 	struct event	*sigchld;
 	struct running	 run[HOOK_MAX_RUNNING];
+	char		*urls[HOOK_NEVENTS];	/* webhooks, NULL: none */
+	struct webhooks	*web;
 };
 
 static const char *const names[HOOK_NEVENTS] = { "track", "output-up", "output-down",
@@ -52,6 +55,20 @@ const char *
 hook_event_name(enum hook_event e)
 {
 	return names[e];
+}
+
+int
+hook_url_event(const char *key)
+{
+	size_t n = strlen(key);
+	int i;
+
+	if (n < 8 || strncmp(key, "on-", 3) != 0 || strcmp(key + n - 4, "-url") != 0)
+		return -1;
+	for (i = 0; i < HOOK_NEVENTS; i++)
+		if (strlen(names[i]) == n - 7 && strncmp(key + 3, names[i], n - 7) == 0)
+			return i;
+	return -1;
 }
 
 /* "prog a b" -> { "prog", "a", "b", NULL } */
@@ -151,7 +168,23 @@ hooks_free(struct hooks *h)
 	}
 	if (h->sigchld != NULL)
 		event_free(h->sigchld);
+	for (i = 0; i < HOOK_NEVENTS; i++)
+		free(h->urls[i]);
+	webhooks_free(h->web);
 	free(h);
+}
+
+void
+hooks_set_webhooks(struct hooks *h, const char *const urls[HOOK_NEVENTS], const char *ca_file)
+{
+	int i;
+
+	for (i = 0; i < HOOK_NEVENTS; i++)
+		if (urls[i] != NULL && *urls[i] != '\0') {
+			h->urls[i] = xstrdup(urls[i]);
+			if (h->web == NULL)
+				h->web = webhooks_new(h->base, ca_file);
+		}
 }
 
 void
@@ -165,6 +198,8 @@ hooks_run(struct hooks *h, enum hook_event e, const char *const *env)
 	pid_t pid;
 	int rc;
 
+	if (h != NULL && h->urls[e] != NULL)
+		webhooks_event(h->web, h->urls[e], names[e], env);
 	if (h == NULL || h->argv[e] == NULL)
 		return;
 	for (i = 0; i < HOOK_MAX_RUNNING && r == NULL; i++)

@@ -9,7 +9,9 @@
  * down), the playlist pauses where it is and resumes on reconnection.
  */
 #include "config.h"
+#include "api.h"
 #include "control.h"
+#include "history.h"
 #include "tlsclient.h"
 #include "hooks.h"
 #include "mix.h"
@@ -86,6 +88,9 @@ struct station {
 	struct output		**outs;
 	size_t			 nouts;
 	struct control		*ctl;
+	struct api		*api;		/* the HTTP JSON API, or NULL */
+	struct history		*history;	/* the last tracks played */
+	uint64_t		 frames_sent;	/* audio produced since start: history's clock */
 	struct pacer		 pacer;
 	float			*buf;
 	char			*title;		/* of the track playing now */
@@ -183,7 +188,8 @@ enum {
 	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
 	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
 	OPT_NO_NORMALIZE, OPT_LOUDNESS, OPT_ON_TRACK, OPT_ON_UP, OPT_ON_DOWN, OPT_ON_PLAYLIST,
-	OPT_ROTATE, OPT_CA_FILE,
+	OPT_ROTATE, OPT_CA_FILE, OPT_API_LISTEN, OPT_API_TOKEN,
+	OPT_HOOK_URL = 1024,	/* + enum hook_event: --on-EVENT-url (all_longopts) */
 };
 
 static const struct option longopts[] = {
@@ -203,6 +209,8 @@ static const struct option longopts[] = {
 	{ "on-playlist", required_argument, NULL, OPT_ON_PLAYLIST },
 	{ "rotate", required_argument, NULL, OPT_ROTATE },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+	{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
+	{ "api-token", required_argument, NULL, OPT_API_TOKEN },
 	{ "url", required_argument, NULL, 'u' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "bitrate", required_argument, NULL, 'b' },
@@ -227,6 +235,25 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 static const char shortopts[] = "c:p:s1x:tu:f:b:m:o:C:l:vqVh";
+
+/* longopts and --on-EVENT-url for every hook event, so that a new event
+ * has its flag without a line here. */
+static const struct option *
+all_longopts(void)
+{
+	static struct option all[FLOE_NELEM(longopts) + HOOK_NEVENTS];
+	static char names[HOOK_NEVENTS][64];
+	size_t n = FLOE_NELEM(longopts) - 1, i;
+
+	memcpy(all, longopts, n * sizeof *all);
+	for (i = 0; i < HOOK_NEVENTS; i++) {
+		snprintf(names[i], sizeof names[i], "on-%s-url", hook_event_name((int)i));
+		all[n + i] = (struct option){ names[i], required_argument, NULL,
+		    OPT_HOOK_URL + (int)i };
+	}
+	memset(&all[n + HOOK_NEVENTS], 0, sizeof all[0]);
+	return all;
+}
 
 static void update_running(struct station *);
 static void start_ending(struct station *, int);
@@ -267,7 +294,8 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 		{ OPT_FALLBACK, "fallback" }, { OPT_LOUDNESS, "loudness" },
 		{ OPT_ON_TRACK, "on-track" }, { OPT_ON_UP, "on-output-up" },
 		{ OPT_ON_DOWN, "on-output-down" }, { OPT_ON_PLAYLIST, "on-playlist" },
-		{ OPT_CA_FILE, "ca-file" },
+		{ OPT_CA_FILE, "ca-file" }, { OPT_API_LISTEN, "api-listen" },
+		{ OPT_API_TOKEN, "api-token" },
 		{ OPT_SAMPLERATE, "samplerate" }, { OPT_CHANNELS, "channels" },
 		{ OPT_BURST, "burst" }, { OPT_NAME, "name" }, { OPT_DESCRIPTION, "description" },
 		{ OPT_GENRE, "genre" }, { OPT_WEBSITE, "website" }, { 'C', "control" },
@@ -286,6 +314,14 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 				die("--%s: %s", globals[i].key, err);
 			return;
 		}
+	}
+	if (ch >= OPT_HOOK_URL && ch < OPT_HOOK_URL + HOOK_NEVENTS) {
+		char key[64];
+
+		snprintf(key, sizeof key, "on-%s-url", hook_event_name(ch - OPT_HOOK_URL));
+		if (config_set(c, key, arg, NULL, err, sizeof err) != 0)
+			die("--%s: %s", key, err);
+		return;
 	}
 	for (i = 0; i < FLOE_NELEM(outputs); i++) {
 		if (outputs[i].ch == ch) {
@@ -367,6 +403,15 @@ schedule_tick(struct station *st, uint64_t now)
 	evtimer_add(st->tick_ev, &tv);
 }
 
+/* Seconds of audio produced so far (how long tracks played, in history). */
+static double
+audio_clock(void *arg)
+{
+	struct station *st = arg;
+
+	return (double)st->frames_sent / st->cfg.rate;
+}
+
 /* A track began: remember its title and log it, with each output's state
  * at a glance ("outputs: /live.mp3 up, /live.aac DOWN"). */
 static void
@@ -385,6 +430,8 @@ track_started(struct station *st, const struct player_track *t)
 	}
 	log_info("playing: %s; outputs: %s", player_track_desc(t), sb.data);
 	sbuf_free(&sb);
+	history_begin(st->history, player_track_title(t), player_track_path(t), time_wall_ms(),
+	    audio_clock(st));
 	{
 		char *title = xasprintf("FLOE_TITLE=%s", player_track_title(t));
 		char *file = xasprintf("FLOE_FILE=%s", player_track_path(t));
@@ -447,6 +494,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		for (i = 0; i < st->nouts; i++)
 			output_feed(st->outs[i], st->buf, (size_t)n, started != NULL ? st->title : NULL);
 		pacer_advance(&st->pacer, (uint64_t)n);
+		st->frames_sent += (uint64_t)n;
 		due -= (uint64_t)n;
 	}
 	for (i = 0; i < st->nouts; i++)
@@ -719,6 +767,7 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 		}
 		log_info("skipping %s (control socket)", player_track_title(cur));
 		sbuf_addf(out, "skipping: %s\n", player_track_title(cur));
+		history_skipped(st->history);
 		player_skip(st->player);
 		return 0;
 	case CONTROL_NOW:
@@ -738,24 +787,43 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 		free(next);
 		return 0;
 	case CONTROL_QUEUE:
-		if (access(arg, R_OK) != 0) {
-			sbuf_addf(out, "cannot read %s: %s\n", arg, strerror(errno));
+		if (player_queue_file(st->player, arg, line, sizeof line) != 0) {
+			sbuf_addf(out, "%s\n", line);
 			return -1;
 		}
-		{	/* a text file queued by mistake is refused now, not skipped later */
-			char derr[256];
-			struct decode *d = decode_open(arg, derr, sizeof derr);
-
-			if (d == NULL) {
-				sbuf_addf(out, "cannot play %s: %s\n", arg, derr);
-				return -1;
-			}
-			decode_close(d);
-		}
-		player_queue(st->player, arg);
 		log_info("queued %s (control socket)", arg);
 		sbuf_addf(out, "queued: %s (%zu in the queue)\n", arg, player_queue_len(st->player));
 		return 0;
+	case CONTROL_QUEUE_REMOVE: {
+		long pos;
+		char *path;
+
+		if (parse_long(arg, 1, PLAYER_QUEUE_MAX, &pos) != 0 ||
+		    player_queue_remove(st->player, (size_t)pos, &path) != 0) {
+			sbuf_addf(out, "no file at position %s of the queue (%zu queued)\n", arg,
+			    player_queue_len(st->player));
+			return -1;
+		}
+		log_info("unqueued %s (control)", path);
+		sbuf_addf(out, "removed: %s (%zu in the queue)\n", path, player_queue_len(st->player));
+		free(path);
+		return 0;
+	}
+	case CONTROL_QUEUE_CLEAR:
+		i = player_queue_clear(st->player);
+		log_info("queue cleared: %zu file%s (control)", i, i == 1 ? "" : "s");
+		sbuf_addf(out, "cleared: %zu file%s\n", i, i == 1 ? "" : "s");
+		return 0;
+	case CONTROL_HISTORY: {
+		long n = 10;
+
+		if (arg != NULL && parse_long(arg, 1, HISTORY_MAX, &n) != 0) {
+			sbuf_addf(out, "history N: N is 1 to %d\n", HISTORY_MAX);
+			return -1;
+		}
+		history_text(st->history, (size_t)n, audio_clock(st), out);
+		return 0;
+	}
 	case CONTROL_RELOAD:
 		return reload_playlist(st, out);
 	case CONTROL_STATUS:
@@ -794,6 +862,34 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 	return -1;
 }
 
+/*
+ * GET /api/schedule's object. The seam for schedules: until the station
+ * has more than one, it is the single playlist.
+ */
+void station_schedule_describe(struct station *st, struct sbuf *out);
+void
+station_schedule_describe(struct station *st, struct sbuf *out)
+{
+	sbuf_adds(out, "{\"playlists\":[{\"playlist\":");
+	sbuf_add_json(out, st->cfg.playlist);
+	sbuf_addf(out, ",\"entries\":%zu,\"shuffle\":%s,\"loop\":%s,\"active\":true}]}",
+	    st->pl.n, st->cfg.shuffle ? "true" : "false", st->cfg.loop ? "true" : "false");
+}
+
+/* station_schedule_describe for the API. */
+static void
+schedule_json(void *arg, struct sbuf *out)
+{
+	station_schedule_describe(arg, out);
+}
+
+/* For the API: is the playlist paused for want of an output? */
+static int
+station_paused(void *arg)
+{
+	return ((struct station *)arg)->paused;
+}
+
 /* ---------------------------------------------------------------- signals */
 
 /* SIGHUP, SIGUSR1, SIGTERM, SIGINT. */
@@ -815,6 +911,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGUSR1:
 		if ((cur = player_current(st->player)) != NULL) {
 			log_info("skipping %s (SIGUSR1)", player_track_title(cur));
+			history_skipped(st->history);
 			player_skip(st->player);
 		}
 		break;
@@ -923,7 +1020,7 @@ main(int argc, char **argv)
 
 	/* First pass: --config (flags override it), --help, --version. */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, all_longopts(), NULL)) != -1) {
 		if (ch == 'c')
 			config_path = optarg;
 		else if (ch == 'h') {
@@ -940,7 +1037,7 @@ main(int argc, char **argv)
 	/* Second pass: everything else, in order. */
 	opterr = 1;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, all_longopts(), NULL)) != -1) {
 		if (ch == '?')
 			die("see floe-source --help");
 		if (ch != 'c' && ch != OPT_CHECK)
@@ -949,6 +1046,8 @@ main(int argc, char **argv)
 	if (optind < argc)
 		die("unexpected argument \"%s\" (see floe-source --help)", argv[optind]);
 	if (config_check(&st.cfg, err, sizeof err) != 0)
+		die("%s", err);
+	if (api_check(&st.cfg, config_path, err, sizeof err) != 0)
 		die("%s", err);
 	if (check)
 		return check_config(&st.cfg);
@@ -991,6 +1090,7 @@ main(int argc, char **argv)
 	    (st.dns = evdns_base_new(st.base, 0)) == NULL)
 		die("cannot set up name resolution");
 	st.hooks = hooks_new(st.base, (const char *const *)st.cfg.hooks);
+	hooks_set_webhooks(st.hooks, (const char *const *)st.cfg.hook_urls, st.cfg.ca_file);
 	tlsclient_set_ca(st.cfg.ca_file);
 	st.tick_ev = evtimer_new(st.base, tick_cb, &st);
 	st.grace_ev = evtimer_new(st.base, grace_cb, &st);
@@ -1033,6 +1133,17 @@ main(int argc, char **argv)
 		    st.cfg.control);
 	}
 
+	st.history = history_new();
+	if (st.cfg.api_listen != NULL) {
+		struct api_env env = { st.player, st.history, control_cb, schedule_json,
+		    station_paused, audio_clock, &st };
+
+		if ((st.api = api_new(st.base, &st.cfg, &env, err, sizeof err)) == NULL) {
+			log_error("%s", err);
+			return 1;
+		}
+	}
+
 	st.outs = xreallocarray(NULL, st.cfg.noutputs, sizeof *st.outs);
 	st.was_live = xcalloc(st.cfg.noutputs, sizeof *st.was_live);
 	TAILQ_FOREACH(oc, &st.cfg.outputs, entry) {
@@ -1061,6 +1172,8 @@ main(int argc, char **argv)
 		output_free(st.outs[i]);
 	free(st.outs);
 	control_free(st.ctl);
+	api_free(st.api);
+	history_free(st.history);
 	player_free(st.player);
 	program_free(st.prog);
 	playlist_free(&st.pl);
