@@ -874,24 +874,22 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 }
 
 /*
- * GET /api/schedule's object. The seam for schedules: until the station
- * has more than one, it is the single playlist.
+ * GET /api/schedule's object: the programme's week (program.h) when the
+ * config has one, else the one playlist, in the same shape's spirit.
  */
-void station_schedule_describe(struct station *st, struct sbuf *out);
-void
-station_schedule_describe(struct station *st, struct sbuf *out)
-{
-	sbuf_adds(out, "{\"playlists\":[{\"playlist\":");
-	sbuf_add_json(out, st->cfg.playlist);
-	sbuf_addf(out, ",\"entries\":%zu,\"shuffle\":%s,\"loop\":%s,\"active\":true}]}",
-	    st->pl.n, st->cfg.shuffle ? "true" : "false", st->cfg.loop ? "true" : "false");
-}
-
-/* station_schedule_describe for the API. */
 static void
 schedule_json(void *arg, struct sbuf *out)
 {
-	station_schedule_describe(arg, out);
+	struct station *st = arg;
+
+	if (st->prog != NULL) {
+		program_schedule_json(st->prog, out);
+		return;
+	}
+	sbuf_adds(out, "{\"playing\":null,\"slots\":[],\"playlists\":[{\"playlist\":");
+	sbuf_add_json(out, st->cfg.playlist);
+	sbuf_addf(out, ",\"entries\":%zu,\"shuffle\":%s,\"loop\":%s}]}", st->pl.n,
+	    st->cfg.shuffle ? "true" : "false", st->cfg.loop ? "true" : "false");
 }
 
 /* For the API: is the playlist paused for want of an output? */

@@ -16,7 +16,8 @@ A second floe-source has a webhook server that accepts connections and
 never answers: its tracks keep changing on floe all the same, and the
 failure is logged once. A non-loopback api-listen without api-token is
 refused at start, naming the file and line; with a token, requests without
-it or with a wrong one get 401.
+it or with a wrong one get 401. With a programme in the config, GET
+/api/schedule gives its week.
 """
 import http.client
 import http.server
@@ -273,9 +274,23 @@ tap.ok(rc == 1 and "--api-listen" in out and "not a loopback" in out,
 
 # With a token (optional on loopback, required when set).
 tok_port = free_port()
-tok = Source(["--playlist", playlist, "--file", os.path.join(d, "tok.mp3"), "--api-listen",
-              "127.0.0.1:%d" % tok_port, "--api-token", "s3cret-token"], cwd=d, name="tok")
-tap.ok(tok.wait_log("HTTP API on", 20), "with --api-token", tok.log())
+tok_conf = write(os.path.join(d, "tok.conf"), """\
+api-listen = 127.0.0.1:%d
+api-token = s3cret-token
+
+[playlist music]
+source = list.m3u
+
+[schedule]
+sat-sun 08:00-10:00 = music
+default = music
+
+[output o]
+file = tok.mp3
+""" % tok_port)
+tok = Source(["-c", tok_conf], cwd=d, name="tok")
+tap.ok(tok.wait_log("HTTP API on", 20), "with api-token (and a programme) in the config",
+       tok.log())
 st, hdrs, raw = call("GET", "/api/now", port=tok_port)
 tap.ok(st == 401 and "error" in json.loads(raw) and "Bearer" in hdrs.get("WWW-Authenticate", ""),
        "no token: 401 in JSON, WWW-Authenticate: Bearer", (st, hdrs, raw))
@@ -288,6 +303,11 @@ tap.is_eq(st, 401, "Basic instead of Bearer: 401")
 st, _, raw = call("GET", "/api/now", headers={"Authorization": "Bearer s3cret-token"},
                   port=tok_port)
 tap.ok(st == 200 and json.loads(raw)["playing"] in (True, False), "the right token: 200", raw)
+st, _, raw = call("GET", "/api/schedule", headers={"Authorization": "Bearer s3cret-token"},
+                  port=tok_port)
+sched = json.loads(raw) if st == 200 else {}
+tap.ok(st == 200 and len(sched.get("slots", [])) == 1 and sched.get("default") == "music",
+       "GET /api/schedule with a programme: its week (program_schedule_json)", raw)
 tok.stop()
 hook_srv.shutdown()
 tap.is_eq(floe.stop(), 0, "floe stops cleanly")
