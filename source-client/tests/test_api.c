@@ -109,6 +109,23 @@ main(void)
 	sbuf_free(&sb);
 	history_free(h);
 
+	{	/* a server too slow to keep up: the queue stops at its bound */
+		struct event_base *base = event_base_new();
+		struct webhooks *w = webhooks_new(base, NULL);
+
+		log_open("/dev/null", LOG_ERROR);
+		for (i = 0; i < WEBHOOK_QUEUE_MAX + 8; i++)
+			webhooks_post(w, "http://127.0.0.1:9/never", "{}");
+		ok(w->targets != NULL && w->targets->next == NULL && w->targets->easy != NULL &&
+		    w->targets->n == WEBHOOK_QUEUE_MAX && w->targets->unsaid == 6,
+		    "webhook: one request in flight, %d waiting, 7 dropped (one said, 6 counted)",
+		    WEBHOOK_QUEUE_MAX);
+		webhooks_post(w, "http://127.0.0.1:9/other", "{}");
+		ok(w->targets->next != NULL && w->targets->easy != NULL,
+		    "webhook: another URL has its own queue");
+		webhooks_free(w);
+		event_base_free(base);
+	}
 	s = webhook_url_for_log("https://user:s3cret@hooks.example/x?y=1");
 	is_str(s, "https://hooks.example/x?y=1", "webhook URLs are logged without credentials");
 	free(s);

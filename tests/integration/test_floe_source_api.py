@@ -24,6 +24,8 @@ import http.server
 import json
 import os
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -274,9 +276,22 @@ tap.ok(rc == 1 and "--api-listen" in out and "not a loopback" in out,
 
 # With a token (optional on loopback, required when set).
 tok_port = free_port()
+# ... and an https:// webhook, its certificate checked against ca-file.
+key, crt = os.path.join(d, "key.pem"), os.path.join(d, "cert.crt")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                "-out", crt, "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+Hooks.got = []
+tls_srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(crt, key)
+tls_srv.socket = ctx.wrap_socket(tls_srv.socket, server_side=True)
+threading.Thread(target=tls_srv.serve_forever, daemon=True).start()
 tok_conf = write(os.path.join(d, "tok.conf"), """\
 api-listen = 127.0.0.1:%d
 api-token = s3cret-token
+ca-file = cert.crt
+on-track-url = https://127.0.0.1:%d/tls
 
 [playlist music]
 source = list.m3u
@@ -287,7 +302,7 @@ default = music
 
 [output o]
 file = tok.mp3
-""" % tok_port)
+""" % (tok_port, tls_srv.server_address[1]))
 tok = Source(["-c", tok_conf], cwd=d, name="tok")
 tap.ok(tok.wait_log("HTTP API on", 20), "with api-token (and a programme) in the config",
        tok.log())
@@ -308,6 +323,19 @@ st, _, raw = call("GET", "/api/schedule", headers={"Authorization": "Bearer s3cr
 sched = json.loads(raw) if st == 200 else {}
 tap.ok(st == 200 and len(sched.get("slots", [])) == 1 and sched.get("default") == "music",
        "GET /api/schedule with a programme: its week (program_schedule_json)", raw)
+tap.ok(wait_for(lambda: any(p == "/tls" and json.loads(b)["title"] == "Api - One"
+                           for p, _, b in Hooks.got), 20),
+       "an https:// webhook, its certificate checked against ca-file, gets the track",
+       (Hooks.got, tok.log()[-500:]))
 tok.stop()
+untrusted = Source(["--playlist", playlist, "--file", os.path.join(d, "untrusted.mp3"),
+                    "--on-track-url", "https://127.0.0.1:%d/untrusted" % tls_srv.server_address[1]],
+                   cwd=d, name="untrusted")
+tap.ok(untrusted.wait_log("certificate", 20) and
+       not any(p == "/untrusted" for p, _, _ in Hooks.got),
+       "without ca-file the same server is not trusted: said, and nothing POSTed",
+       untrusted.log()[-500:])
+untrusted.stop()
+tls_srv.shutdown()
 hook_srv.shutdown()
 tap.is_eq(floe.stop(), 0, "floe stops cleanly")
