@@ -402,7 +402,10 @@ get_now(struct api *a, struct evhttp_request *req)
 		sbuf_addf(&sb, ",\"position\":%.3f", player_position(a->env.player));
 	else
 		sbuf_adds(&sb, ",\"position\":null");
-	sbuf_adds(&sb, ",\"duration\":null");	/* the decoders do not say (yet) */
+	if (cur != NULL && player_track_duration(cur) >= 0)
+		sbuf_addf(&sb, ",\"duration\":%.3f", player_track_duration(cur));
+	else
+		sbuf_adds(&sb, ",\"duration\":null");	/* unknown: no header says */
 	if (cur != NULL && h != NULL && strcmp(h->path, player_track_path(cur)) == 0) {
 		history_iso8601(h->started_ms, when, sizeof when);
 		sbuf_addf(&sb, ",\"started\":\"%s\"", when);

@@ -565,3 +565,16 @@ decode_replaygain(const struct decode *d, double *db)
 		*db = d->rg_gain;
 	return d->has_rg;
 }
+
+double
+decode_duration(const struct decode *d)
+{
+	if (d->mh != NULL) {
+		off_t n = mpg123_length(d->mh);
+
+		return n > 0 && d->rate > 0 ? (double)n / d->rate : -1;
+	}
+	if (d->fmt != NULL && d->fmt->duration != AV_NOPTS_VALUE && d->fmt->duration > 0)
+		return (double)d->fmt->duration / AV_TIME_BASE;
+	return -1;
+}

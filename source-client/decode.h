@@ -28,6 +28,10 @@ const char *decode_engine(const struct decode *d);
 const char *decode_artist(const struct decode *d);
 const char *decode_title(const struct decode *d);
 void decode_close(struct decode *d);
+/** The file's length in seconds from its headers (a Xing/LAME frame, the
+ *  container's duration; else mpg123's estimate from the file size), or -1
+ *  when nothing says. Costs nothing: no scan of the file. */
+double decode_duration(const struct decode *d);
 /** The file's ReplayGain track gain (dB, relative to -18 LUFS): 1 if tagged. */
 int decode_replaygain(const struct decode *d, double *db);
 

@@ -55,6 +55,7 @@ struct player_track {
 	char		*desc;		/* for logs: title, file, decoder */
 	char		*from;		/* the picker's list it came from, or NULL */
 	struct decode	*dec;
+	double		 duration;	/* seconds, from the file's headers; -1: unknown */
 	struct resample	*rs;
 	struct mix_fifo	 fifo;
 	int		 eof;		/* no more frames will be added */
@@ -347,6 +348,7 @@ track_open(struct player *p, const char *path, const char *listed,
 	t = xcalloc(1, sizeof *t);
 	t->path = xstrdup(path);
 	t->dec = dec;
+	t->duration = decode_duration(dec);
 	t->rs = rs;
 	t->title = player_make_title(decode_artist(dec), decode_title(dec), listed, path);
 	t->xfade = e != NULL && e->crossfade >= 0 ?
@@ -399,6 +401,7 @@ standin_open(struct player *p, const char *why)
 		t->xfade = p->xfade;
 		t->cue_left = SIZE_MAX;
 		t->gain = 1.0f;
+		t->duration = -1;
 		/* One announcement (a title, a log line) for a run of rounds */
 		t->announced = again;
 	}
@@ -689,6 +692,13 @@ const char *
 player_track_desc(const struct player_track *t)
 {
 	return t->desc;
+}
+
+/* The track's length from its file's headers (-1: unknown). */
+double
+player_track_duration(const struct player_track *t)
+{
+	return t->duration;
 }
 
 /* Seconds of the current track emitted. */

@@ -78,6 +78,9 @@ const char *player_track_path(const struct player_track *t);
 const char *player_track_from(const struct player_track *t);
 /** A one-line description of the track and its decoder. */
 const char *player_track_desc(const struct player_track *t);
+/** Its length in seconds as the file's headers say (before trimming and
+ *  cue points), or -1 when they do not. */
+double player_track_duration(const struct player_track *t);
 /** Seconds of the current track sent so far. */
 double player_position(const struct player *p);
 /** "Title (path)" of what plays next, allocated; NULL at the end. */

@@ -107,6 +107,8 @@ main(void)
 	ok(d != NULL && strcmp(decode_engine(d), "mpg123") == 0, "MP3 opens with mpg123");
 	is_str(d ? decode_artist(d) : NULL, "Tag Artist", "ID3v2 artist");
 	is_str(d ? decode_title(d) : NULL, "Tag Title", "ID3v2 title");
+	ok(d != NULL && decode_duration(d) > 0.9 && decode_duration(d) < 1.1,
+	    "MP3 duration from its headers (%.3f s)", d ? decode_duration(d) : -1);
 	decode_close(d);
 	n = decode_all(path, &rate, &ch, err, sizeof err);
 	ok(n > 44100 && n < 44100 + 3000 && rate == 44100 && ch == 2,
@@ -154,6 +156,8 @@ main(void)
 	    d != NULL ? "" : err);
 	is_str(d ? decode_artist(d) : NULL, "WavArt", "RIFF INFO artist");
 	is_str(d ? decode_title(d) : NULL, "WavTitle", "RIFF INFO title");
+	ok(d != NULL && fabs(decode_duration(d) - 0.1) < 0.001, "WAV duration: 0.1 s (%.4f)",
+	    d ? decode_duration(d) : -1);
 	decode_close(d);
 	is_int(decode_all(path, &rate, &ch, err, sizeof err), 4410, "WAV: every frame, exactly");
 	free(path);

@@ -120,8 +120,9 @@ tap.ok(wait_for(lambda: api("GET", "/api/now")[1]["title"] == floe_title("/api.m
        "GET /api/now: the title floe shows (Api - One)", (api("GET", "/api/now"), floe_title("/api.mp3")))
 st, now = api("GET", "/api/now")
 tap.ok(st == 200 and now["playing"] and now["file"] == os.path.join(d, "one.mp3") and
-       0 <= now["position"] <= 30 and now["started"].endswith("Z") and now["paused"] is False,
-       "... with its file, position and start time", now)
+       0 <= now["position"] <= 30 and now["started"].endswith("Z") and now["paused"] is False
+       and 5.9 <= now["duration"] <= 6.1,
+       "... with its file, position, duration (6 s) and start time", now)
 st, nxt = api("GET", "/api/next")
 tap.ok(st == 200 and nxt["file"] == os.path.join(d, "hostile.mp3") and nxt["queued"] is False,
        "GET /api/next: the playlist's next entry", nxt)
