@@ -671,6 +671,16 @@ request_cb(struct evhttp_request *req, void *arg)
 
 	if (path == NULL)
 		path = "";
+	if (post || del) {	/* who changed what plays: in the log */
+		struct evhttp_connection *ec = evhttp_request_get_connection(req);
+		const char *peer = NULL;
+		ev_uint16_t pport = 0;
+
+		if (ec != NULL)
+			evhttp_connection_get_peer(ec, (char **)&peer, &pport);
+		log_info("HTTP API: %s %s from %s:%u", post ? "POST" : "DELETE", path,
+		    peer != NULL ? peer : "?", (unsigned)pport);
+	}
 	if (!authorized(a, req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 		    "Bearer realm=\"floe-source\"");

@@ -779,7 +779,7 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 			sbuf_adds(out, "nothing is playing\n");
 			return -1;
 		}
-		log_info("skipping %s (control socket)", player_track_title(cur));
+		log_info("skipping %s (control)", player_track_title(cur));
 		sbuf_addf(out, "skipping: %s\n", player_track_title(cur));
 		history_skipped(st->history);
 		player_skip(st->player);
@@ -805,7 +805,7 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 			sbuf_addf(out, "%s\n", line);
 			return -1;
 		}
-		log_info("queued %s (control socket)", arg);
+		log_info("queued %s (control)", arg);
 		sbuf_addf(out, "queued: %s (%zu in the queue)\n", arg, player_queue_len(st->player));
 		return 0;
 	case CONTROL_QUEUE_REMOVE: {
