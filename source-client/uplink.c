@@ -60,10 +60,15 @@
  * A server that accepts but stops reading. Its kernel goes on taking our
  * bytes into a receive buffer that Linux grows to megabytes, so our own
  * queue fills only minutes later. What shows at once is its receive
- * window (TCP_INFO's tcpi_snd_wnd, Linux 5.4): a server that reads keeps it
- * at its high, reopening it at every read; one that does not lets it only
- * shrink. Stalled: not back at its high for STALL_WINDOW_SECONDS and
- * STALL_WINDOW_BYTES or more below it, or (a zero window)
+ * window (TCP_INFO's tcpi_snd_wnd, Linux 5.4): a server that reads keeps
+ * it up, reopening it again and again; one that does not lets it only
+ * shrink, a little at a time. Stalled: the window has not grown once for
+ * STALL_WINDOW_SECONDS, is STALL_WINDOW_BYTES or more below where it last
+ * grew to, and went down at STALL_WINDOW_DROPS checks or more meanwhile
+ * (falling, not resting: a server that reads may settle a few KB under an
+ * earlier level and stay there for seconds, as Linux does for the 4 KB
+ * Ogg pages of a 96 kbps Opus stream, measured 118784 then 106496 bytes
+ * with nothing unread), or (a zero window)
  * STALL_AUDIO_SECONDS of audio waiting in our
  * kernel's send queue and our buffer for STALL_SECONDS in a row. Judged
  * once a second. Why these: a reading server reopens its window many times
@@ -72,6 +77,7 @@
  */
 #define STALL_WINDOW_SECONDS 8
 #define STALL_WINDOW_BYTES 4096
+#define STALL_WINDOW_DROPS 4
 #define STALL_AUDIO_SECONDS 4
 #define STALL_SECONDS 3
 /* A response head longer than this is not an Icecast answer. */
@@ -104,8 +110,10 @@ struct uplink {
 	int			 backoff;	/* ms before the next attempt (before jitter) */
 	int			 worked;	/* a stream has been up: a 401 is retried */
 	size_t			 stall_bytes;	/* STALL_AUDIO_SECONDS of this output's audio */
-	uint32_t		 wnd_base;	/* the server's receive window at its high */
-	uint64_t		 wnd_since;	/* monotonic ns it was last there; 0: not seen */
+	uint32_t		 wnd_base;	/* the server's receive window when it last grew */
+	uint64_t		 wnd_since;	/* monotonic ns it did; 0: not seen */
+	uint32_t		 wnd_last;	/* the window at the last check */
+	int			 wnd_drops;	/* checks since then at which it went down */
 	uint64_t		 stall_check;	/* monotonic ns of the next check */
 	int			 stall_secs;	/* checks in a row with too much waiting */
 	int			 refused;	/* got an error status; reading its body */
@@ -733,14 +741,17 @@ stalled(struct uplink *ul)
 	memset(&ti, 0, sizeof ti);
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
 	    len >= offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd) {
-		/* Back at (or above) its high: it reads. A dip between two reads
-		 * is gone by the next check. */
-		if (ul->wnd_since == 0 || ti.tcpi_snd_wnd >= ul->wnd_base) {
+		/* Grown since the last check: it reads. */
+		if (ul->wnd_since == 0 || ti.tcpi_snd_wnd > ul->wnd_last) {
 			ul->wnd_base = ti.tcpi_snd_wnd;
 			ul->wnd_since = now;
-		}
+			ul->wnd_drops = 0;
+		} else if (ti.tcpi_snd_wnd < ul->wnd_last)
+			ul->wnd_drops++;
+		ul->wnd_last = ti.tcpi_snd_wnd;
 		if (now - ul->wnd_since >= (uint64_t)STALL_WINDOW_SECONDS * FLOE_NS_PER_SEC &&
-		    ul->wnd_base - ti.tcpi_snd_wnd >= STALL_WINDOW_BYTES) {
+		    ul->wnd_base - ti.tcpi_snd_wnd >= STALL_WINDOW_BYTES &&
+		    ul->wnd_drops >= STALL_WINDOW_DROPS) {
 			snprintf(why, sizeof why, "the server stopped reading (its TCP window "
 			    "shrank by %u KB in %d s and never reopened)",
 			    (ul->wnd_base - ti.tcpi_snd_wnd) / 1024, STALL_WINDOW_SECONDS);
