@@ -186,9 +186,32 @@ ogg_comment_value(const uint8_t *c, size_t n, const char *key)
 	return xstrndup((const char *)c + k + 1, n - k - 1);
 }
 
+/* FLAC in Ogg: the first packet is "\x7fFLAC", the mapping version, the
+ * header count, "fLaC" and the STREAMINFO block; each further header
+ * packet is one metadata block (type byte, 24-bit big-endian length). The
+ * body of the VORBIS_COMMENT block (type 4), or NULL. */
+#define FLAC_OGG_FIRST_PACKET 51
+static const uint8_t *
+flac_comment_block(const uint8_t *d, const uint8_t *end)
+{
+	const uint8_t *b = d + FLAC_OGG_FIRST_PACKET;
+
+	while (end - b >= 4) {
+		size_t len = (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3];
+
+		if ((b[0] & 0x7F) == 4)
+			return b + 4;
+		if ((b[0] & 0x80) || (size_t)(end - b - 4) < len)
+			break;		/* the last block, or one cut short */
+		b += 4 + len;
+	}
+	return NULL;
+}
+
 /*
  * TITLE and ARTIST from a chain's header pages: the Vorbis comment packet
- * ("\x03vorbis") or Opus's ("OpusTags") of its first stream. The pages'
+ * ("\x03vorbis"), Opus's ("OpusTags") or FLAC's VORBIS_COMMENT block, of
+ * its first stream. The pages'
  * payloads are joined (header packets sit back to back) and every length
  * is checked against what is there: hostile bytes give NULLs, never a read
  * past the end. Caller frees.
@@ -207,14 +230,18 @@ ogg_comments(const uint8_t *p, size_t n, char **title, char **artist)
 		goto out;
 	d = (const uint8_t *)pl.data;
 	end = d + pl.len;
-	for (; d != NULL && d + 8 <= end; d++) {
-		if (memcmp(d, "\x03vorbis", 7) == 0) {
-			d += 7;
-			break;
-		}
-		if (memcmp(d, "OpusTags", 8) == 0) {
-			d += 8;
-			break;
+	if (pl.len > FLAC_OGG_FIRST_PACKET && memcmp(d, "\x7f" "FLAC", 5) == 0)
+		d = flac_comment_block(d, end);
+	else {
+		for (; d + 8 <= end; d++) {
+			if (memcmp(d, "\x03vorbis", 7) == 0) {
+				d += 7;
+				break;
+			}
+			if (memcmp(d, "OpusTags", 8) == 0) {
+				d += 8;
+				break;
+			}
 		}
 	}
 	if (d == NULL || d + 8 > end)

@@ -1158,6 +1158,43 @@ comment_packet(uint8_t *p, const char *sig, const char *const *c, size_t nc)
 	return len;
 }
 
+/* FLAC in Ogg: the first header packet (STREAMINFO), then a PADDING block
+ * and the VORBIS_COMMENT block, each with its 4-byte block header. */
+static void
+test_flac_comments(const char *const *cs)
+{
+	uint8_t pkt[1024], page[2048];
+	size_t n = 0, c, cut;
+	char *t, *a;
+	int clean = 1;
+
+	memcpy(pkt, "\x7f" "FLAC\x01\x00\x00\x02" "fLaC\x00\x00\x00\x22", 17);
+	memset(pkt + 17, 0, 34);
+	n = 51;
+	memcpy(pkt + n, "\x01\x00\x00\x03\x00\x00\x00", 7);	/* 3 bytes of padding */
+	n += 7;
+	c = comment_packet(pkt + n + 4, "", cs, 3);
+	pkt[n] = 0x84;					/* VORBIS_COMMENT, the last block */
+	pkt[n + 1] = 0;
+	pkt[n + 2] = (uint8_t)(c >> 8);
+	pkt[n + 3] = (uint8_t)c;
+	n += 4 + c;
+	ogg_comments(page, one_page(page, pkt, n), &t, &a);
+	ok(t != NULL && a != NULL && strcmp(t, "So What") == 0 && strcmp(a, "Miles Davis") == 0,
+	    "FLAC in Ogg: title and artist from the VORBIS_COMMENT block");
+	free(t); free(a);
+	for (cut = 0; cut < n; cut++) {
+		ogg_comments(page, one_page(page, pkt, cut), &t, &a);
+		clean = clean && (t == NULL || strcmp(t, "So What") == 0);
+		free(t); free(a);
+	}
+	ok(clean, "FLAC: truncated headers give nothing or the right value");
+	pkt[51] = 0x81;		/* the padding says it is the last block */
+	ogg_comments(page, one_page(page, pkt, n), &t, &a);
+	ok(t == NULL && a == NULL, "FLAC: no comment block after the last block");
+	free(t); free(a);
+}
+
 /* TITLE and ARTIST from Vorbis and Opus comments; hostile lengths. */
 static void
 test_ogg_comments(void)
@@ -1197,6 +1234,7 @@ test_ogg_comments(void)
 	free(t); free(a);
 	ogg_comments((const uint8_t *)"OggS", 4, &t, &a);
 	ok(t == NULL && a == NULL, "a cut page: nothing");
+	test_flac_comments(cs);
 }
 
 int
