@@ -220,5 +220,5 @@ aac_close(void *st)
 }
 
 const struct encode_ops encode_aac_ops = {
-	"aac", "audio/aac", aac_open, aac_encode, aac_flush, aac_close,
+	"aac", "audio/aac", aac_open, aac_encode, aac_flush, aac_close, NULL,
 };

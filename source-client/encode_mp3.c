@@ -135,5 +135,5 @@ mp3_close(void *st)
 }
 
 const struct encode_ops encode_mp3_ops = {
-	"mp3", "audio/mpeg", mp3_open, mp3_encode, mp3_flush, mp3_close,
+	"mp3", "audio/mpeg", mp3_open, mp3_encode, mp3_flush, mp3_close, NULL,
 };
