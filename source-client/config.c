@@ -22,9 +22,16 @@
 /* A config file larger than this is not a config file. */
 #define CONFIG_MAX_BYTES (1u << 20)
 /* Default bitrates: 128 kbps MP3 is the common station default; native
- * AAC-LC sounds comparable at 96. */
+ * AAC-LC sounds comparable at 96, Opus at 96 (transparent for most music
+ * in listening tests), Vorbis at 128 (its quality 4, also oggenc's
+ * default). FLAC has none. */
 #define DEFAULT_MP3_KBPS 128
 #define DEFAULT_AAC_KBPS 96
+#define DEFAULT_VORBIS_KBPS 128
+#define DEFAULT_OPUS_KBPS 96
+/* Opus runs at 48 kHz inside whatever it is given: an Opus output defaults
+ * to it (the station's 44100 resampled once, in output.c). */
+#define DEFAULT_OPUS_RATE 48000
 /* LAME's VBR quality 4 (~165 kbps): transparent for most listeners. */
 #define DEFAULT_VBR_QUALITY 4
 
@@ -260,7 +267,8 @@ config_output_set(struct output_conf *o, const char *key, const char *v, const c
 	}
 	else if (strcmp(key, "format") == 0) {
 		if ((o->format = encode_format_parse(v)) < 0) {
-			snprintf(err, errlen, "format must be mp3 or aac");
+			snprintf(err, errlen, "format must be mp3, aac, vorbis, opus or flac%s",
+			    str_ieq(v, "ogg") ? " (Ogg carries the last three)" : "");
 			return -1;
 		}
 	} else if (strcmp(key, "bitrate") == 0) {
@@ -269,6 +277,12 @@ config_output_set(struct output_conf *o, const char *key, const char *v, const c
 			return -1;
 		}
 		o->bitrate = (int)l;
+	} else if (strcmp(key, "samplerate") == 0) {
+		if (parse_long(v, 8000, 96000, &l) != 0) {
+			snprintf(err, errlen, "samplerate must be 8000 to 96000");
+			return -1;
+		}
+		o->rate = (int)l;
 	} else if (strcmp(key, "mode") == 0) {
 		if (str_ieq(v, "cbr"))
 			o->vbr = 0;
@@ -449,6 +463,35 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* An output's bitrate and rate, by format: given ones checked against
+ * what the format can take, missing ones filled in. */
+static int
+config_output_defaults(const struct config *c, struct output_conf *o, char *err, size_t errlen)
+{
+	static const int kbps[] = {
+		[ENCODE_MP3] = DEFAULT_MP3_KBPS, [ENCODE_AAC] = DEFAULT_AAC_KBPS,
+		[ENCODE_VORBIS] = DEFAULT_VORBIS_KBPS, [ENCODE_OPUS] = DEFAULT_OPUS_KBPS,
+		[ENCODE_FLAC] = 0,
+	};
+
+	if (o->format == ENCODE_FLAC && o->bitrate != 0) {
+		snprintf(err, errlen, "output %s: FLAC is lossless and has no bitrate (remove "
+		    "bitrate = %d from it)", o->name, o->bitrate);
+		return -1;
+	}
+	if (o->bitrate == 0)
+		o->bitrate = kbps[o->format];
+	if (o->rate == 0)
+		o->rate = o->format == ENCODE_OPUS ? DEFAULT_OPUS_RATE : c->rate;
+	if (o->format == ENCODE_OPUS && o->rate != 8000 && o->rate != 12000 && o->rate != 16000 &&
+	    o->rate != 24000 && o->rate != 48000) {
+		snprintf(err, errlen, "output %s: Opus takes 8000, 12000, 16000, 24000 or 48000 Hz, "
+		    "not %d (set samplerate = 48000, or leave it out for 48000)", o->name, o->rate);
+		return -1;
+	}
+	return 0;
+}
+
 /* Validate and fill in defaults. */
 int
 config_check(struct config *c, char *err, size_t errlen)
@@ -479,22 +522,21 @@ config_check(struct config *c, char *err, size_t errlen)
 		}
 		if (o->url != NULL && uplink_url_parse(o->url, &u, err, errlen) == 0) {
 			if (o->format < 0)
-				o->format = str_isuffix(u.mount, ".aac") ? ENCODE_AAC : ENCODE_MP3;
+				o->format = encode_format_for_name(u.mount);
 			if (o->name == NULL)
 				o->name = xstrdup(u.mount);
 			uplink_url_free(&u);
 		}
 		if (o->format < 0)
-			o->format = o->file != NULL && (str_isuffix(o->file, ".aac") ||
-			    str_isuffix(o->file, ".adts")) ? ENCODE_AAC : ENCODE_MP3;
+			o->format = o->file != NULL ? encode_format_for_name(o->file) : ENCODE_MP3;
 		if (o->name == NULL)
 			o->name = xstrdup(o->file);
-		if (o->bitrate == 0)
-			o->bitrate = o->format == ENCODE_AAC ? DEFAULT_AAC_KBPS : DEFAULT_MP3_KBPS;
 		if (o->vbr && o->format != ENCODE_MP3) {
 			snprintf(err, errlen, "output %s: mode = vbr is for MP3 only", o->name);
 			return -1;
 		}
+		if (config_output_defaults(c, o, err, errlen) != 0)
+			return -1;
 	}
 	/* Two outputs on one server's mount would knock each other off it. */
 	TAILQ_FOREACH(o, &c->outputs, entry) {

@@ -20,7 +20,8 @@ struct output_conf {
 	char	*file;		/* also write the encoded stream here, or NULL (strftime %-codes) */
 	long	 rotate;	/* a new file every this many seconds (0: one file) */
 	int	 format;	/* enum encode_format, or -1: from the mount's extension */
-	int	 bitrate;	/* kbps; 0: the format's default */
+	int	 bitrate;	/* kbps; 0: the format's default (FLAC: none) */
+	int	 rate;		/* Hz; 0: the station's (Opus: 48000) */
 	int	 vbr;
 	int	 quality;	/* MP3 VBR quality 0-9 */
 	int	 method;	/* enum uplink_method */

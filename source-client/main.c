@@ -109,15 +109,17 @@ struct station {
 
 static const char usage_text[] =
 "Usage: floe-source --playlist FILE --url http://source:PASS@HOST:PORT/MOUNT\n"
-"                   [--format mp3|aac] [--bitrate KBPS] [--crossfade SECONDS] [...]\n"
+"                   [--format mp3|aac|vorbis|opus|flac] [--bitrate KBPS]\n"
+"                   [--crossfade SECONDS] [...]\n"
 "       floe-source -c CONFIG [flags]\n"
 "       floe-source ctl [-c FILE | --socket PATH] COMMAND: skip, now, next,\n"
 "                       queue FILE, queue-remove N, queue-clear, history [N],\n"
 "                       reload, status, schedule, help\n"
 "\n"
 "floe-source plays a playlist to Floe or any Icecast server: it decodes MP3,\n"
-"FLAC, WAV and Ogg Vorbis/Opus, crossfades, encodes MP3 and/or AAC, and streams\n"
-"each output to its own mount in real time, updating the title per track.\n"
+"FLAC, WAV and Ogg Vorbis/Opus, crossfades, encodes MP3, AAC, Ogg Vorbis, Ogg\n"
+"Opus and/or Ogg FLAC, and streams each output to its own mount in real time,\n"
+"updating the title per track (Ogg: in the stream, a new chain per track).\n"
 "\n"
 "Playlist:\n"
 "  -p, --playlist SRC      M3U/M3U8, PLS, a folder (recursive, sorted), or - for\n"
@@ -145,15 +147,21 @@ static const char usage_text[] =
 "                          the server's certificate checked)\n"
 "      --ca-file PEM       https:// servers and webhooks: trust this CA (a\n"
 "                          station's own)\n"
-"  -f, --format FMT        mp3 or aac (default: aac for a mount ending .aac, else mp3)\n"
-"  -b, --bitrate KBPS      8-320 (default 128 for MP3, 96 for AAC)\n"
+"  -f, --format FMT        mp3, aac, vorbis, opus or flac (FLAC in Ogg); by\n"
+"                          default from the mount (or file) name: .aac aac,\n"
+"                          .ogg/.oga vorbis, .opus opus, .flac flac, else mp3\n"
+"  -b, --bitrate KBPS      8-320 (default 128 for MP3 and Vorbis, 96 for AAC and\n"
+"                          Opus, which aim at it on average; FLAC has none)\n"
 "      --vbr QUALITY       MP3 VBR at LAME quality 0 (best) - 9 instead of CBR\n"
 "  -m, --method M          put (HTTP PUT, Expect: 100-continue; the default) or\n"
 "                          source (the older SOURCE method)\n"
 "  -o, --file PATH         also (or only) write the encoded stream to PATH\n"
 "                          (strftime %-codes: archive/%Y-%m-%d/%H%M.mp3)\n"
 "      --rotate SECS       a new --file every SECS (3600: on the hour)\n"
-"      --samplerate HZ     output sample rate for all outputs (default 44100)\n"
+"      --samplerate HZ     before any output flag: the station's rate, every\n"
+"                          output's default (44100); after --url/--file: that\n"
+"                          output's own, resampled from the station's (Opus:\n"
+"                          8000, 12000, 16000, 24000 or 48000, default 48000)\n"
 "      --channels N        1 or 2 (default 2)\n"
 "      --burst SECS        audio sent at once when streaming starts (default 1)\n"
 "\n"
@@ -322,6 +330,13 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 	char err[256];
 	size_t i;
 
+	/* After an output flag, --samplerate is that output's rate; before any,
+	 * the station's (which every output takes unless told otherwise). */
+	if (ch == OPT_SAMPLERATE && *cur != NULL) {
+		if (config_output_set(*cur, "samplerate", arg, NULL, err, sizeof err) != 0)
+			die("--samplerate: %s", err);
+		return;
+	}
 	for (i = 0; i < FLOE_NELEM(globals); i++) {
 		if (globals[i].ch == ch) {
 			if (config_set(c, globals[i].key, arg, NULL, err, sizeof err) != 0)
@@ -954,20 +969,24 @@ print_outputs(const struct config *c)
 	TAILQ_FOREACH(o, &c->outputs, entry) {
 		struct uplink_url u;
 		char err[200], where[300] = "";
+
+		printf("output %s: %s ", o->name, encode_format_name(o->format));
+		if (o->format == ENCODE_FLAC)
+			printf("lossless");
+		else if (o->vbr)
+			printf("VBR q%d", o->quality);
+		else
+			printf("%d kbps", o->bitrate);
+		printf(", %d Hz%s", o->rate, o->format >= ENCODE_VORBIS ?
+		    ", titles in the stream (a new Ogg chain per track)" : "");
 		if (o->url != NULL && uplink_url_parse(o->url, &u, err, sizeof err) == 0) {
 			uplink_url_hostport(&u, where, sizeof where);
-			printf("output %s: %s ", o->name, o->format == ENCODE_AAC ? "aac" : "mp3");
-			if (o->vbr)
-				printf("VBR q%d", o->quality);
-			else
-				printf("%d kbps", o->bitrate);
 			printf(" -> %s as %s%s (%s)%s%s\n", where, u.user, u.mount,
 			    o->method == UPLINK_PUT ? "PUT" : "SOURCE", o->file ? " + file " : "",
 			    o->file ? o->file : "");
 			uplink_url_free(&u);
 		} else
-			printf("output %s: %s %d kbps -> file %s\n", o->name,
-			    o->format == ENCODE_AAC ? "aac" : "mp3", o->bitrate, o->file);
+			printf(" -> file %s\n", o->file);
 	}
 }
 
@@ -999,7 +1018,7 @@ check_config(struct config *c)
 		playlist_free(&pl);
 	}
 	TAILQ_FOREACH(oc, &c->outputs, entry) {
-		struct encode_opts eo = { oc->format, c->rate, c->channels, oc->bitrate, oc->vbr,
+		struct encode_opts eo = { oc->format, oc->rate, c->channels, oc->bitrate, oc->vbr,
 		    oc->quality };
 		struct encoder *enc = encode_open(&eo, msg, sizeof msg);
 

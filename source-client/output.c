@@ -1,5 +1,7 @@
 /*
- * output.c: encoder + destination(s) + title timing for one output.
+ * output.c: resampler + encoder + destination(s) + title timing for one
+ * output. An output whose rate differs from the station's converts the
+ * mix with its own resampler (resample.c) before its encoder.
  *
  * Title timing: when a track begins, the output notes the position in its
  * encoded stream (bytes produced so far) with the new title. The uplink
@@ -8,12 +10,20 @@
  * Bytes produced while disconnected are never sent, so a new connection's
  * stream starts at the encoder's current position, and the current title is
  * sent as soon as the connection is accepted.
+ *
+ * Ogg outputs (Vorbis, Opus, FLAC) carry their titles in the stream: at a
+ * track change the encoder ends its chain and the track's audio opens a new
+ * one (encode_track), and nothing goes to /admin/metadata (icecast2 does
+ * not take titles for Ogg mounts that way). A new connection, and a new
+ * archive file, must begin with a chain's header pages, so each ends the
+ * chain in progress there too (its end goes only where its start went).
  */
 #include "output.h"
 #include "config.h"
 #include "encode.h"
 #include "log.h"
 #include "meta.h"
+#include "resample.h"
 #include "uplink.h"
 #include "../server/util.h"
 
@@ -40,7 +50,9 @@ struct mark {
 
 struct output {
 	char			*name;
+	struct resample		*rs;		/* station rate to this output's; NULL: same */
 	struct encoder		*enc;
+	char			*enc_title;	/* the track being encoded */
 	char			*fmtdesc;	/* "mp3 128k CBR" */
 	struct uplink_url	 url;
 	struct uplink		*ul;		/* NULL: file only */
@@ -61,6 +73,8 @@ struct output {
 	void			*cb_arg;
 };
 
+static void output_rechain(struct output *o, int to_server);
+
 /* Connection state changes. */
 static void
 uplink_changed(struct uplink *ul, enum uplink_state st, void *arg)
@@ -68,6 +82,8 @@ uplink_changed(struct uplink *ul, enum uplink_state st, void *arg)
 	struct output *o = arg;
 
 	if (st == UPLINK_STREAMING) {
+		if (encode_titles_in_stream(o->enc))
+			output_rechain(o, 0);
 		o->stream_base = o->enc_pos;
 		o->title_due = 1;
 	}
@@ -84,13 +100,27 @@ pick(const char *own, const char *global)
 
 static int output_open_file(struct output *o, const char *pattern, char *err, size_t errlen);
 
+/* The most kbps the output's stream may carry for a while: CBR is exact;
+ * Vorbis and Opus aim at their bitrate on average, and a hard passage may
+ * take twice it; FLAC is never above 16-bit PCM. */
+static int
+output_peak_kbps(const struct output_conf *oc, int channels)
+{
+	if (oc->format == ENCODE_FLAC)
+		return oc->rate * channels * 16 / 1000;
+	if (oc->format == ENCODE_VORBIS || oc->format == ENCODE_OPUS)
+		return 2 * oc->bitrate;
+	return oc->vbr ? 320 : oc->bitrate;
+}
+
 /* Create the output. */
 struct output *
 output_new(struct event_base *base, struct evdns_base *dns, const struct config *c,
     const struct output_conf *oc, output_cb *cb, void *arg, char *err, size_t errlen)
 {
-	struct encode_opts eo = { oc->format, c->rate, c->channels, oc->bitrate, oc->vbr,
+	struct encode_opts eo = { oc->format, oc->rate, c->channels, oc->bitrate, oc->vbr,
 	    oc->quality };
+	int peak = output_peak_kbps(oc, c->channels);
 	struct output *o = xcalloc(1, sizeof *o);
 	char msg[256], audio_info[128];
 
@@ -104,10 +134,23 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 		output_free(o);
 		return NULL;
 	}
+	if (oc->rate != c->rate && (o->rs = resample_new(c->rate, c->channels, oc->rate,
+	    c->channels, msg, sizeof msg)) == NULL) {
+		snprintf(err, errlen, "output %s: %s", oc->name, msg);
+		output_free(o);
+		return NULL;
+	}
 	if (oc->vbr)
 		o->fmtdesc = xasprintf("%s VBR q%d", encode_name(o->enc), oc->quality);
+	else if (oc->format == ENCODE_FLAC)
+		o->fmtdesc = xasprintf("%s", encode_name(o->enc));
 	else
 		o->fmtdesc = xasprintf("%s %dk", encode_name(o->enc), oc->bitrate);
+	if (o->rs != NULL) {
+		char *d = xasprintf("%s %d Hz", o->fmtdesc, oc->rate);
+		free(o->fmtdesc);
+		o->fmtdesc = d;
+	}
 	if (oc->file != NULL) {
 		o->rotate = oc->rotate;
 		if (output_open_file(o, oc->file, msg, sizeof msg) != 0) {
@@ -120,14 +163,17 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 	if (oc->url != NULL) {
 		struct uplink_info info;
 		size_t maxq = FLOE_MAX((size_t)SEND_QUEUE_MIN_BYTES,
-		    (size_t)SEND_QUEUE_SECONDS * (size_t)(oc->vbr ? 320 : oc->bitrate) * 1000 / 8);
+		    (size_t)SEND_QUEUE_SECONDS * (size_t)peak * 1000 / 8);
 		if (uplink_url_parse(oc->url, &o->url, msg, sizeof msg) != 0) {
 			snprintf(err, errlen, "output %s: %s", oc->name, msg);
 			output_free(o);
 			return NULL;
 		}
-		snprintf(audio_info, sizeof audio_info, "channels=%d;samplerate=%d;bitrate=%d",
-		    c->channels, c->rate, oc->bitrate);
+		snprintf(audio_info, sizeof audio_info, "channels=%d;samplerate=%d", c->channels,
+		    oc->rate);
+		if (oc->format != ENCODE_FLAC)	/* lossless: no bitrate to announce */
+			snprintf(audio_info + strlen(audio_info), sizeof audio_info -
+			    strlen(audio_info), ";bitrate=%d", oc->bitrate);
 		info.content_type = encode_content_type(o->enc);
 		info.name = pick(oc->ice_name, c->ice_name);
 		info.description = pick(oc->ice_description, c->ice_description);
@@ -135,8 +181,9 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 		info.url = pick(oc->ice_url, c->ice_url);
 		info.public = oc->ice_public >= 0 ? oc->ice_public : c->ice_public;
 		info.audio_info = audio_info;
-		info.byte_rate = (size_t)(oc->vbr ? 320 : oc->bitrate) * 1000 / 8;
-		o->meta = meta_new(base, dns, o->name, &o->url);
+		info.byte_rate = (size_t)peak * 1000 / 8;
+		if (!encode_titles_in_stream(o->enc))
+			o->meta = meta_new(base, dns, o->name, &o->url);
 		o->ul = uplink_new(base, dns, o->name, &o->url, (enum uplink_method)oc->method,
 		    &info, maxq, uplink_changed, o);
 	}
@@ -160,6 +207,8 @@ output_free(struct output *o)
 	meta_free(o->meta);
 	uplink_url_free(&o->url);
 	encode_close(o->enc);
+	resample_free(o->rs);
+	free(o->enc_title);
 	if (o->fp != NULL)
 		fclose(o->fp);
 	free(o->file);
@@ -205,13 +254,20 @@ output_open_file(struct output *o, const char *pattern, char *err, size_t errlen
 	return 0;
 }
 
-/* A rotating archive's time for its next file. */
+/* Is it a rotating archive's time for its next file? */
+static int
+output_rotate_due(const struct output *o)
+{
+	return o->rotate != 0 && o->fp != NULL && time(NULL) >= o->next_file;
+}
+
+/* Begin the next file if it is time. */
 static void
 output_rotate(struct output *o)
 {
 	char err[4200];
 
-	if (o->rotate == 0 || o->fp == NULL || time(NULL) < o->next_file)
+	if (!output_rotate_due(o))
 		return;
 	fclose(o->fp);
 	o->fp = NULL;
@@ -220,18 +276,18 @@ output_rotate(struct output *o)
 		log_error("output %s: %s; no longer writing the archive", o->name, err);
 }
 
-/* Send encoded bytes to the server and the file. */
+/* Send encoded bytes to the server (unless not to_server) and the file
+ * being written. */
 static void
-output_write(struct output *o, const void *p, size_t n)
+output_put(struct output *o, const void *p, size_t n, int to_server)
 {
 	if (n == 0)
 		return;
 	o->enc_pos += n;
-	if (o->ul != NULL)
+	if (o->ul != NULL && to_server)
 		uplink_send(o->ul, p, n);
 	/* Flushed per write: a file output is then always whole frames, even
 	 * if floe-source is killed. */
-	output_rotate(o);
 	if (o->fp != NULL && (fwrite(p, 1, n, o->fp) != n || fflush(o->fp) != 0)) {
 		log_error("output %s: writing %s failed: %s; no longer writing it", o->name,
 		    o->path, strerror(errno));
@@ -240,10 +296,28 @@ output_write(struct output *o, const void *p, size_t n)
 	}
 }
 
-/* Encode and send. */
+/* End the Ogg chain in progress (the next audio opens a new one): its last
+ * pages go to the file, and to the server unless this is a new connection
+ * that never had the chain's start. */
+static void
+output_rechain(struct output *o, int to_server)
+{
+	struct sbuf tail;
+
+	sbuf_init(&tail);
+	if (encode_track(o->enc, o->enc_title, &tail) != 0)
+		log_warn("output %s: the encoder failed ending a chain", o->name);
+	output_put(o, tail.data, tail.len, to_server);
+	sbuf_free(&tail);
+}
+
+/* Resample (if this output has its own rate), encode and send. */
 void
 output_feed(struct output *o, const float *pcm, size_t frames, const char *title)
 {
+	long n = (long)frames;
+	int rotate = output_rotate_due(o);
+
 	if (o->finished)
 		return;
 	if (title != NULL) {
@@ -251,11 +325,23 @@ output_feed(struct output *o, const float *pcm, size_t frames, const char *title
 		m->pos = o->enc_pos;
 		m->title = xstrdup(title);
 		TAILQ_INSERT_TAIL(&o->marks, m, entry);
+		free(o->enc_title);
+		o->enc_title = xstrdup(title);
+	}
+	/* A new track, or an Ogg archive's next file (which must begin with a
+	 * chain's headers): the chain ends in the file it began in. */
+	if (title != NULL || (rotate && encode_titles_in_stream(o->enc)))
+		output_rechain(o, 1);
+	if (rotate)
+		output_rotate(o);	/* between two encoder writes: whole frames */
+	if (o->rs != NULL && (n = resample_run(o->rs, pcm, frames, &pcm)) < 0) {
+		log_warn("output %s: resampling failed on %zu frames", o->name, frames);
+		n = 0;
 	}
 	sbuf_reset(&o->bytes);
-	if (encode_pcm(o->enc, pcm, frames, &o->bytes) != 0)
-		log_warn("output %s: the encoder failed on %zu frames", o->name, frames);
-	output_write(o, o->bytes.data, o->bytes.len);
+	if (encode_pcm(o->enc, pcm, (size_t)n, &o->bytes) != 0)
+		log_warn("output %s: the encoder failed on %ld frames", o->name, n);
+	output_put(o, o->bytes.data, o->bytes.len, 1);
 	output_poll(o);
 }
 
@@ -287,7 +373,7 @@ output_poll(struct output *o)
 		o->title_due = 0;
 		changed = 1;
 	}
-	if (changed)
+	if (changed && o->meta != NULL)
 		meta_update(o->meta, o->title);
 }
 
@@ -298,8 +384,15 @@ output_finish(struct output *o)
 	if (o->finished)
 		return;
 	sbuf_reset(&o->bytes);
+	if (o->rs != NULL) {
+		const float *tail;
+		long n = resample_flush(o->rs, &tail);
+
+		if (n > 0)
+			encode_pcm(o->enc, tail, (size_t)n, &o->bytes);
+	}
 	encode_flush(o->enc, &o->bytes);
-	output_write(o, o->bytes.data, o->bytes.len);
+	output_put(o, o->bytes.data, o->bytes.len, 1);
 	o->finished = 1;
 	if (o->fp != NULL) {
 		fclose(o->fp);

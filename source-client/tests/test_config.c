@@ -152,5 +152,33 @@ main(void)
 		    strstr(err, "[schedule]") != NULL, "an unknown section lists the known ones");
 		config_free(&c);
 	}
+
+	/* Ogg outputs: format from the mount, bitrate and rate by format. */
+	config_init(&c);
+	config_set(&c, "playlist", "x.m3u", NULL, err, sizeof err);
+	o = config_add_output(&c, "v", 1);
+	config_output_set(o, "url", "http://source:p@h/live.ogg", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) == 0 && o->format == ENCODE_VORBIS &&
+	    o->bitrate == 128 && o->rate == 44100, ".ogg: Vorbis, 128 kbps, the station's rate");
+	o = config_add_output(&c, "o", 2);
+	config_output_set(o, "url", "http://source:p@h/live.opus", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) == 0 && o->format == ENCODE_OPUS &&
+	    o->bitrate == 96 && o->rate == 48000, ".opus: Opus, 96 kbps, 48000 Hz");
+	ok(config_output_set(o, "samplerate", "44100", NULL, err, sizeof err) == 0 &&
+	    config_check(&c, err, sizeof err) != 0 && strstr(err, "samplerate = 48000"),
+	    "Opus at 44100 refused, saying what to set (%s)", err);
+	config_output_set(o, "samplerate", "24000", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) == 0 && o->rate == 24000, "Opus at 24000 taken");
+	o = config_add_output(&c, "f", 3);
+	config_output_set(o, "file", "/srv/a.flac", NULL, err, sizeof err);
+	config_output_set(o, "samplerate", "48000", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) == 0 && o->format == ENCODE_FLAC &&
+	    o->bitrate == 0 && o->rate == 48000, "a .flac file: FLAC, no bitrate, its own rate");
+	config_output_set(o, "bitrate", "128", NULL, err, sizeof err);
+	ok(config_check(&c, err, sizeof err) != 0 && strstr(err, "lossless"),
+	    "a bitrate for FLAC refused (%s)", err);
+	ok(config_output_set(o, "format", "ogg", NULL, err, sizeof err) != 0 &&
+	    strstr(err, "vorbis, opus or flac"), "format = ogg: says which codecs Ogg carries");
+	config_free(&c);
 	return tap_done();
 }

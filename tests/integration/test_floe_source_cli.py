@@ -30,7 +30,8 @@ missing = [fl for fl in flags if "--" + fl not in out]
 tap.ok(rc == 0 and len(flags) >= 25 and not missing,
        "--help documents all %d flags" % len(flags), "missing: %s" % missing)
 tap.ok("floe-source --playlist FILE --url http://source:PASS@HOST:PORT/MOUNT" in out and
-       "[--format mp3|aac] [--bitrate KBPS] [--crossfade SECONDS]" in out and
+       "[--format mp3|aac|vorbis|opus|flac] [--bitrate KBPS]" in out and
+       "[--crossfade SECONDS]" in out and
        "floe-source ctl" in out, "--help shows the one-output form and ctl")
 rc, out = run_source(["--version"])
 tap.ok(rc == 0 and out.startswith("floe-source "), "--version", out)
@@ -73,7 +74,8 @@ rc, out = run_source(["--check-config", "--playlist", good, "--url", "http://a:1
 tap.ok(rc == 1 and "both stream to h:8000/m.mp3" in out,
        "--check-config: two outputs on one mount are refused", out)
 rc, out = run_source(["--playlist", "x", "--url", "http://h/m", "--format", "ogg"])
-tap.ok(rc == 1 and "mp3 or aac" in out, "an unknown format is refused", out)
+tap.ok(rc == 1 and "mp3, aac, vorbis, opus or flac" in out,
+       "an unknown format is refused, naming the ones there are", out)
 
 # ---- errors that end the run, clearly and at once
 floe = Floe()
