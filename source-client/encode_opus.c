@@ -50,7 +50,7 @@ struct opus_state {
 	unsigned char		 pkt[OPUS_MAX_PACKET];
 };
 
-/* Little-endian stores. */
+/* A little-endian 16-bit store. */
 static void
 put_le16(unsigned char *p, unsigned v)
 {
@@ -58,6 +58,7 @@ put_le16(unsigned char *p, unsigned v)
 	p[1] = (unsigned char)(v >> 8 & 0xFF);
 }
 
+/* A little-endian 32-bit store. */
 static void
 put_le32(unsigned char *p, uint32_t v)
 {

@@ -41,10 +41,11 @@ example = os.path.join(TOP_SRCDIR, "source-client", "floe-source.conf.example")
 rc, out = run_source(["-c", example, "--check-config"])
 # The example's playlist (music/station.m3u) is not in the tree: said, exit 1.
 tap.ok(rc == 1 and "cannot open playlist" in out and
-       out.count("\noutput ") + out.startswith("output ") == 4 and
-       "aac 64 kbps" in out and "(SOURCE)" in out and "VBR q4" in out and "file " in out,
-       "--check-config reads the example config: four outputs (MP3, AAC, SOURCE/VBR, file), "
-       "and says its playlist is not there",
+       out.count("\noutput ") + out.startswith("output ") == 5 and
+       "aac 64 kbps" in out and "(SOURCE)" in out and "VBR q4" in out and "file " in out and
+       "opus 96 kbps, 48000 Hz" in out,
+       "--check-config reads the example config: five outputs (MP3, AAC, Opus, SOURCE/VBR, "
+       "file), and says its playlist is not there",
        out)
 bad = write(os.path.join(d, "bad.conf"), "playlist = x.m3u\n\n[output a]\nurl = http://h/m\n"
             "bitrate = 1000\n")
