@@ -303,10 +303,18 @@ config_output_set(struct output_conf *o, const char *key, const char *v, const c
 			o->method = UPLINK_PUT;
 		else if (str_ieq(v, "source"))
 			o->method = UPLINK_SOURCE;
+		else if (str_ieq(v, "shoutcast") || str_ieq(v, "icy"))
+			o->method = UPLINK_SHOUTCAST;
 		else {
-			snprintf(err, errlen, "method must be put or source");
+			snprintf(err, errlen, "method must be put, source or shoutcast");
 			return -1;
 		}
+	} else if (strcmp(key, "title-port") == 0) {
+		if (parse_long(v, 1, 65535, &l) != 0) {
+			snprintf(err, errlen, "title-port must be a port number (1 to 65535)");
+			return -1;
+		}
+		o->title_port = (int)l;
 	} else if (strcmp(key, "name") == 0)
 		set_str(&o->ice_name, v);
 	else if (strcmp(key, "description") == 0)
@@ -521,11 +529,23 @@ config_check(struct config *c, char *err, size_t errlen)
 			return -1;
 		}
 		if (o->url != NULL && uplink_url_parse(o->url, &u, err, errlen) == 0) {
+			int tls = u.tls;
+			if (u.shoutcast)
+				o->method = UPLINK_SHOUTCAST;
 			if (o->format < 0)
 				o->format = encode_format_for_name(u.mount);
-			if (o->name == NULL)
+			if (o->name == NULL && o->method == UPLINK_SHOUTCAST) {
+				char hp[300];
+				uplink_url_hostport(&u, hp, sizeof hp);
+				o->name = xasprintf("shoutcast %s", hp);
+			} else if (o->name == NULL)
 				o->name = xstrdup(u.mount);
 			uplink_url_free(&u);
+			if (tls && o->method == UPLINK_SHOUTCAST) {
+				snprintf(err, errlen, "output %s: Shoutcast v1 has no TLS: use "
+				    "shoutcast://:PASS@HOST:PORT", o->name);
+				return -1;
+			}
 		}
 		if (o->format < 0)
 			o->format = o->file != NULL ? encode_format_for_name(o->file) : ENCODE_MP3;

@@ -25,6 +25,7 @@ struct output_conf {
 	int	 vbr;
 	int	 quality;	/* MP3 VBR quality 0-9 */
 	int	 method;	/* enum uplink_method */
+	int	 title_port;	/* Shoutcast: the HTTP port for titles; 0: the URL's - 1 */
 	/* Stream description; NULL or -1 take the global value. */
 	char	*ice_name, *ice_description, *ice_genre, *ice_url;
 	int	 ice_public;

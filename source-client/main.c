@@ -18,6 +18,7 @@
 #include "decode.h"
 #include "encode.h"
 #include "log.h"
+#include "meta.h"
 #include "output.h"
 #include "pacer.h"
 #include "player.h"
@@ -144,7 +145,9 @@ static const char usage_text[] =
 "to it, or to the next when given before it):\n"
 "  -u, --url URL           http://USER:PASS@HOST:PORT/MOUNT (user defaults to\n"
 "                          \"source\", port to 8000), or https:// (TLS, port 443,\n"
-"                          the server's certificate checked)\n"
+"                          the server's certificate checked), or\n"
+"                          shoutcast://:PASS@HOST:PORT (or icy://): a Shoutcast v1\n"
+"                          server's source port (default 8001)\n"
 "      --ca-file PEM       https:// servers and webhooks: trust this CA (a\n"
 "                          station's own)\n"
 "  -f, --format FMT        mp3, aac, vorbis, opus or flac (FLAC in Ogg); by\n"
@@ -153,8 +156,11 @@ static const char usage_text[] =
 "  -b, --bitrate KBPS      8-320 (default 128 for MP3 and Vorbis, 96 for AAC and\n"
 "                          Opus, which aim at it on average; FLAC has none)\n"
 "      --vbr QUALITY       MP3 VBR at LAME quality 0 (best) - 9 instead of CBR\n"
-"  -m, --method M          put (HTTP PUT, Expect: 100-continue; the default) or\n"
-"                          source (the older SOURCE method)\n"
+"  -m, --method M          put (HTTP PUT, Expect: 100-continue; the default),\n"
+"                          source (the older SOURCE method) or shoutcast (v1:\n"
+"                          password line, OK2, icy-* lines; titles by admin.cgi)\n"
+"      --title-port PORT   Shoutcast: the HTTP port titles go to (default: the\n"
+"                          URL's port - 1, as DNAS, icecast2 and Floe have it)\n"
 "  -o, --file PATH         also (or only) write the encoded stream to PATH\n"
 "                          (strftime %-codes: archive/%Y-%m-%d/%H%M.mp3)\n"
 "      --rotate SECS       a new --file every SECS (3600: on the hour)\n"
@@ -210,7 +216,7 @@ enum {
 	OPT_VBR = 256, OPT_SAMPLERATE, OPT_CHANNELS, OPT_BURST, OPT_NAME, OPT_DESCRIPTION,
 	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
 	OPT_NO_NORMALIZE, OPT_LOUDNESS, OPT_ON_TRACK, OPT_ON_UP, OPT_ON_DOWN, OPT_ON_PLAYLIST,
-	OPT_ROTATE, OPT_CA_FILE, OPT_API_LISTEN, OPT_API_TOKEN,
+	OPT_ROTATE, OPT_CA_FILE, OPT_API_LISTEN, OPT_API_TOKEN, OPT_TITLE_PORT,
 	OPT_HOOK_URL = 1024,	/* + enum hook_event: --on-EVENT-url (all_longopts) */
 };
 
@@ -238,6 +244,7 @@ static const struct option longopts[] = {
 	{ "bitrate", required_argument, NULL, 'b' },
 	{ "vbr", required_argument, NULL, OPT_VBR },
 	{ "method", required_argument, NULL, 'm' },
+	{ "title-port", required_argument, NULL, OPT_TITLE_PORT },
 	{ "file", required_argument, NULL, 'o' },
 	{ "samplerate", required_argument, NULL, OPT_SAMPLERATE },
 	{ "channels", required_argument, NULL, OPT_CHANNELS },
@@ -325,7 +332,7 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 	};
 	static const struct { int ch; const char *key; } outputs[] = {
 		{ 'u', "url" }, { 'o', "file" }, { 'f', "format" }, { 'b', "bitrate" },
-		{ 'm', "method" }, { OPT_ROTATE, "rotate" },
+		{ 'm', "method" }, { OPT_ROTATE, "rotate" }, { OPT_TITLE_PORT, "title-port" },
 	};
 	char err[256];
 	size_t i;
@@ -981,9 +988,14 @@ print_outputs(const struct config *c)
 		    ", titles in the stream (a new Ogg chain per track)" : "");
 		if (o->url != NULL && uplink_url_parse(o->url, &u, err, sizeof err) == 0) {
 			uplink_url_hostport(&u, where, sizeof where);
-			printf(" -> %s as %s%s (%s)%s%s\n", where, u.user, u.mount,
-			    o->method == UPLINK_PUT ? "PUT" : "SOURCE", o->file ? " + file " : "",
-			    o->file ? o->file : "");
+			if (o->method == UPLINK_SHOUTCAST) {
+				u.shoutcast = 1;
+				u.title_port = o->title_port;
+				printf(" -> %s (Shoutcast v1, titles to port %d)", where, meta_port(&u));
+			} else
+				printf(" -> %s as %s%s (%s)", where, u.user, u.mount,
+				    o->method == UPLINK_PUT ? "PUT" : "SOURCE");
+			printf("%s%s\n", o->file ? " + file " : "", o->file ? o->file : "");
 			uplink_url_free(&u);
 		} else
 			printf(" -> file %s\n", o->file);

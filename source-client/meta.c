@@ -5,10 +5,20 @@
  *   Authorization: Basic (the source credentials)
  *
  * `song` is the field both icecast2 and Floe take whole (icecast2 ignores
- * artist/title unless both are present). Everything in the query is
+ * artist/title unless both are present). A Shoutcast v1 output goes the
+ * DNAS way, to the HTTP port (by default the source port - 1: DNAS's, and
+ * icecast2's and Floe's for a <shoutcast-mount> socket):
+ *
+ *   GET /admin.cgi?pass=PASS&mode=updinfo&song=A%20-%20B&charset=UTF-8 HTTP/1.0
+ *   User-Agent: floe-source/1.0 (Mozilla compatible)
+ *
+ * (a DNAS answers only browsers, hence "Mozilla"; icecast2 and Floe take the
+ * listen socket's Shoutcast mount, or &mount= when the URL names one; DNAS
+ * ignores charset and mount). Everything in the query is
  * percent-encoded, so no title can break the request. An answer of
  * "Source does not exist" right after connecting (the server may not have
- * registered the mount yet) is retried a few times.
+ * registered the mount yet; icecast2 says "no sources connected" or
+ * "Source is not available") is retried a few times.
  */
 #include "meta.h"
 #include "log.h"
@@ -51,6 +61,15 @@ struct meta {
 
 static void meta_send(struct meta *, char *);
 
+/* The port titles go to. */
+int
+meta_port(const struct uplink_url *u)
+{
+	if (!u->shoutcast)
+		return u->port;
+	return u->title_port > 0 ? u->title_port : u->port > 1 ? u->port - 1 : u->port;
+}
+
 /* Build the request text. */
 char *
 meta_request(const struct uplink_url *u, const char *title)
@@ -58,6 +77,24 @@ meta_request(const struct uplink_url *u, const char *title)
 	struct sbuf sb;
 
 	sbuf_init(&sb);
+	if (u->shoutcast) {
+		char hostport[300];
+
+		sbuf_adds(&sb, "GET /admin.cgi?pass=");
+		sbuf_add_pct(&sb, u->pass);
+		sbuf_adds(&sb, "&mode=updinfo&song=");
+		sbuf_add_pct(&sb, title);
+		if (u->mount[0] != '\0') {
+			sbuf_adds(&sb, "&mount=");
+			sbuf_add_pct(&sb, u->mount);
+		}
+		snprintf(hostport, sizeof hostport, strchr(u->host, ':') != NULL ? "[%s]:%d" :
+		    "%s:%d", u->host, meta_port(u));
+		sbuf_addf(&sb, "&charset=UTF-8 HTTP/1.0\r\nHost: %s\r\n"
+		    "User-Agent: floe-source/" PACKAGE_VERSION " (Mozilla compatible)\r\n\r\n",
+		    hostport);
+		return sb.data;
+	}
 	sbuf_adds(&sb, "GET /admin/metadata?mode=updinfo&mount=");
 	sbuf_add_pct(&sb, u->mount);
 	sbuf_adds(&sb, "&song=");
@@ -124,7 +161,9 @@ meta_answer(struct meta *m, int final)
 		return;		/* read the body: it says why */
 	snprintf(body, sizeof body, "%.*s", (int)FLOE_MIN(len - head, sizeof body - 1), data + head);
 	str_trim(body);
-	if (status == 400 && strstr(body, "Source does not exist") != NULL &&
+	if (status == 400 && (strstr(body, "Source does not exist") != NULL ||
+	    strstr(body, "no sources connected") != NULL ||
+	    strstr(body, "Source is not available") != NULL) &&
 	    m->tries < META_RETRIES && m->pending == NULL) {
 		struct timeval tv = { META_RETRY_SECONDS, 0 };
 		m->tries++;
@@ -210,7 +249,7 @@ meta_send(struct meta *m, char *title)
 	bufferevent_enable(m->bev, EV_READ | EV_WRITE);
 	evtimer_add(m->timer, &tv);
 	if (bufferevent_socket_connect_hostname(m->bev, m->dns, AF_UNSPEC, m->url.host,
-	    m->url.port) != 0 && m->bev != NULL && m->inflight == title) {
+	    meta_port(&m->url)) != 0 && m->bev != NULL && m->inflight == title) {
 		log_warn("output %s: title update: cannot connect", m->label);
 		meta_next(m);
 	}
@@ -231,6 +270,8 @@ meta_new(struct event_base *base, struct evdns_base *dns, const char *label,
 	m->url.host = xstrdup(url->host);
 	m->url.port = url->port;
 	m->url.tls = url->tls;
+	m->url.shoutcast = url->shoutcast;
+	m->url.title_port = url->title_port;
 	m->url.mount = xstrdup(url->mount);
 	m->timer = evtimer_new(base, meta_timer_cb, m);
 	return m;

@@ -169,6 +169,9 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 			output_free(o);
 			return NULL;
 		}
+		if (oc->method == UPLINK_SHOUTCAST)	/* an http:// URL with method shoutcast */
+			o->url.shoutcast = 1;
+		o->url.title_port = oc->title_port;
 		snprintf(audio_info, sizeof audio_info, "channels=%d;samplerate=%d", c->channels,
 		    oc->rate);
 		if (oc->format != ENCODE_FLAC)	/* lossless: no bitrate to announce */
@@ -181,6 +184,7 @@ output_new(struct event_base *base, struct evdns_base *dns, const struct config 
 		info.url = pick(oc->ice_url, c->ice_url);
 		info.public = oc->ice_public >= 0 ? oc->ice_public : c->ice_public;
 		info.audio_info = audio_info;
+		info.bitrate = oc->format != ENCODE_FLAC ? oc->bitrate : 0;
 		info.byte_rate = (size_t)peak * 1000 / 8;
 		if (!encode_titles_in_stream(o->enc))
 			o->meta = meta_new(base, dns, o->name, &o->url);

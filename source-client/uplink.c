@@ -8,6 +8,14 @@
  *                          v
  *                        FAILED (wrong password: logged, not retried)
  *
+ * Shoutcast v1 (shoutcast://, or method shoutcast): the password line
+ * alone, then the server's first line: "OK2" (DNAS, icecast2 and Floe add
+ * "icy-caps:11" and a blank line, ignored) and the icy-* lines and audio
+ * follow; an HTTP status is judged as above; any other line ("invalid
+ * password", DNAS's words; Floe says "Invalid Password") is a wrong
+ * password, as a 401. icecast2 closes without a word on a wrong password:
+ * SILENT_REFUSALS such closes in a row count as one.
+ *
  * A 401 after a stream has worked (a password rotated on the server, a
  * server restarting with half its config) is logged as an error and
  * retried like any failure: the station stays on the air once it is right.
@@ -82,6 +90,14 @@
 #define STALL_SECONDS 3
 /* A response head longer than this is not an Icecast answer. */
 #define RESPONSE_HEAD_MAX 8192
+/* A Shoutcast server's answer to the password is one short line. */
+#define ICY_ANSWER_MAX 256
+/* Connections a Shoutcast server closes in a row right after the password
+ * line, without answering, before it is taken for a wrong password
+ * (icecast2's way of refusing one): more than one, so that a server going
+ * down at that moment is not mistaken for it; few, so the verdict comes in
+ * seconds (the backoff between them is 0.5 + 1 s). */
+#define SILENT_REFUSALS 3
 /* Bytes of a refusal's body kept for the log. */
 #define REFUSAL_BODY_MAX 200
 /* After a refusal, how long to wait for the server to close (and so for
@@ -99,7 +115,10 @@ struct uplink {
 	char			*label;
 	struct uplink_url	 url;
 	enum uplink_method	 method;
-	char			*head;		/* the request head, built once */
+	char			*head;		/* the request head, built once (Shoutcast: the
+						 * password line) */
+	char			*icy_lines;	/* Shoutcast: the icy-* lines sent after OK2 */
+	int			 silent;	/* Shoutcast: closes without answer in a row */
 	size_t			 max_queue;
 	uplink_cb		*cb;
 	void			*cb_arg;
@@ -139,7 +158,11 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 	long port = 8000;
 
 	memset(u, 0, sizeof *u);
-	if (strncasecmp(s, "https://", 8) == 0) {
+	if (strncasecmp(s, "shoutcast://", 12) == 0 || strncasecmp(s, "icy://", 6) == 0) {
+		u->shoutcast = 1;
+		port = 8001;
+		p = strstr(s, "://") + 3;
+	} else if (strncasecmp(s, "https://", 8) == 0) {
 		u->tls = 1;
 		port = 443;
 		p = s + 8;
@@ -149,14 +172,16 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 		/* Only the scheme: the rest may hold the password. */
 		p = strstr(s, "://");
 		if (p != NULL && p - s <= 16)
-			snprintf(err, errlen, "URL must start with http:// or https:// (not %.*s://)",
-			    (int)(p - s), s);
+			snprintf(err, errlen, "URL must start with http://, https:// or "
+			    "shoutcast:// (not %.*s://)", (int)(p - s), s);
 		else
-			snprintf(err, errlen, "URL must start with http:// or https://");
+			snprintf(err, errlen, "URL must start with http://, https:// or shoutcast://");
 		return -1;
 	}
 	slash = strchr(p, '/');
-	if (slash == NULL || slash[1] == '\0') {
+	if (slash == NULL && u->shoutcast)
+		slash = p + strlen(p);	/* Shoutcast v1 has no mounts */
+	if (slash == NULL || (slash[0] == '/' && slash[1] == '\0' && !u->shoutcast)) {
 		snprintf(err, errlen, "URL has no mount point (http://source:PASS@HOST:PORT/MOUNT)");
 		return -1;
 	}
@@ -166,6 +191,8 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 		if (colon != NULL) {
 			u->user = url_decode(p, (size_t)(colon - p), 0, NULL);
 			u->pass = url_decode(colon + 1, (size_t)(at - colon - 1), 0, NULL);
+		} else if (u->shoutcast) {	/* shoutcast://PASS@HOST: only a password */
+			u->pass = url_decode(p, (size_t)(at - p), 0, NULL);
 		} else {
 			u->user = url_decode(p, (size_t)(at - p), 0, NULL);
 			u->pass = xstrdup("");
@@ -205,6 +232,8 @@ uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen)
 	} else if (p != slash)
 		goto bad_host;
 	u->port = (int)port;
+	if (u->shoutcast && strcmp(slash, "/") == 0)
+		slash = "";
 	u->mount = url_decode(slash, strlen(slash), 0, NULL);
 	return 0;
 bad_host:
@@ -355,6 +384,46 @@ build_head(const struct uplink_url *u, enum uplink_method method, const struct u
 	return sb.data;
 }
 
+/* Append a Shoutcast icy-* line ("icy-name:Text", no space, as encoders
+ * send them); control characters dropped, so no value can end the block. */
+static void
+add_icy(struct sbuf *sb, const char *name, const char *value)
+{
+	const unsigned char *p;
+
+	if (value == NULL)
+		return;
+	sbuf_adds(sb, name);
+	sbuf_adds(sb, ":");
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p >= 0x20 && *p != 0x7f)
+			sbuf_add(sb, p, 1);
+	sbuf_adds(sb, "\r\n");
+}
+
+/* A Shoutcast v1 login: the password line, and the icy-* lines that follow
+ * OK2. A password cannot hold a line break (it would end the line early). */
+static void
+build_icy(const struct uplink_url *u, const struct uplink_info *in, char **login, char **lines)
+{
+	struct sbuf sb;
+	char br[16];
+
+	*login = xasprintf("%s\r\n", u->pass);
+	sbuf_init(&sb);
+	add_icy(&sb, "content-type", in->content_type);
+	add_icy(&sb, "icy-name", in->name != NULL ? in->name : "");
+	add_icy(&sb, "icy-genre", in->genre != NULL ? in->genre : "");
+	add_icy(&sb, "icy-url", in->url != NULL ? in->url : "");
+	add_icy(&sb, "icy-pub", in->public ? "1" : "0");
+	if (in->bitrate > 0) {
+		snprintf(br, sizeof br, "%d", in->bitrate);
+		add_icy(&sb, "icy-br", br);
+	}
+	sbuf_adds(&sb, "\r\n");
+	*lines = sb.data;
+}
+
 /* ---------------------------------------------------------------- states */
 
 /* Change state and tell the owner. */
@@ -442,10 +511,16 @@ refused(struct uplink *ul, const char *body)
 	if (ul->status == 401) {
 		drop_conn(ul);
 		uplink_url_hostport(&ul->url, where, sizeof where);
-		snprintf(ul->why, sizeof ul->why, "wrong password (401)");
-		log_error("output %s: wrong user name or password for %s%s (the server answered "
-		    "401 %s); not retrying: fix the password in the URL or config", ul->label,
-		    where, ul->url.mount, ul->reason);
+		snprintf(ul->why, sizeof ul->why, "%s", ul->method == UPLINK_SHOUTCAST ?
+		    "wrong password" : "wrong password (401)");
+		if (ul->method == UPLINK_SHOUTCAST)
+			log_error("output %s: wrong password for the Shoutcast server %s (%s); "
+			    "not retrying: fix the password in the URL or config", ul->label,
+			    where, ul->reason);
+		else
+			log_error("output %s: wrong user name or password for %s%s (the server "
+			    "answered 401 %s); not retrying: fix the password in the URL or config",
+			    ul->label, where, ul->url.mount, ul->reason);
 		set_state(ul, UPLINK_FAILED);
 		return;
 	}
@@ -486,9 +561,13 @@ accepted(struct uplink *ul)
 	ul->stall_secs = 0;
 	ul->stall_check = ul->up_since + FLOE_NS_PER_SEC;
 	ul->why[0] = '\0';
+	ul->silent = 0;
+	if (ul->icy_lines != NULL)
+		bufferevent_write(ul->bev, ul->icy_lines, strlen(ul->icy_lines));
 	uplink_url_hostport(&ul->url, where, sizeof where);
 	log_info("output %s: connected to %s%s (%s)", ul->label, where, ul->url.mount,
-	    ul->method == UPLINK_PUT ? "PUT" : "SOURCE");
+	    ul->method == UPLINK_PUT ? "PUT" : ul->method == UPLINK_SOURCE ? "SOURCE" :
+	    "Shoutcast v1");
 	set_state(ul, UPLINK_STREAMING);
 }
 
@@ -531,6 +610,54 @@ handle_response(struct uplink *ul)
 	return 0;
 }
 
+/*
+ * A Shoutcast server's answer to the password line: OK2 starts the stream,
+ * an HTTP status goes to handle_response, any other line is a refusal of
+ * the password (its words kept for the log).
+ */
+static void
+handle_icy_answer(struct uplink *ul)
+{
+	struct evbuffer *in = bufferevent_get_input(ul->bev);
+	size_t len = evbuffer_get_length(in), n, i, o = 0;
+	const char *data;
+	char *line;
+
+	if (len == 0)
+		return;
+	data = (const char *)evbuffer_pullup(in, (ssize_t)FLOE_MIN(len, (size_t)5));
+	if (strncmp(data, "HTTP/", FLOE_MIN(len, (size_t)5)) == 0 ||
+	    (len >= 4 && strncmp(data, "ICY ", 4) == 0)) {
+		handle_response(ul);
+		return;
+	}
+	if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) == NULL) {
+		if (len > ICY_ANSWER_MAX)
+			fail(ul, "the server's answer to the password is not Shoutcast's");
+		return;
+	}
+	if (strncmp(line, "OK", 2) == 0) {
+		free(line);
+		evbuffer_drain(in, evbuffer_get_length(in));	/* icy-caps and the blank line */
+		accepted(ul);
+		return;
+	}
+	for (i = 0; i < n && o < sizeof ul->reason - 3; i++)
+		if ((unsigned char)line[i] >= 0x20 && line[i] != 0x7f)
+			ul->reason[o++] = line[i];
+	ul->reason[o] = '\0';
+	free(line);
+	if (o == 0)
+		snprintf(ul->reason, sizeof ul->reason, "an empty line");
+	else {
+		memmove(ul->reason + 1, ul->reason, o + 1);
+		ul->reason[0] = '"';
+		snprintf(ul->reason + o + 1, sizeof ul->reason - o - 1, "\"");
+	}
+	ul->status = 401;
+	refused(ul, NULL);
+}
+
 /* Data from the server. */
 static void
 read_cb(struct bufferevent *bev, void *arg)
@@ -541,6 +668,10 @@ read_cb(struct bufferevent *bev, void *arg)
 	if (ul->refused) {
 		if (evbuffer_get_length(in) >= REFUSAL_BODY_MAX)
 			refusal_done(ul);
+		return;
+	}
+	if (ul->state == UPLINK_CONNECTING && ul->method == UPLINK_SHOUTCAST) {
+		handle_icy_answer(ul);
 		return;
 	}
 	if (ul->state == UPLINK_CONNECTING || ul->got_continue) {
@@ -576,6 +707,20 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (ul->refused) {
 		refusal_done(ul);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && ul->state == UPLINK_CONNECTING &&
+	    ul->method == UPLINK_SHOUTCAST) {
+		/* icecast2 refuses a wrong Shoutcast password so */
+		if (++ul->silent >= SILENT_REFUSALS && !ul->worked) {
+			snprintf(ul->reason, sizeof ul->reason, "it closed the connection without "
+			    "a word after the password line, %d times in a row, as icecast2 does "
+			    "for a wrong one", ul->silent);
+			ul->status = 401;
+			refused(ul, NULL);
+		} else
+			fail(ul, "the server closed the connection after the password line without "
+			    "answering (a wrong password, to icecast2)");
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
@@ -663,8 +808,13 @@ uplink_new(struct event_base *base, struct evdns_base *dns, const char *label,
 	ul->url.port = url->port;
 	ul->url.tls = url->tls;
 	ul->url.mount = xstrdup(url->mount);
-	ul->method = method;
-	ul->head = build_head(url, method, info);
+	ul->url.shoutcast = url->shoutcast;
+	ul->url.title_port = url->title_port;
+	ul->method = url->shoutcast ? UPLINK_SHOUTCAST : method;
+	if (ul->method == UPLINK_SHOUTCAST)
+		build_icy(url, info, &ul->head, &ul->icy_lines);
+	else
+		ul->head = build_head(url, method, info);
 	ul->stall_bytes = info->byte_rate * STALL_AUDIO_SECONDS;
 	ul->max_queue = max_queue;
 	ul->cb = cb;
@@ -689,6 +839,7 @@ uplink_free(struct uplink *ul)
 	uplink_url_free(&ul->url);
 	free(ul->label);
 	free(ul->head);
+	free(ul->icy_lines);
 	free(ul);
 }
 

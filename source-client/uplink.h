@@ -1,7 +1,8 @@
 /*
  * uplink.h: one output's connection to an Icecast-compatible server: HTTP
  * PUT with Expect: 100-continue (or the older SOURCE method), Basic auth,
- * the ice-* headers, then a paced stream of encoded audio. Failures are
+ * the ice-* headers, then a paced stream of encoded audio; or a Shoutcast v1
+ * login (password line, OK2, icy-* lines) for DNAS-style servers. Failures are
  * logged with their reason and retried with capped exponential backoff; a
  * 401 is reported as a wrong password and not retried. Non-blocking on
  * libevent bufferevents, so a dead server never stalls anything else.
@@ -15,17 +16,21 @@
 struct event_base;
 struct evdns_base;
 
-/** Where a stream goes: http://USER:PASS@HOST:PORT/MOUNT. */
+/** Where a stream goes: http://USER:PASS@HOST:PORT/MOUNT, or
+ *  shoutcast://:PASS@HOST:PORT (icy:// too) for a Shoutcast v1 server. */
 struct uplink_url {
 	char	*user;		/* "source" when the URL has none */
 	char	*pass;
 	char	*host;		/* without brackets for IPv6 literals */
-	int	 port;		/* 8000 when the URL has none */
-	char	*mount;		/* starts with '/' */
+	int	 port;		/* 8000 when the URL has none (Shoutcast: 8001) */
+	char	*mount;		/* starts with '/'; Shoutcast: "" when the URL has none */
 	int	 tls;		/* https:// */
+	int	 shoutcast;	/* shoutcast:// or icy:// */
+	int	 title_port;	/* Shoutcast: titles' HTTP port (admin.cgi); 0: port - 1 */
 };
 
-/** Parse a URL; -1 with a reason in err. */
+/** Parse a URL; -1 with a reason in err. A Shoutcast URL's password is
+ *  the part after the colon, or the whole user part when it has none. */
 int uplink_url_parse(const char *s, struct uplink_url *u, char *err, size_t errlen);
 void uplink_url_free(struct uplink_url *u);
 /** "host:port" (IPv6 in brackets) into buf. */
@@ -41,13 +46,13 @@ enum { UPLINK_PARSE_ERROR = -1, UPLINK_PARSE_AGAIN = 0, UPLINK_PARSE_OK = 1 };
 int uplink_parse_response(const char *buf, size_t len, int *status, char *reason,
     size_t reasonlen, size_t *head_len);
 
-enum uplink_method { UPLINK_PUT, UPLINK_SOURCE };
+enum uplink_method { UPLINK_PUT, UPLINK_SOURCE, UPLINK_SHOUTCAST };
 
 enum uplink_state {
 	UPLINK_BACKOFF,		/* waiting to (re)connect */
 	UPLINK_CONNECTING,	/* resolving, connecting, or waiting for the answer */
 	UPLINK_STREAMING,	/* accepted: audio flows */
-	UPLINK_FAILED,		/* gave up (wrong password) */
+	UPLINK_FAILED,		/* gave up (wrong password; for Shoutcast any answer but OK2) */
 	UPLINK_CLOSED,		/* finished on purpose */
 };
 
@@ -62,6 +67,7 @@ struct uplink_info {
 	const char	*audio_info;	/* "channels=2;samplerate=44100;bitrate=128" */
 	size_t		 byte_rate;	/* the stream's bytes a second (at most), to tell a
 					 * server that stopped reading; 0: not judged */
+	int		 bitrate;	/* kbps, for Shoutcast's icy-br; 0: not sent */
 };
 
 struct uplink;

@@ -66,6 +66,23 @@ main(void)
 	config_free(&c);
 
 	config_init(&c);
+	{
+		static const char t[] = "playlist = a\n[output dnas]\nurl = shoutcast://:pw@h:8001\n"
+		    "title-port = 8080\n[output old]\nurl = http://:pw@h2:9001/m\n"
+		    "method = shoutcast\n[output bad]\nurl = https://:pw@h3:9001/m\n"
+		    "method = icy\n";
+		ok(config_parse(&c, t, sizeof t - 1, NULL, err, sizeof err) == 0, "Shoutcast outputs");
+		o = TAILQ_FIRST(&c.outputs);
+		ok(config_check(&c, err, sizeof err) != 0 && strstr(err, "no TLS") != NULL,
+		    "https:// with method shoutcast refused (v1 has no TLS)");
+		ok(o->method == UPLINK_SHOUTCAST && o->title_port == 8080 && o->format == ENCODE_MP3,
+		    "shoutcast:// implies the method; title-port kept; MP3");
+		o = TAILQ_NEXT(o, entry);
+		ok(o->method == UPLINK_SHOUTCAST, "method = shoutcast");
+	}
+	config_free(&c);
+
+	config_init(&c);
 	ok(config_parse(&c, "playlist = a\nbogus = 1\n", 22, NULL, err, sizeof err) != 0,
 	    "unknown key refused");
 	is_str(err, "line 2: unknown setting \"bogus\"", "error names the line and key");

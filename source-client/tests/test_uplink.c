@@ -11,7 +11,7 @@ main(void)
 {
 	struct uplink_url u;
 	struct uplink_info info = { "audio/mpeg", "My Radio", "Desc\r\nInjected: x", "Rock",
-	    "http://example.com/", 1, "channels=2;samplerate=44100;bitrate=128", 16000 };
+	    "http://example.com/", 1, "channels=2;samplerate=44100;bitrate=128", 16000, 128 };
 	char err[200], reason[64], hp[64], *head;
 	size_t n, i;
 	int st, rc;
@@ -46,6 +46,32 @@ main(void)
 	    strstr(err, "secret") == NULL, "another scheme refused, its password not echoed");
 	ok(uplink_url_parse("http://h:8000", &u, err, sizeof err) != 0 && strstr(err, "mount"),
 	    "no mount refused");
+	ok(uplink_url_parse("shoutcast://:p%40ss@radio.example.org", &u, err, sizeof err) == 0 &&
+	    u.shoutcast && !u.tls && u.port == 8001 && strcmp(u.pass, "p@ss") == 0 &&
+	    strcmp(u.mount, "") == 0, "shoutcast://: no mount, port 8001 by default");
+	uplink_url_free(&u);
+	ok(uplink_url_parse("icy://secret@h:9001/", &u, err, sizeof err) == 0 && u.shoutcast &&
+	    u.port == 9001 && strcmp(u.pass, "secret") == 0 && strcmp(u.mount, "") == 0,
+	    "icy://PASS@HOST:PORT: the user part alone is the password");
+	uplink_url_free(&u);
+	ok(uplink_url_parse("shoutcast://:p@h:8001/sc", &u, err, sizeof err) == 0 &&
+	    strcmp(u.mount, "/sc") == 0, "a Shoutcast URL may name the mount for titles");
+	uplink_url_free(&u);
+	{
+		struct uplink_info in = { "audio/mpeg", "Name\r\nicy-x:1", NULL, "Rock", NULL, 1,
+		    NULL, 0, 128 };
+		char *login, *lines;
+
+		uplink_url_parse("shoutcast://:hackme@h:8001", &u, err, sizeof err);
+		build_icy(&u, &in, &login, &lines);
+		is_str(login, "hackme\r\n", "Shoutcast: the password line alone first");
+		is_str(lines, "content-type:audio/mpeg\r\nicy-name:Nameicy-x:1\r\nicy-genre:Rock\r\n"
+		    "icy-url:\r\nicy-pub:1\r\nicy-br:128\r\n\r\n",
+		    "then icy-* lines (a line break in a value dropped) and a blank line");
+		free(login);
+		free(lines);
+		uplink_url_free(&u);
+	}
 	ok(uplink_url_parse("http://h:99999/m", &u, err, sizeof err) != 0, "bad port refused");
 	ok(uplink_url_parse("http://h:80x/m", &u, err, sizeof err) != 0, "junk port refused");
 	ok(uplink_url_parse("http://@:80/m", &u, err, sizeof err) != 0, "empty host refused");
