@@ -14,6 +14,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/log.h>
+#include <libavutil/opt.h>
 #include <mpg123.h>
 
 #include <errno.h>
@@ -23,6 +24,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
 
 /* Frames mpg123 decodes per read: a few MPEG frames' worth (1152 each),
  * small enough that one read never holds up the event loop. */
@@ -77,11 +82,13 @@ av_log_cb(void *avcl, int level, const char *fmt, va_list vl)
 		log_debug("libav: %s", line);
 }
 
-/* Route library output through our log. */
+/* Route library output through our log; ready libavformat's networking
+ * (TLS) for remote streams. */
 void
 decode_global_init(void)
 {
 	av_log_set_callback(av_log_cb);
+	avformat_network_init();
 }
 
 /* Grow the output buffer to hold n floats. */
@@ -292,13 +299,13 @@ av_tags(struct decode *d)
 	}
 }
 
+static int av_setup(struct decode *d, char *err, size_t errlen);
+
 /* Open with libavformat + libavcodec. Returns 1 if the file turned out to
  * be MP3, which libmpg123 should decode instead. */
 static int
 av_open(struct decode *d, const char *path, char *err, size_t errlen)
 {
-	const AVCodec *codec = NULL;
-	AVStream *st;
 	int rc;
 
 	if ((rc = avformat_open_input(&d->fmt, path, NULL, NULL)) < 0) {
@@ -307,6 +314,17 @@ av_open(struct decode *d, const char *path, char *err, size_t errlen)
 	}
 	if (strcmp(d->fmt->iformat->name, "mp3") == 0)
 		return 1;
+	return av_setup(d, err, errlen);
+}
+
+/* The opened input's audio stream and its decoder. */
+static int
+av_setup(struct decode *d, char *err, size_t errlen)
+{
+	const AVCodec *codec = NULL;
+	AVStream *st;
+	int rc;
+
 	if ((rc = avformat_find_stream_info(d->fmt, NULL)) < 0) {
 		av_err(err, errlen, "cannot read the stream", rc);
 		return -1;
@@ -493,6 +511,96 @@ decode_open(const char *path, char *err, size_t errlen)
 fail:
 	decode_close(d);
 	return NULL;
+}
+
+/*
+ * A remote stream (http:// or https://) through libavformat, which blocks
+ * on the network: for a thread of its own (remote.c), never the event
+ * loop. interrupt(arg) returning non-zero aborts any wait (its timeouts).
+ * ICY metadata is asked for, so decode_icy_title() can follow the titles.
+ */
+struct decode *
+decode_open_url(const char *url, int (*interrupt)(void *), void *arg, char *err,
+    size_t errlen)
+{
+	struct decode *d = xcalloc(1, sizeof *d);
+	AVDictionary *opts = NULL;
+	int rc;
+
+	if ((d->fmt = avformat_alloc_context()) == NULL)
+		abort();
+	d->fmt->interrupt_callback.callback = interrupt;
+	d->fmt->interrupt_callback.opaque = arg;
+	av_dict_set(&opts, "icy", "1", 0);
+	av_dict_set(&opts, "user_agent", "floe-source/" PACKAGE_VERSION, 0);
+	rc = avformat_open_input(&d->fmt, url, NULL, &opts);
+	av_dict_free(&opts);
+	if (rc < 0) {
+		av_err(err, errlen, "cannot open the stream", rc);
+		goto fail;
+	}
+	if (av_setup(d, err, errlen) != 0)
+		goto fail;
+	snprintf(d->engine_buf, sizeof d->engine_buf, "libavcodec %s (%s, relayed)",
+	    d->ctx->codec->name, d->fmt->iformat->name);
+	return d;
+fail:
+	decode_close(d);
+	return NULL;
+}
+
+/* An ICY text as UTF-8 (servers send UTF-8, or Latin-1 from old encoders). */
+static char *
+icy_text(const char *s, size_t n)
+{
+	char *raw = xstrndup(s, n), *t;
+
+	if (utf8_is_valid(raw, n))
+		return raw;
+	t = str_to_utf8(raw);
+	free(raw);
+	return t;
+}
+
+/* The remote stream's title now: its last ICY StreamTitle, else its
+ * icy-name header; NULL if it has neither. Allocated. */
+char *
+decode_icy_title(const struct decode *d)
+{
+	uint8_t *v = NULL;
+	const char *p, *e;
+	char *t = NULL;
+
+	if (d->fmt == NULL || d->fmt->pb == NULL)
+		return NULL;
+	if (av_opt_get(d->fmt->pb, "icy_metadata_packet", AV_OPT_SEARCH_CHILDREN, &v) >= 0 &&
+	    v != NULL && (p = strstr((char *)v, "StreamTitle='")) != NULL) {
+		p += 13;
+		/* Quotes are not escaped in titles: the value ends at "';" */
+		if ((e = strstr(p, "';")) == NULL)
+			e = strrchr(p, '\'');
+		if (e != NULL && e > p)
+			t = icy_text(p, (size_t)(e - p));
+	}
+	av_freep(&v);
+	if (t != NULL)
+		return t;
+	if (av_opt_get(d->fmt->pb, "icy_metadata_headers", AV_OPT_SEARCH_CHILDREN, &v) >= 0 &&
+	    v != NULL) {
+		for (p = (char *)v; p != NULL && *p != '\0'; p = (e = strchr(p, '\n')) ? e + 1 : NULL) {
+			if (strncasecmp(p, "icy-name:", 9) != 0)
+				continue;
+			p += 9;
+			while (*p == ' ')
+				p++;
+			e = p + strcspn(p, "\r\n");
+			if (e > p)
+				t = icy_text(p, (size_t)(e - p));
+			break;
+		}
+	}
+	av_freep(&v);
+	return t;
 }
 
 /* Read the next chunk from whichever library decodes this file. */

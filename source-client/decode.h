@@ -35,6 +35,15 @@ double decode_duration(const struct decode *d);
 /** The file's ReplayGain track gain (dB, relative to -18 LUFS): 1 if tagged. */
 int decode_replaygain(const struct decode *d, double *db);
 
+/** Open a remote http(s):// stream with libavformat. It blocks on the
+ *  network, and every later decode_read() may too: call from a thread of
+ *  its own (remote.c); interrupt(arg) non-zero aborts the wait. */
+struct decode *decode_open_url(const char *url, int (*interrupt)(void *), void *arg,
+    char *err, size_t errlen);
+/** A remote stream's title: its latest ICY StreamTitle, else its icy-name;
+ *  NULL without either. Allocated. */
+char *decode_icy_title(const struct decode *d);
+
 /** Quiet the libraries' own printing (their messages go to our log at debug). */
 void decode_global_init(void);
 

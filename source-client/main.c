@@ -124,7 +124,8 @@ static const char usage_text[] =
 "\n"
 "Playlist:\n"
 "  -p, --playlist SRC      M3U/M3U8, PLS, a folder (recursive, sorted), or - for\n"
-"                          a list of paths on standard input\n"
+"                          a list of paths on standard input; http(s):// entries\n"
+"                          relay a remote stream (#EXTFLOE:cue-out=S ends it)\n"
 "  -s, --shuffle           play in random order (reshuffled on every pass)\n"
 "  -1, --once              stop at the end of the playlist instead of looping\n"
 "  -x, --crossfade SECS    crossfade between tracks (0 = gapless, the default;\n"
@@ -502,6 +503,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		player_skip(st->player);
 	while (due > 0 && st->pacer.running && !st->ending) {
 		const struct player_track *started;
+		const char *retitle = NULL;
 		long n = player_read(st->player, st->buf, (size_t)FLOE_MIN(due, CHUNK_FRAMES), &started);
 
 		if (n < 0) {
@@ -527,8 +529,14 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (started != NULL)
 			track_started(st, started);
+		else if ((retitle = player_take_retitle(st->player)) != NULL) {
+			free(st->title);	/* a relayed stream's own title changed */
+			st->title = xstrdup(retitle);
+			log_info("title: %s", st->title);
+		}
 		for (i = 0; i < st->nouts; i++)
-			output_feed(st->outs[i], st->buf, (size_t)n, started != NULL ? st->title : NULL);
+			output_feed(st->outs[i], st->buf, (size_t)n,
+			    started != NULL || retitle != NULL ? st->title : NULL);
 		pacer_advance(&st->pacer, (uint64_t)n);
 		st->frames_sent += (uint64_t)n;
 		due -= (uint64_t)n;

@@ -23,6 +23,17 @@
  * its listeners), then the playlist is tried again, and so on until an
  * entry plays. A non-looping playlist that ends without playing anything
  * is a fatal error.
+ *
+ * A remote stream (an http(s):// entry) is decoded on remote.c's thread;
+ * its track takes the PCM that thread has buffered. Until the stream has
+ * connected and buffered, the previous track's tail plays out and then
+ * silence (the new track has not begun: no title change); a stream that
+ * cannot be opened is skipped like an unreadable file. Once it plays, a
+ * remote that falls behind is filled with silence (logged) for up to
+ * REMOTE_UNDERRUN_MAX_SECONDS, and then ended, as it is when the remote
+ * ends or fails; cue-out ends it too (a scheduled show's length). Its title
+ * is the #EXTINF one, else the remote's own (ICY StreamTitle, else
+ * icy-name; followed as it changes), else the URL without credentials.
  */
 #include "player.h"
 #include "decode.h"
@@ -30,6 +41,7 @@
 #include "loudness.h"
 #include "mix.h"
 #include "playlist.h"
+#include "remote.h"
 #include "resample.h"
 #include "../server/util.h"
 
@@ -47,6 +59,14 @@
 /* Trailing silence is held back (to be trimmed at the end) for at most this
  * many seconds; longer silence mid-track is played as it is. */
 #define TRAIL_HOLD_MAX_SECONDS 10
+
+/* A remote stream that has nothing for the player for this long, in a
+ * row, is over (its thread ends a read stalled for 10 s itself; this also
+ * ends one that trickles too slowly to ever catch up). */
+#define REMOTE_UNDERRUN_MAX_SECONDS 10
+/* Frames taken from a remote stream's buffer per fill, and filled with
+ * silence per fill when it has none: 23 ms at 44.1 kHz. */
+#define REMOTE_FILL_FRAMES 1024
 
 struct player_track {
 	TAILQ_ENTRY(player_track) entry;
@@ -72,6 +92,10 @@ struct player_track {
 	size_t		 cue_left;	/* frames it may still add (cue-out); SIZE_MAX: no limit */
 	float		 gain;		/* loudness normalization, linear */
 	size_t		 silence_left;	/* a silent stand-in: frames still to make */
+	struct remote	*remote;	/* a relayed stream (path is its URL, cleaned) */
+	int		 listed;	/* its title is the playlist's: the remote's is not taken */
+	int		 waiting;	/* "connecting" logged */
+	size_t		 underrun;	/* frames of silence filled in a row */
 };
 
 /* A file queued by the control socket or the HTTP API. */
@@ -98,6 +122,8 @@ struct player {
 	int			 ended;		/* the playlist has no more entries */
 	char			*error;
 	char			*last_path;	/* for "now" between tracks */
+	int			 retitled;	/* the current track's title changed mid-track */
+	float			*scratch;	/* REMOTE_FILL_FRAMES frames */
 	int			 standing_in;	/* the playlist fails as a whole */
 	int			 recheck;	/* a stand-in round began (player_take_recheck) */
 };
@@ -158,6 +184,7 @@ track_free(struct player_track *t)
 {
 	if (t == NULL)
 		return;
+	remote_close(t->remote);
 	decode_close(t->dec);
 	resample_free(t->rs);
 	mix_fifo_free(&t->fifo);
@@ -177,6 +204,7 @@ player_free(struct player *p)
 	player_queue_clear(p);
 	track_free(p->cur);
 	mix_fifo_free(&p->tail);
+	free(p->scratch);
 	free(p->error);
 	free(p->last_path);
 	free(p);
@@ -267,7 +295,74 @@ track_end_input(struct player *p, struct player_track *t)
 	track_flush_resampler(p, t);
 	decode_close(t->dec);
 	t->dec = NULL;
+	remote_close(t->remote);
+	t->remote = NULL;
 	t->eof = 1;
+}
+
+/* A remote stream's title, if it has a new one (and the playlist gave none). */
+static void
+remote_retitle(struct player *p, struct player_track *t)
+{
+	char *nt;
+
+	if (t->listed || t->remote == NULL || (nt = remote_take_title(t->remote)) == NULL)
+		return;
+	if (strcmp(nt, t->title) == 0) {
+		free(nt);
+		return;
+	}
+	free(t->title);
+	t->title = nt;
+	if (t->announced)
+		p->retitled = 1;
+}
+
+/* Take what the remote stream's thread has buffered; when it has nothing,
+ * silence (a late remote), or the end (an ended, failed or stalled one). */
+static void
+remote_fill(struct player *p, struct player_track *t)
+{
+	size_t ch = (size_t)p->o.channels, n;
+	enum remote_state st;
+
+	if (p->scratch == NULL)
+		p->scratch = xreallocarray(NULL, REMOTE_FILL_FRAMES * ch, sizeof *p->scratch);
+	if ((n = remote_read(t->remote, p->scratch, REMOTE_FILL_FRAMES)) > 0) {
+		if (t->underrun > 0)
+			log_info("%s: the remote stream is back after %.1f s of silence", t->path,
+			    (double)t->underrun / p->o.rate);
+		t->underrun = 0;
+		track_push(p, t, p->scratch, n);
+		remote_retitle(p, t);
+		goto cued;
+	}
+	st = remote_state(t->remote);
+	if (st == REMOTE_ENDED || st == REMOTE_FAILED) {
+		if (st == REMOTE_FAILED)
+			log_warn("%s: %s%s", t->path, remote_error(t->remote),
+			    t->announced ? "; ending it here" : "");
+		else
+			log_info("%s: the remote stream ended", t->path);
+		track_end_input(p, t);
+		return;
+	}
+	if (t->underrun == 0)
+		log_warn("%s: the remote stream is late: filling with silence", t->path);
+	if (t->underrun >= (size_t)p->o.rate * REMOTE_UNDERRUN_MAX_SECONDS) {
+		log_warn("%s: nothing from the remote stream for %d s; ending it here", t->path,
+		    REMOTE_UNDERRUN_MAX_SECONDS);
+		track_end_input(p, t);
+		return;
+	}
+	memset(p->scratch, 0, REMOTE_FILL_FRAMES * ch * sizeof *p->scratch);
+	track_push(p, t, p->scratch, REMOTE_FILL_FRAMES);
+	t->underrun += REMOTE_FILL_FRAMES;
+cued:
+	if (t->cue_left == 0) {		/* its cue-out: the show's end */
+		log_info("%s: cue-out reached", t->path);
+		track_end_input(p, t);
+	}
 }
 
 /* Decode one chunk into the track. */
@@ -278,6 +373,10 @@ track_fill(struct player *p, struct player_track *t)
 	const float *pcm, *o;
 	long n, m;
 
+	if (t->remote != NULL) {
+		remote_fill(p, t);
+		return;
+	}
 	if (t->dec == NULL) {		/* a silent stand-in */
 		static const float zeros[4096];
 		size_t k = FLOE_MIN(t->silence_left, FLOE_NELEM(zeros) / (size_t)p->o.channels);
@@ -324,6 +423,38 @@ track_fill(struct player *p, struct player_track *t)
 	}
 }
 
+/* Cue points and crossfade from the playlist entry (NULL: defaults). */
+static void
+track_cues(struct player *p, struct player_track *t, const struct playlist_entry *e)
+{
+	t->xfade = e != NULL && e->crossfade >= 0 ?
+	    (size_t)(FLOE_MIN(e->crossfade, 30.0) * p->o.rate + 0.5) : p->xfade;
+	t->cue_skip = e != NULL ? (size_t)(e->cue_in * p->o.rate + 0.5) : 0;
+	t->cue_left = e != NULL && e->cue_out > e->cue_in ?
+	    (size_t)((e->cue_out - e->cue_in) * p->o.rate + 0.5) : SIZE_MAX;
+}
+
+/* A remote stream as a track: its thread starts connecting now; the track
+ * begins once it has buffered (player_read). Never fails here. */
+static struct player_track *
+remote_track_open(struct player *p, const char *url, const char *listed,
+    const struct playlist_entry *e)
+{
+	struct player_track *t = xcalloc(1, sizeof *t);
+
+	t->path = remote_url_clean(url);	/* logs, hooks and status: no password */
+	t->remote = remote_open(url, p->o.rate, p->o.channels);
+	t->listed = listed != NULL && *listed != '\0';
+	t->title = xstrdup(t->listed ? listed : t->path);
+	t->desc = xasprintf("%s (%s; relayed)", t->title, t->path);
+	track_cues(p, t, e);
+	/* a stream's length is its cue-out's, if it has one */
+	t->duration = t->cue_left != SIZE_MAX ? (double)t->cue_left / p->o.rate : -1;
+	t->gain = 1.0f;		/* a live stream cannot be measured ahead */
+	mix_fifo_init(&t->fifo, p->o.channels);
+	return t;
+}
+
 /* Open one file as a track; NULL (logged) if it cannot be played. */
 static struct player_track *
 track_open(struct player *p, const char *path, const char *listed,
@@ -334,6 +465,8 @@ track_open(struct player *p, const char *path, const char *listed,
 	struct resample *rs;
 	char err[256];
 
+	if (remote_is_url(path))
+		return remote_track_open(p, path, listed, e);
 	if ((dec = decode_open(path, err, sizeof err)) == NULL) {
 		log_warn("skipping %s: %s", path, err);
 		return NULL;
@@ -351,11 +484,7 @@ track_open(struct player *p, const char *path, const char *listed,
 	t->duration = decode_duration(dec);
 	t->rs = rs;
 	t->title = player_make_title(decode_artist(dec), decode_title(dec), listed, path);
-	t->xfade = e != NULL && e->crossfade >= 0 ?
-	    (size_t)(FLOE_MIN(e->crossfade, 30.0) * p->o.rate + 0.5) : p->xfade;
-	t->cue_skip = e != NULL ? (size_t)(e->cue_in * p->o.rate + 0.5) : 0;
-	t->cue_left = e != NULL && e->cue_out > e->cue_in ?
-	    (size_t)((e->cue_out - e->cue_in) * p->o.rate + 0.5) : SIZE_MAX;
+	track_cues(p, t, e);
 	t->gain = 1.0f;
 	if (p->o.normalize) {
 		char how[128];
@@ -488,7 +617,8 @@ track_done(struct player *p, struct player_track *t)
 		p->ever_played = 1;
 		return 0;
 	}
-	log_warn("%s: no audio in this file; skipped", t->path);
+	log_warn("%s: no audio in this %s; skipped", t->path,
+	    remote_is_url(t->path) ? "stream" : "file");
 	n = p->pk.entries(p->pk.arg);
 	if (++p->failures >= n && n > 0 && !p->pk.loops(p->pk.arg)) {
 		set_error(p, xasprintf("no playable file in the playlist: all %zu entries "
@@ -551,6 +681,56 @@ player_read(struct player *p, float *out, size_t want, const struct player_track
 				continue;
 			}
 			t = p->cur;
+		}
+		if (!t->announced && t->remote != NULL && !t->sized) {
+			/* A remote stream begins once it has buffered (or failed:
+			 * then it is skipped as it is read). Meanwhile the last
+			 * track's tail plays out, fading over silence as it would
+			 * under the stream (which then fades in where it is). */
+			if (remote_state(t->remote) == REMOTE_CONNECTING) {
+				if (!t->waiting)
+					log_info("%s: connecting", t->path);
+				t->waiting = 1;
+				n = want - done;
+				if (p->tail.len > t->xfade) {
+					n = FLOE_MIN(n, p->tail.len - t->xfade);
+					emit_tail_alone(p, out + done * ch, n);
+					if (p->tail.len <= t->xfade) {
+						p->tail_pos = 0;
+						p->tail_fade = p->tail.len;
+					}
+				} else {
+					size_t m = FLOE_MIN(n, p->tail.len);
+
+					memset(out + done * ch, 0, n * ch * sizeof *out);
+					mix_crossfade(out + done * ch, mix_fifo_data(&p->tail), m,
+					    p->o.channels, p->tail_pos, p->tail_fade);
+					mix_fifo_drop(&p->tail, m);
+					p->tail_pos += m;
+				}
+				done += n;
+				continue;
+			}
+			t->sized = 1;	/* a stream: its joins are the crossfade */
+			if (remote_state(t->remote) != REMOTE_PLAYING) {
+				/* Failed, or ended within its first buffer */
+				track_fill(p, t);
+				if (t->eof && t->fifo.len == 0) {
+					if (track_done(p, t) != 0)
+						return -1;
+					track_free(t);
+					p->cur = NULL;
+					continue;
+				}
+			}
+			if (t->remote != NULL) {	/* (a tiny cue-out may have closed it) */
+				char how[160];
+
+				remote_retitle(p, t);
+				remote_describe(t->remote, how, sizeof how);
+				free(t->desc);
+				t->desc = xasprintf("%s (%s; %s)", t->title, t->path, how);
+			}
 		}
 		if (!t->announced) {
 			/* A short track fades in and out within itself: its joins
@@ -708,12 +888,17 @@ player_position(const struct player *p)
 	return p->cur != NULL ? (double)p->cur->frames_out / p->o.rate : 0.0;
 }
 
-/* The title a file will have, from its tags (opening it briefly). */
+/* The title a file will have, from its tags (opening it briefly; a
+ * remote stream is not opened: that would block). */
 static char *
 peek_title(const char *path, const char *listed)
 {
 	char err[128], *t;
-	struct decode *d = decode_open(path, err, sizeof err);
+	struct decode *d;
+
+	if (remote_is_url(path))
+		return listed != NULL && *listed != '\0' ? xstrdup(listed) : remote_url_clean(path);
+	d = decode_open(path, err, sizeof err);
 
 	t = player_make_title(d != NULL ? decode_artist(d) : NULL,
 	    d != NULL ? decode_title(d) : NULL, listed, path);
@@ -731,13 +916,14 @@ player_next(const struct player *p, char **title, char **path)
 
 	if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
 		*title = q->title != NULL ? xstrdup(q->title) : peek_title(q->path, NULL);
-		*path = xstrdup(q->path);
+		*path = remote_is_url(q->path) ? remote_url_clean(q->path) : xstrdup(q->path);
 		return 1;
 	}
 	if ((e = p->pk.peek(p->pk.arg)) == NULL)
 		return -1;
 	*title = peek_title(e->path, e->title);
-	*path = xstrdup(e->path);
+	/* a URL's password goes nowhere but to its server */
+	*path = remote_is_url(e->path) ? remote_url_clean(e->path) : xstrdup(e->path);
 	return 0;
 }
 
@@ -754,6 +940,17 @@ player_next_desc(const struct player *p)
 	free(title);
 	free(path);
 	return s;
+}
+
+/* The current track's title, if it changed since it began (a remote
+ * stream's StreamTitle) and since the last call; else NULL. */
+const char *
+player_take_retitle(struct player *p)
+{
+	if (!p->retitled || p->cur == NULL)
+		return NULL;
+	p->retitled = 0;
+	return p->cur->title;
 }
 
 /* End the current track now; its held frames fade out. */

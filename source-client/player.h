@@ -89,6 +89,9 @@ char *player_next_desc(const struct player *p);
  *  it is the playlist's next entry, -1 (nothing set) at the end. */
 int player_next(const struct player *p, char **title, char **path);
 
+/** The current track's new title when it changed mid-track (a relayed
+ *  stream's own titles), once; else NULL. */
+const char *player_take_retitle(struct player *p);
 /** End the current track now (fading out over the crossfade). */
 void player_skip(struct player *p);
 /** Play path next, after anything queued before it. */

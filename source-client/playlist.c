@@ -6,8 +6,8 @@
  *         Version=, which are ignored); entries play in N order.
  *   M3U/M3U8: one path per line, "#EXTINF:secs,Title" names the next path,
  *         other '#' lines are comments. A plain list of paths is the same.
- * file:// URLs are turned into paths; other URLs (http://...) are skipped:
- * floe-source plays local files, and a remote read would stall the pacer.
+ * file:// URLs are turned into paths; http:// and https:// URLs are remote
+ * streams, relayed (remote.c); other URLs (rtsp://...) are skipped.
  */
 #include "playlist.h"
 #include "log.h"
@@ -94,7 +94,8 @@ is_url(const char *s)
 	return p > s && strncmp(p, "://", 3) == 0;
 }
 
-/* Add one path from a playlist line: file:// decoded, other URLs skipped. */
+/* Add one path from a playlist line: file:// decoded, http(s):// kept as
+ * it is (a remote stream), other URLs skipped. */
 static int
 add_line_path(struct playlist *pl, const char *path, const char *title, const char *base_dir,
     size_t *skipped)
@@ -107,6 +108,10 @@ add_line_path(struct playlist *pl, const char *path, const char *title, const ch
 		dec = url_decode(p, strlen(p), 0, NULL);
 		playlist_add(pl, dec, title, base_dir);
 		free(dec);
+		return 1;
+	}
+	if (strncasecmp(path, "http://", 7) == 0 || strncasecmp(path, "https://", 8) == 0) {
+		playlist_add(pl, path, title, NULL);
 		return 1;
 	}
 	if (is_url(path)) {
@@ -469,14 +474,14 @@ playlist_load(struct playlist *pl, const char *source, char **err)
 		free(text);
 	}
 	if (pl->n == 0) {
-		*err = skipped ? xasprintf("playlist %s lists only remote URLs (%zu), which "
-		    "floe-source does not play", source, skipped) :
+		*err = skipped ? xasprintf("playlist %s lists only URLs floe-source does not "
+		    "play (%zu; it plays files and http(s):// streams)", source, skipped) :
 		    xasprintf("playlist %s lists no files", source);
 		return -1;
 	}
 	if (skipped > 0)
-		log_warn("playlist %s: %zu remote URL%s skipped (floe-source plays local files; "
-		    "a remote read would stall the stream)", source, skipped, skipped == 1 ? "" : "s");
+		log_warn("playlist %s: %zu URL%s skipped (floe-source plays files and http(s):// "
+		    "streams)", source, skipped, skipped == 1 ? "" : "s");
 	playlist_reorder(pl);
 	return 0;
 }

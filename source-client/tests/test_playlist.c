@@ -34,6 +34,7 @@ main(void)
 	    "#EXTINF:-1 tvg-name=\"a,b\",Quoted, comma\n"
 	    "file:///music/three%20four.ogg\n"
 	    "http://example.com/stream.mp3\n"
+	    "rtsp://example.com/cam\n"
 	    "five.wav";
 	static const char pls[] =
 	    "[playlist]\n"
@@ -46,16 +47,17 @@ main(void)
 	    "Version=2\n";
 
 	playlist_init(&pl, 0, 1, 1);
-	is_int(playlist_parse(&pl, m3u, sizeof m3u - 1, "/base", &skipped), 4,
-	    "M3U: four local entries");
-	is_int(skipped, 1, "M3U: the http URL is skipped and counted");
+	is_int(playlist_parse(&pl, m3u, sizeof m3u - 1, "/base", &skipped), 5,
+	    "M3U: four local entries and a remote stream");
+	is_int(skipped, 1, "M3U: the rtsp URL is skipped and counted");
+	is_str(pl.v[3].path, "http://example.com/stream.mp3", "M3U: an http URL kept as it is");
 	is_str(pl.v[0].path, "/base/one.mp3", "M3U: relative path joined to the base");
 	is_str(pl.v[0].title, "Artist - Title", "M3U: #EXTINF title");
 	is_str(pl.v[1].path, "/abs/two.flac", "M3U: absolute path kept");
 	ok(pl.v[1].title == NULL, "M3U: no #EXTINF, no title");
 	is_str(pl.v[2].path, "/music/three four.ogg", "M3U: file:// URL decoded");
 	is_str(pl.v[2].title, "Quoted, comma", "M3U: title after attributes with a comma");
-	is_str(pl.v[3].path, "/base/five.wav", "M3U: last line without newline");
+	is_str(pl.v[4].path, "/base/five.wav", "M3U: last line without newline");
 	playlist_free(&pl);
 
 	playlist_init(&pl, 0, 1, 1);
