@@ -826,3 +826,21 @@ sbuf_add_form(struct sbuf *sb, const char *key, const char *value)
 	sbuf_addf(sb, "%s%s=%s", sb->len > 0 ? "&" : "", key, e);
 	free(e);
 }
+
+/* The URL without user:password@ and without its query (tokens live there):
+ * what logs, titles and status may show of a URL a user wrote. */
+char *
+url_without_credentials(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *at;
+	char *s;
+
+	if (auth == NULL)
+		return xstrdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	at = memrchr(auth, '@', (size_t)(end - auth));
+	s = xasprintf("%.*s%.*s", (int)(auth - url), url,
+	    (int)strcspn(at != NULL ? at + 1 : auth, "?#"), at != NULL ? at + 1 : auth);
+	return s;
+}

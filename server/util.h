@@ -144,4 +144,7 @@ void time_icecast(char *buf, size_t n, int64_t t);
 /** Format t as ISO 8601 "2026-11-22T02:21:15+0000" (local time). */
 void time_iso8601(char *buf, size_t n, int64_t t);
 
+/** url without "user:password@" and its query or fragment (allocated). */
+char *url_without_credentials(const char *url);
+
 #endif

@@ -442,7 +442,7 @@ remote_track_open(struct player *p, const char *url, const char *listed,
 {
 	struct player_track *t = xcalloc(1, sizeof *t);
 
-	t->path = remote_url_clean(url);	/* logs, hooks and status: no password */
+	t->path = url_without_credentials(url);	/* logs, hooks and status: no password */
 	t->remote = remote_open(url, p->o.rate, p->o.channels);
 	t->listed = listed != NULL && *listed != '\0';
 	t->title = xstrdup(t->listed ? listed : t->path);
@@ -897,7 +897,7 @@ peek_title(const char *path, const char *listed)
 	struct decode *d;
 
 	if (remote_is_url(path))
-		return listed != NULL && *listed != '\0' ? xstrdup(listed) : remote_url_clean(path);
+		return listed != NULL && *listed != '\0' ? xstrdup(listed) : url_without_credentials(path);
 	d = decode_open(path, err, sizeof err);
 
 	t = player_make_title(d != NULL ? decode_artist(d) : NULL,
@@ -916,14 +916,14 @@ player_next(const struct player *p, char **title, char **path)
 
 	if ((q = TAILQ_FIRST(&p->queue)) != NULL) {
 		*title = q->title != NULL ? xstrdup(q->title) : peek_title(q->path, NULL);
-		*path = remote_is_url(q->path) ? remote_url_clean(q->path) : xstrdup(q->path);
+		*path = remote_is_url(q->path) ? url_without_credentials(q->path) : xstrdup(q->path);
 		return 1;
 	}
 	if ((e = p->pk.peek(p->pk.arg)) == NULL)
 		return -1;
 	*title = peek_title(e->path, e->title);
 	/* a URL's password goes nowhere but to its server */
-	*path = remote_is_url(e->path) ? remote_url_clean(e->path) : xstrdup(e->path);
+	*path = remote_is_url(e->path) ? url_without_credentials(e->path) : xstrdup(e->path);
 	return 0;
 }
 

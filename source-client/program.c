@@ -478,8 +478,10 @@ program_check_config(const struct sched *s, FILE *out, FILE *err)
 		char *perr;
 
 		if (s->pl[i].is_url) {
-			fprintf(out, "playlist %s: %s (a remote stream)\n", s->pl[i].name,
-			    s->pl[i].source);
+			char *shown = url_without_credentials(s->pl[i].source);
+
+			fprintf(out, "playlist %s: %s (a remote stream)\n", s->pl[i].name, shown);
+			free(shown);
 			continue;
 		}
 		playlist_init(&pl, 0, 1, 1);

@@ -71,22 +71,6 @@ remote_is_url(const char *path)
 	return strncasecmp(path, "http://", 7) == 0 || strncasecmp(path, "https://", 8) == 0;
 }
 
-/* The URL without user:password@ and without its query (tokens live there). */
-char *
-remote_url_clean(const char *url)
-{
-	const char *auth = strstr(url, "://"), *end, *at;
-	char *s;
-
-	if (auth == NULL)
-		return xstrdup(url);
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	at = memrchr(auth, '@', (size_t)(end - auth));
-	s = xasprintf("%.*s%.*s", (int)(auth - url), url,
-	    (int)strcspn(at != NULL ? at + 1 : auth, "?#"), at != NULL ? at + 1 : auth);
-	return s;
-}
 
 /* Drop one reference; the last frees. Called without the lock held. */
 static void

@@ -21,8 +21,6 @@ struct remote;
 
 /** Is path a URL this module plays (http:// or https://)? */
 int remote_is_url(const char *path);
-/** The URL without its user:password part, for titles and logs. Allocated. */
-char *remote_url_clean(const char *url);
 
 /** Start relaying url as rate Hz, channels-channel PCM; never blocks. */
 struct remote *remote_open(const char *url, int rate, int channels);

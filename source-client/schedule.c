@@ -557,21 +557,31 @@ static size_t
 resolve_target(struct sched *s, const char *target, int line, char *err, size_t errlen)
 {
 	size_t r, pl;
+	char *name;
 
 	if ((r = find_rot(s, target)) != SIZE_MAX)
 		return r;
-	if ((pl = find_pl(s, target)) == SIZE_MAX) {
-		if (!is_url(target)) {
-			snprintf(err, errlen, "line %d: schedule: no [rotation %s] or [playlist %s]",
-			    line, target, target);
-			return SIZE_MAX;
-		}
-		add_pl(s, target, 0)->source = xstrdup(target);
+	if ((pl = find_pl(s, target)) != SIZE_MAX) {
+		add_member(add_rot(s, target, 0), pl, 1);
+		return s->nrot - 1;
+	}
+	if (!is_url(target)) {
+		snprintf(err, errlen, "line %d: schedule: no [rotation %s] or [playlist %s]",
+		    line, target, target);
+		return SIZE_MAX;
+	}
+	/* A URL's one-entry playlist and rotation are named by the URL without
+	 * its password: the name is shown by ctl schedule, the API and hooks. */
+	name = url_without_credentials(target);
+	if ((r = find_rot(s, name)) == SIZE_MAX) {
+		add_pl(s, name, 0)->source = xstrdup(target);
 		pl = s->npl - 1;
 		s->pl[pl].is_url = 1;
+		add_member(add_rot(s, name, 0), pl, 1);
+		r = s->nrot - 1;
 	}
-	add_member(add_rot(s, target, 0), pl, 1);
-	return s->nrot - 1;
+	free(name);
+	return r;
 }
 
 /* The week's intervals of slot i on day d: [a, a + len). */

@@ -36,10 +36,10 @@ main(void)
 	size_t got = 0, n, bad = 0, i;
 	FILE *fp;
 
-	s = remote_url_clean("http://user:secret@radio.example.org:8000/live.mp3?token=x");
+	s = url_without_credentials("http://user:secret@radio.example.org:8000/live.mp3?token=x");
 	is_str(s, "http://radio.example.org:8000/live.mp3", "credentials and query dropped");
 	free(s);
-	s = remote_url_clean("https://h/a@b");
+	s = url_without_credentials("https://h/a@b");
 	is_str(s, "https://h/a@b", "an @ in the path is not a login");
 	free(s);
 	ok(remote_is_url("HTTP://h/x") && remote_is_url("https://h/") &&

@@ -155,6 +155,24 @@ main(void)
 	sbuf_free(&sb);
 	sched_free(s);
 
+	/* A URL with a password: it reaches the player, never a name that ctl
+	 * schedule, the API and hooks show. */
+	s = sched_new();
+	ok(feed(s, "[playlist music]\nsource = music/\n[schedule]\n"
+	    "sat 22:00-23:00 = http://dj:s3cret@dj.example/show.mp3?token=t0k\n"
+	    "sun 22:00-23:00 = http://dj:s3cret@dj.example/show.mp3?token=t0k\n"
+	    "default = music\n", err, sizeof err) == 0, "a URL slot with credentials %s", err);
+	ok(s->npl == 2 && strcmp(s->pl[1].source,
+	    "http://dj:s3cret@dj.example/show.mp3?token=t0k") == 0,
+	    "its playlist plays the URL as written (one, for both slots)");
+	is_str(s->pl[1].name, "http://dj.example/show.mp3", "named without password or query");
+	sbuf_init(&sb);
+	sched_describe_week(s, &sb);
+	ok(strstr(sb.data, "s3cret") == NULL && strstr(sb.data, "t0k") == NULL &&
+	    strstr(sb.data, "http://dj.example/show.mp3") != NULL, "the week shows no password");
+	sbuf_free(&sb);
+	sched_free(s);
+
 	/* No schedule: every playlist as one rotation. */
 	s = sched_new();
 	ok(feed(s, "[playlist a]\nsource = a.m3u\n[playlist j]\nsource = j.m3u\nevery = 2\n",
