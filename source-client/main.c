@@ -287,6 +287,7 @@ all_longopts(void)
 
 static void update_running(struct station *);
 static void start_ending(struct station *, int);
+static void title_changed(struct station *, const char *);
 
 /* Print a fatal start-up error and exit. */
 static void __attribute__((noreturn))
@@ -467,17 +468,22 @@ track_started(struct station *st, const struct player_track *t)
 	}
 	log_info("playing: %s; outputs: %s", player_track_desc(t), sb.data);
 	sbuf_free(&sb);
-	history_begin(st->history, player_track_title(t), player_track_path(t), time_wall_ms(),
-	    audio_clock(st));
-	{
-		char *title = xasprintf("FLOE_TITLE=%s", player_track_title(t));
-		char *file = xasprintf("FLOE_FILE=%s", player_track_path(t));
-		const char *env[] = { title, file, NULL };
+	title_changed(st, player_track_path(t));
+}
 
-		hooks_run(st->hooks, HOOK_TRACK, env);
-		free(title);
-		free(file);
-	}
+/* st->title began now (a track, or a relayed stream's next title): into
+ * the history, and to the on-track hooks. */
+static void
+title_changed(struct station *st, const char *path)
+{
+	char *title = xasprintf("FLOE_TITLE=%s", st->title);
+	char *file = xasprintf("FLOE_FILE=%s", path);
+	const char *env[] = { title, file, NULL };
+
+	history_begin(st->history, st->title, path, time_wall_ms(), audio_clock(st));
+	hooks_run(st->hooks, HOOK_TRACK, env);
+	free(title);
+	free(file);
 }
 
 static int reload_playlist(struct station *st, struct sbuf *out);
@@ -533,6 +539,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			free(st->title);	/* a relayed stream's own title changed */
 			st->title = xstrdup(retitle);
 			log_info("title: %s", st->title);
+			if (player_current(st->player) != NULL)
+				title_changed(st, player_track_path(player_current(st->player)));
 		}
 		for (i = 0; i < st->nouts; i++)
 			output_feed(st->outs[i], st->buf, (size_t)n,
@@ -1100,8 +1108,12 @@ main(int argc, char **argv)
 		die("%s", err);
 	if (api_check(&st.cfg, config_path, err, sizeof err) != 0)
 		die("%s", err);
-	if (check)
-		return check_config(&st.cfg);
+	if (check) {
+		int rc = check_config(&st.cfg);
+
+		config_free(&st.cfg);	/* (so that ASan's leak check stays quiet) */
+		return rc;
+	}
 
 	if (log_open(st.cfg.log_file, st.cfg.log_level) != 0)
 		die("cannot open log %s: %s", st.cfg.log_file, strerror(errno));

@@ -11,7 +11,9 @@ it like an unreadable file and goes on (A -> C, floe-source exits 0). With
 a 1 s crossfade the joins fade (A's tail over the relay's connecting). A
 remote that sends 3 s and then stalls (a small HTTP server here) is filled
 with silence, logged, and ended after 10 s; one that sends 3 s and closes
-ends at once; both titled by their icy-name; the playlist goes on.
+ends at once; both titled by their icy-name; the playlist goes on. A
+remote whose title changes while it plays gives the on-track hook and the
+history each title.
 """
 import math
 import os
@@ -228,6 +230,35 @@ tap.is_eq(titles, ["Local - Tone A", "Stalling Station", "Ending Station", "Loca
           "without #EXTINF or StreamTitle, each is titled by its icy-name")
 stop.set()
 srv.close()
+
+# ---- the remote's title changes while it plays: the history and the on-track
+# hook get each title, as for a track of floe-source's own.
+seen = os.path.join(d, "seen.txt")
+hook = write(os.path.join(d, "seen.sh"),
+             "#!/bin/sh\nprintf '%%s\\n' \"$FLOE_TITLE\" >> %s\n" % seen)
+os.chmod(hook, 0o755)
+pl = write(os.path.join(d, "long.m3u"), "#EXTFLOE:cue-out=600\n%s\n" % url)
+src = Source(["--playlist", pl, "--once", "--on-track", hook, "--url",
+              "http://source:hackme@127.0.0.1:%d/relay4.mp3" % floe.port], name="retitle")
+
+
+def hooked():
+    try:
+        with open(seen) as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
+tap.ok(wait_for(lambda: "Remote Show B" in hooked(), 30),
+       "the on-track hook gets the relayed stream's title", src.log()[-600:])
+floe.metadata("/remote.mp3", song="Remote Show B2")
+tap.ok(wait_for(lambda: "Remote Show B2" in hooked(), 30),
+       "and its next title when the remote's changes", src.log()[-600:])
+_, out = src.ctl("history")
+tap.ok("Remote Show B2" in out and out.count("Remote Show B") >= 2,
+       "both are in the history", out)
+src.stop()
 remote.terminate()
 remote.wait(10)
 tap.is_eq(floe.stop(), 0, "floe exits cleanly")
