@@ -6,6 +6,7 @@
 #include "log.h"
 #include "../server/util.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@
 
 static FILE *log_fp;
 static char *log_path;
+/* libavformat's log callback runs on relayed streams' threads (remote.c):
+ * a line written there must not meet a SIGHUP's reopen closing the file. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static int log_level = LOG_INFO;
 
 /* Open the log destination. */
@@ -61,9 +65,11 @@ log_reopen(void)
 	if (log_path == NULL || (fp = fopen(log_path, "a")) == NULL)
 		return;
 	setvbuf(fp, NULL, _IOLBF, 0);
+	pthread_mutex_lock(&log_mu);
 	if (log_fp != NULL && log_fp != stderr)
 		fclose(log_fp);
 	log_fp = fp;
+	pthread_mutex_unlock(&log_mu);
 }
 
 /* Format, escape and write one line. */
@@ -79,8 +85,6 @@ log_msg(enum log_level level, const char *fmt, ...)
 
 	if ((int)level > log_level)
 		return;
-	if (log_fp == NULL)
-		log_fp = stderr;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
@@ -95,6 +99,9 @@ log_msg(enum log_level level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(log_fp, "%s.%03ld [%s] %s\n", stamp, ts.tv_nsec / 1000000L, names[level], clean);
-	fflush(log_fp);
+	pthread_mutex_lock(&log_mu);
+	fprintf(log_fp != NULL ? log_fp : stderr, "%s.%03ld [%s] %s\n", stamp,
+	    ts.tv_nsec / 1000000L, names[level], clean);
+	fflush(log_fp != NULL ? log_fp : stderr);
+	pthread_mutex_unlock(&log_mu);
 }
