@@ -48,6 +48,8 @@ config_init(struct config *c)
 	c->channels = 2;
 	c->burst = 1.0;
 	c->log_level = LOG_INFO;
+	c->live_crossfade = -1;
+	c->live_silence = 15;
 	TAILQ_INIT(&c->outputs);
 }
 
@@ -91,6 +93,11 @@ config_free(struct config *c)
 	free(c->control);
 	free(c->log_file);
 	sched_free(c->sched);
+	free(c->live_listen);
+	free(c->live_user);
+	free(c->live_password);
+	free(c->live_mount);
+	free(c->live_where);
 	memset(c, 0, sizeof *c);
 	TAILQ_INIT(&c->outputs);
 }
@@ -114,6 +121,57 @@ set_path(char **dst, const char *v, const char *base_dir)
 		*dst = xasprintf("%s/%s", base_dir, v);
 }
 
+/* The hook a key names (on-track...), as enum hook_event; -1 if none. */
+static int
+hook_index(const char *key)
+{
+	static const char *const keys[] = { "on-track", "on-output-up", "on-output-down",
+	    "on-playlist", "on-live-connect", "on-live-disconnect" };
+	size_t i;
+
+	for (i = 0; i < FLOE_NELEM(keys); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A live-* key (a DJ on floe-source, live.h). */
+static int
+live_set(struct config *c, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(key, "live-listen") == 0) {
+		set_str(&c->live_listen, v);
+		free(c->live_where);
+		c->live_where = c->parsing_line > 0 ? xasprintf("%s line %d", c->parsing_file ?
+		    c->parsing_file : "the config", c->parsing_line) : xstrdup("--live-listen");
+	} else if (strcmp(key, "live-user") == 0)
+		set_str(&c->live_user, v);
+	else if (strcmp(key, "live-password") == 0)
+		set_str(&c->live_password, v);
+	else if (strcmp(key, "live-mount") == 0) {
+		if (v[0] != '/') {
+			snprintf(err, errlen, "live-mount must begin with / (as /live)");
+			return -1;
+		}
+		set_str(&c->live_mount, v);
+	} else if (strcmp(key, "live-crossfade") == 0) {
+		if (parse_double(v, 0, CONFIG_CROSSFADE_MAX, &c->live_crossfade) != 0) {
+			snprintf(err, errlen, "live-crossfade must be 0 to %d seconds",
+			    CONFIG_CROSSFADE_MAX);
+			return -1;
+		}
+	} else if (strcmp(key, "live-silence") == 0) {
+		if (parse_double(v, 0, 3600, &c->live_silence) != 0) {
+			snprintf(err, errlen, "live-silence must be 0 (never) to 3600 seconds");
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "unknown setting \"%s\"", key);
+		return -1;
+	}
+	return 0;
+}
+
 /* Set a global key. */
 int
 config_set(struct config *c, const char *key, const char *v, const char *base_dir, char *err,
@@ -127,10 +185,8 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 		set_path(&c->fallback, v, base_dir);
 	else if (strcmp(key, "ca-file") == 0)
 		set_path(&c->ca_file, v, base_dir);
-	else if (strcmp(key, "on-track") == 0 || strcmp(key, "on-output-up") == 0 ||
-	    strcmp(key, "on-output-down") == 0 || strcmp(key, "on-playlist") == 0) {
-		int i = strcmp(key, "on-track") == 0 ? 0 : strcmp(key, "on-output-up") == 0 ? 1 :
-		    strcmp(key, "on-output-down") == 0 ? 2 : 3;
+	else if (strncmp(key, "on-", 3) == 0 && hook_index(key) >= 0) {
+		int i = hook_index(key);
 
 		free(c->hooks[i]);
 		c->hooks[i] = xstrdup(v);
@@ -145,7 +201,10 @@ config_set(struct config *c, const char *key, const char *v, const char *base_di
 		c->api_line = 0;	/* config_parse says which line */
 	} else if (strcmp(key, "api-token") == 0)
 		set_str(&c->api_token, v);
-	else if (strcmp(key, "normalize") == 0) {
+	else if (strncmp(key, "live-", 5) == 0) {
+		if (live_set(c, key, v, err, errlen) != 0)
+			return -1;
+	} else if (strcmp(key, "normalize") == 0) {
 		if (parse_bool(v, &c->normalize) != 0)
 			goto bad_bool;
 	} else if (strcmp(key, "loudness") == 0) {
@@ -405,12 +464,14 @@ config_parse(struct config *c, const char *text, size_t len, const char *base_di
 			val[strlen(val) - 1] = '\0';
 			val++;
 		}
+		c->parsing_line = lineno;
 		if (in_prog)
 			rc = sched_set(c->sched, key, val, base_dir, lineno, msg, sizeof msg);
 		else if (cur != NULL)
 			rc = config_output_set(cur, key, val, base_dir, msg, sizeof msg);
 		else
 			rc = config_set(c, key, val, base_dir, msg, sizeof msg);
+		c->parsing_line = 0;
 		if (rc == 0 && cur == NULL && strcmp(key, "api-listen") == 0)
 			c->api_line = lineno;
 		free(line);
@@ -463,7 +524,9 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		free(base);
 		base = NULL;
 	}
+	c->parsing_file = path;
 	rc = config_parse(c, sb.data != NULL ? sb.data : "", sb.len, base, msg, sizeof msg);
+	c->parsing_file = NULL;
 	if (rc != 0)
 		snprintf(err, errlen, "%s: %s", path, msg);
 	free(base);
@@ -558,6 +621,15 @@ config_check(struct config *c, char *err, size_t errlen)
 		if (config_output_defaults(c, o, err, errlen) != 0)
 			return -1;
 	}
+	if (c->live_listen != NULL && c->live_password == NULL) {
+		snprintf(err, errlen, "%s: live-listen needs a live-password (what DJs log in "
+		    "with)", c->live_where);
+		return -1;
+	}
+	if (c->live_crossfade < 0)
+		c->live_crossfade = c->crossfade > 0 ? c->crossfade : 2.0;
+	if (c->live_user == NULL)
+		c->live_user = xstrdup("source");
 	/* Two outputs on one server's mount would knock each other off it. */
 	TAILQ_FOREACH(o, &c->outputs, entry) {
 		struct output_conf *o2;

@@ -36,7 +36,7 @@ struct config {
 	char	*fallback;	/* plays while every playlist entry fails; NULL: silence */
 	int	 normalize;	/* each track to target_lufs (default on) */
 	char	*ca_file;	/* https:// outputs trust only these CAs; NULL: the system's */
-	char	*hooks[4];	/* on-track, on-output-up, on-output-down, on-playlist (hooks.h) */
+	char	*hooks[HOOK_NEVENTS];	/* on-EVENT: a command per enum hook_event (hooks.h) */
 	char	*hook_urls[HOOK_NEVENTS];	/* on-EVENT-url: a webhook per event (webhook.h) */
 	char	*api_listen;	/* HTTP JSON API address (api.h), or NULL: none */
 	char	*api_token;	/* its bearer token, or NULL */
@@ -58,6 +58,13 @@ struct config {
 	TAILQ_HEAD(, output_conf) outputs;
 	size_t	 noutputs;
 	struct sched *sched;	/* [playlist]/[rotation]/[schedule] sections, or NULL (schedule.h) */
+	/* A live DJ (live.h): where to listen, their credentials, the fades. */
+	char	*live_listen, *live_user, *live_password, *live_mount;
+	double	 live_crossfade;	/* seconds; -1: the crossfade (2 s if that is 0) */
+	double	 live_silence;		/* a DJ silent this long is gone; 0: never */
+	char	*live_where;		/* where live-listen was set, for errors */
+	const char *parsing_file;	/* while config_load runs */
+	int	 parsing_line;		/* 0: a flag */
 };
 
 void config_init(struct config *c);

@@ -49,7 +49,7 @@ struct hooks {
 };
 
 static const char *const names[HOOK_NEVENTS] = { "track", "output-up", "output-down",
-    "playlist" };
+    "playlist", "live-connect", "live-disconnect" };
 
 const char *
 hook_event_name(enum hook_event e)

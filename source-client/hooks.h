@@ -12,7 +12,8 @@
 struct event_base;
 struct hooks;
 
-enum hook_event { HOOK_TRACK, HOOK_OUTPUT_UP, HOOK_OUTPUT_DOWN, HOOK_PLAYLIST, HOOK_NEVENTS };
+enum hook_event { HOOK_TRACK, HOOK_OUTPUT_UP, HOOK_OUTPUT_DOWN, HOOK_PLAYLIST,
+    HOOK_LIVE_CONNECT, HOOK_LIVE_DISCONNECT, HOOK_NEVENTS };
 
 /** The event's name in FLOE_EVENT and in the config key (on-NAME). */
 const char *hook_event_name(enum hook_event e);

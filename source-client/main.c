@@ -14,6 +14,7 @@
 #include "history.h"
 #include "tlsclient.h"
 #include "hooks.h"
+#include "live.h"
 #include "mix.h"
 #include "decode.h"
 #include "encode.h"
@@ -85,6 +86,8 @@ struct station {
 	struct player		*player;
 	struct mix_limiter	 lim;		/* the mix's last stage: nothing clips */
 	struct hooks		*hooks;		/* on-track, on-output-up/down, on-playlist */
+	struct live		*live;		/* a live DJ (NULL: no live-listen) */
+	const struct player_track *live_started;	/* play_cb's track that began */
 	int			*was_live;	/* each output's state at the last change */
 	struct output		**outs;
 	size_t			 nouts;
@@ -191,6 +194,16 @@ static const char usage_text[] =
 "                          that is not loopback requires --api-token\n"
 "      --api-token TOKEN   require \"Authorization: Bearer TOKEN\" (better in the\n"
 "                          config file: a flag is visible in ps)\n"
+"      --on-live-connect CMD   --on-live-disconnect CMD  (FLOE_LIVE_NAME, FLOE_LIVE_ADDR)\n"
+"\n"
+"Live DJ (butt, Mixxx, Liquidsoap, ffmpeg: SOURCE/PUT of MP3, as to Icecast; titles\n"
+"by GET /admin/metadata?mode=updinfo&mount=M&song=TITLE with the same login):\n"
+"      --live-listen ADDR:PORT  take a DJ here; the playlist pauses under them\n"
+"      --live-password PASS     required with --live-listen (--live-user: source)\n"
+"      --live-mount /M          only this mount (default: any)\n"
+"      --live-crossfade SECS    fade to and from the DJ (default: --crossfade, or 2)\n"
+"      --live-silence SECS      a DJ silent this long goes off the air (default 15;\n"
+"                               0: never); their next sound puts them back on\n"
 "\n"
 "Control and logs:\n"
 "  -c, --config FILE       read settings and outputs from FILE (flags given too\n"
@@ -218,6 +231,8 @@ enum {
 	OPT_GENRE, OPT_WEBSITE, OPT_PUBLIC, OPT_CHECK, OPT_SILENCE, OPT_FALLBACK,
 	OPT_NO_NORMALIZE, OPT_LOUDNESS, OPT_ON_TRACK, OPT_ON_UP, OPT_ON_DOWN, OPT_ON_PLAYLIST,
 	OPT_ROTATE, OPT_CA_FILE, OPT_API_LISTEN, OPT_API_TOKEN, OPT_TITLE_PORT,
+	OPT_ON_LIVE_CONNECT, OPT_ON_LIVE_DISCONNECT, OPT_LIVE_LISTEN,
+	OPT_LIVE_USER, OPT_LIVE_PASSWORD, OPT_LIVE_MOUNT, OPT_LIVE_CROSSFADE, OPT_LIVE_SILENCE,
 	OPT_HOOK_URL = 1024,	/* + enum hook_event: --on-EVENT-url (all_longopts) */
 };
 
@@ -237,6 +252,14 @@ static const struct option longopts[] = {
 	{ "on-output-down", required_argument, NULL, OPT_ON_DOWN },
 	{ "on-playlist", required_argument, NULL, OPT_ON_PLAYLIST },
 	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	{ "on-live-connect", required_argument, NULL, OPT_ON_LIVE_CONNECT },
+	{ "on-live-disconnect", required_argument, NULL, OPT_ON_LIVE_DISCONNECT },
+	{ "live-listen", required_argument, NULL, OPT_LIVE_LISTEN },
+	{ "live-user", required_argument, NULL, OPT_LIVE_USER },
+	{ "live-password", required_argument, NULL, OPT_LIVE_PASSWORD },
+	{ "live-mount", required_argument, NULL, OPT_LIVE_MOUNT },
+	{ "live-crossfade", required_argument, NULL, OPT_LIVE_CROSSFADE },
+	{ "live-silence", required_argument, NULL, OPT_LIVE_SILENCE },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
 	{ "api-token", required_argument, NULL, OPT_API_TOKEN },
@@ -327,6 +350,11 @@ apply_flag(struct config *c, struct output_conf **cur, int ch, const char *arg)
 		{ OPT_ON_DOWN, "on-output-down" }, { OPT_ON_PLAYLIST, "on-playlist" },
 		{ OPT_CA_FILE, "ca-file" }, { OPT_API_LISTEN, "api-listen" },
 		{ OPT_API_TOKEN, "api-token" },
+		{ OPT_ON_LIVE_CONNECT, "on-live-connect" },
+		{ OPT_ON_LIVE_DISCONNECT, "on-live-disconnect" },
+		{ OPT_LIVE_LISTEN, "live-listen" }, { OPT_LIVE_USER, "live-user" },
+		{ OPT_LIVE_PASSWORD, "live-password" }, { OPT_LIVE_MOUNT, "live-mount" },
+		{ OPT_LIVE_CROSSFADE, "live-crossfade" }, { OPT_LIVE_SILENCE, "live-silence" },
 		{ OPT_SAMPLERATE, "samplerate" }, { OPT_CHANNELS, "channels" },
 		{ OPT_BURST, "burst" }, { OPT_NAME, "name" }, { OPT_DESCRIPTION, "description" },
 		{ OPT_GENRE, "genre" }, { OPT_WEBSITE, "website" }, { 'C', "control" },
@@ -488,6 +516,28 @@ title_changed(struct station *st, const char *path)
 
 static int reload_playlist(struct station *st, struct sbuf *out);
 
+/* The playlist as live_mix reads it. */
+static long
+play_cb(void *arg, float *out, size_t want)
+{
+	struct station *st = arg;
+
+	return player_read(st->player, out, want, &st->live_started);
+}
+
+/* A DJ connected to (or left) the live socket: the hooks. */
+static void
+live_cb(void *arg, int connected, const char *name, const char *addr)
+{
+	struct station *st = arg;
+	char *n = xasprintf("FLOE_LIVE_NAME=%s", name), *a = xasprintf("FLOE_LIVE_ADDR=%s", addr);
+	const char *env[] = { n, a, NULL };
+
+	hooks_run(st->hooks, connected ? HOOK_LIVE_CONNECT : HOOK_LIVE_DISCONNECT, env);
+	free(n);
+	free(a);
+}
+
 /* The pacer: produce what is due, feed every output, sleep until more is. */
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -508,9 +558,19 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (st->prog != NULL && program_poll(st->prog) && player_current(st->player) != NULL)
 		player_skip(st->player);
 	while (due > 0 && st->pacer.running && !st->ending) {
-		const struct player_track *started;
-		const char *retitle = NULL;
-		long n = player_read(st->player, st->buf, (size_t)FLOE_MIN(due, CHUNK_FRAMES), &started);
+		const struct player_track *started = NULL;
+		const char *title = NULL, *retitle = NULL;
+		int back = 0;
+		long n;
+
+		if (st->live != NULL) {		/* the playlist, or a DJ over it */
+			st->live_started = NULL;
+			n = live_mix(st->live, st->buf, (size_t)FLOE_MIN(due, CHUNK_FRAMES), play_cb, st);
+			started = st->live_started;
+			title = live_take_title(st->live, &back);
+		} else
+			n = player_read(st->player, st->buf, (size_t)FLOE_MIN(due, CHUNK_FRAMES),
+			    &started);
 
 		if (n < 0) {
 			log_error("%s", player_error(st->player));
@@ -542,9 +602,13 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			if (player_current(st->player) != NULL)
 				title_changed(st, player_track_path(player_current(st->player)));
 		}
+		/* The playlist's title (new, or again after a DJ), unless a DJ is
+		 * on the air over it. */
+		if (title == NULL && (back || ((started != NULL || retitle != NULL) &&
+		    (st->live == NULL || !live_on_air(st->live)))))
+			title = st->title;
 		for (i = 0; i < st->nouts; i++)
-			output_feed(st->outs[i], st->buf, (size_t)n,
-			    started != NULL || retitle != NULL ? st->title : NULL);
+			output_feed(st->outs[i], st->buf, (size_t)n, title);
 		pacer_advance(&st->pacer, (uint64_t)n);
 		st->frames_sent += (uint64_t)n;
 		due -= (uint64_t)n;
@@ -904,6 +968,8 @@ control_cb(enum control_cmd cmd, const char *arg, struct sbuf *out, void *a)
 			output_describe(st->outs[i], line, sizeof line);
 			sbuf_addf(out, "output %s\n", line);
 		}
+		if (st->live != NULL)
+			live_describe(st->live, out);
 		return 0;
 	case CONTROL_SCHEDULE:
 		program_schedule_text(st->prog, out);
@@ -1219,6 +1285,20 @@ main(int argc, char **argv)
 		st.outs[st.nouts++] = o;
 	}
 
+	if (st.cfg.live_listen != NULL) {
+		struct live_opts lo = { st.cfg.live_listen, st.cfg.live_user, st.cfg.live_password,
+		    st.cfg.live_mount, st.cfg.live_crossfade, st.cfg.live_silence, st.cfg.rate,
+		    st.cfg.channels };
+
+		if ((st.live = live_new(st.base, &lo, live_cb, &st, err, sizeof err)) == NULL) {
+			log_error("%s", err);
+			return 1;
+		}
+		log_info("live: DJs may connect to %s%s%s (user %s), crossfade %.1f s, "
+		    "silence %g s", st.cfg.live_listen, st.cfg.live_mount ? ", mount " : "",
+		    st.cfg.live_mount ? st.cfg.live_mount : "", st.cfg.live_user,
+		    st.cfg.live_crossfade, st.cfg.live_silence);
+	}
 	if (st.prog != NULL || strcmp(st.cfg.playlist, "-") != 0) {
 		struct timeval tv = { WATCH_SECONDS, 0 };
 		event_add(st.watch_ev, &tv);
@@ -1237,6 +1317,7 @@ main(int argc, char **argv)
 	control_free(st.ctl);
 	api_free(st.api);
 	history_free(st.history);
+	live_free(st.live);
 	player_free(st.player);
 	program_free(st.prog);
 	playlist_free(&st.pl);
