@@ -197,5 +197,27 @@ main(void)
 	ok(config_output_set(o, "format", "ogg", NULL, err, sizeof err) != 0 &&
 	    strstr(err, "vorbis, opus or flac"), "format = ogg: says which codecs Ogg carries");
 	config_free(&c);
+
+	/* A live DJ: a password required, named where live-listen was set. */
+	{
+		static const char live[] = "playlist = x.m3u\nlive-listen = 127.0.0.1:8010\n"
+		    "on-live-connect = /bin/true\n[output a]\nfile = a.mp3\n";
+
+		config_init(&c);
+		c.parsing_file = "st.conf";
+		ok(config_parse(&c, live, sizeof live - 1, NULL, err, sizeof err) == 0 &&
+		    c.hooks[4] != NULL && strcmp(c.hooks[4], "/bin/true") == 0,
+		    "live-listen and on-live-connect parsed");
+		ok(config_check(&c, err, sizeof err) != 0 &&
+		    strstr(err, "st.conf line 2: live-listen needs a live-password"),
+		    "no live-password: refused, naming the line (%s)", err);
+		config_set(&c, "live-password", "pw", NULL, err, sizeof err);
+		ok(config_check(&c, err, sizeof err) == 0 && c.live_crossfade == 2.0 &&
+		    c.live_silence == 15 && strcmp(c.live_user, "source") == 0,
+		    "defaults: 2 s crossfade (none between tracks), 15 s silence, user source");
+		ok(config_set(&c, "live-mount", "live", NULL, err, sizeof err) != 0,
+		    "a live-mount without a / refused");
+		config_free(&c);
+	}
 	return tap_done();
 }

@@ -15,6 +15,8 @@ ffmpeg as the DJ pushing 1000 Hz MP3 to floe-source as to an Icecast server.
   its frequency over time goes 440 -> 1000 -> 440; its titles go playlist ->
   DJ -> playlist. Hooks on-live-connect/-disconnect ran with the DJ's name
   and address. A live-listen without a password is refused, naming the line.
+- Liquidsoap as the DJ (PUT with Expect, a chunked body, a title request per
+  track): both its titles reach a listener, and the playlist comes back.
 """
 import os
 import re
@@ -25,7 +27,8 @@ import time
 
 from floe_source_lib import (Source, decode_errors, frequency, icy_changes, nearest, pcm,
                              run_source, tone, window_levels, write)
-from floelib import Floe, free_port, read_text, spawn, tap, tmpdir, wait_for, wait_mount
+from floelib import (Floe, Listener, free_port, have, icy_split, read_text, spawn, stream_title,
+                     tap, tmpdir, wait_for, wait_mount)
 
 A, B = 440, 1000
 MOUNT = "/station.mp3"
@@ -231,6 +234,40 @@ tap.ok(b_secs >= 4, "the DJ was on the air for %.1f s of the capture" % b_secs)
 ev = read_text(events).splitlines()
 tap.ok("live-connect|DJ Test|127.0.0.1" in ev and "live-disconnect|DJ Test|127.0.0.1" in ev,
        "on-live-connect / on-live-disconnect ran with FLOE_LIVE_NAME and FLOE_LIVE_ADDR", ev)
+# ---- Liquidsoap as the DJ: PUT, chunked, titles by /admin/metadata per track
+if not have("liquidsoap"):
+    tap.skip("Liquidsoap as a DJ", "liquidsoap is not installed")
+else:
+    songs = []
+    for i, (f, t) in enumerate(((660, "First Song"), (880, "Second Song"))):
+        songs.append(tone(os.path.join(d, "liq%d.mp3" % i), f, 3, "Liq DJ", t))
+    liq_list = write(os.path.join(d, "liq.m3u"), "\n".join(songs) + "\n")
+    script = write(os.path.join(d, "dj.liq"), """settings.init.allow_root.set(true)
+settings.log.stdout.set(true)
+s = playlist(mode="normal", reload_mode="never", "%s")
+output.icecast(%%mp3(bitrate=128), host="127.0.0.1", port=%d, user="source", password="%s",
+               mount="/live", name="Liq DJ", method="put", chunked=true, fallible=true, s)
+""" % (liq_list, lport, PW))
+    l2 = Listener(floe, MOUNT, icy=True)
+    liq = spawn(["liquidsoap", script], stdout=open(os.path.join(d, "liq.log"), "w"),
+                stderr=subprocess.STDOUT)
+
+    def l2_titles():
+        return [stream_title(m) for m in icy_split(l2.body(), metaint)[1] if m]
+
+    tap.ok(wait_for(lambda: "Liq DJ - Second Song" in l2_titles(), 60),
+           "Liquidsoap (PUT, chunked) as a DJ: its tracks' titles reach the listener",
+           (l2_titles(), src.log()[-800:], read_text(os.path.join(d, "liq.log"))[-800:]))
+    tap.ok("Liq DJ - First Song" in l2_titles(), "... both of them", l2_titles())
+    liq.terminate()
+    liq.wait(15)
+    tap.ok(wait_for(lambda: l2_titles()[-1:] == ["Playlist - Tone A"], 30),
+           "Liquidsoap stops: the playlist is back", l2_titles())
+    body = l2.body()
+    l2.close()
+    tap.is_eq(decode_errors(bytes(icy_split(body, metaint)[0]), d, "l2.mp3"), "",
+              "that listener's capture decodes without an error")
+
 tap.ok(src.alive(), "floe-source runs on")
 src.stop()
 tap.is_eq(floe.stop(), 0, "floe stops cleanly")
