@@ -1096,6 +1096,7 @@ check_config(struct config *c)
 	struct playlist pl;
 	char *perr, msg[256];
 	int bad = 0;
+	size_t i;
 
 	decode_global_init();
 	print_outputs(c);
@@ -1121,6 +1122,24 @@ check_config(struct config *c)
 			bad = 1;
 		} else
 			encode_close(enc);
+	}
+	if (c->live_listen != NULL)
+		printf("live: DJs at %s%s%s as %s, crossfade %.1f s, off the air after %g s "
+		    "of silence%s\n", c->live_listen, c->live_mount != NULL ? ", mount " : "",
+		    c->live_mount != NULL ? c->live_mount : "", c->live_user, c->live_crossfade,
+		    c->live_silence, c->live_silence == 0 ? " (never)" : "");
+	if (c->api_listen != NULL)
+		printf("api: http://%s/api/ (%s)\n", c->api_listen,
+		    c->api_token != NULL ? "a bearer token required" : "no token: loopback only");
+	for (i = 0; i < HOOK_NEVENTS; i++) {
+		if (c->hooks[i] != NULL)
+			printf("on-%s: runs %s\n", hook_event_name(i), c->hooks[i]);
+		if (c->hook_urls[i] != NULL) {
+			char *shown = url_without_credentials(c->hook_urls[i]);
+
+			printf("on-%s: POSTs to %s\n", hook_event_name(i), shown);
+			free(shown);
+		}
 	}
 	return bad;
 }

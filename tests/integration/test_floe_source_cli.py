@@ -195,3 +195,27 @@ tap.ok(r.returncode == 0 and "a.mp3" in r.stdout, "with one running, ctl finds i
        r.stdout + r.stderr)
 a.stop()
 tap.is_eq(floe.stop(), 0, "floe exits cleanly")
+
+# ---- the README's whole station: every key it shows is real, and the whole
+# checks out (playlists, jingles, schedule, live input, hooks, API, three
+# outputs). Its /srv and /var paths are moved into this test's folder.
+with open(os.path.join(TOP_SRCDIR, "source-client", "README.md")) as f:
+    readme = f.read()
+m = re.search(r"<!-- station.conf begins -->\n(.*?)<!-- station.conf ends -->", readme, re.S)
+tap.ok(m is not None, "the README shows a whole station's config")
+station = os.path.join(d, "station")
+for sub in ("radio/music", "radio/jingles", "radio/ids", "archive", "log"):
+    os.makedirs(os.path.join(station, sub), exist_ok=True)
+tone(os.path.join(station, "radio/music/m.mp3"), 440, 1, "Music", "One")
+tone(os.path.join(station, "radio/jingles/j.mp3"), 880, 1, "Jingle", "One")
+tone(os.path.join(station, "radio/ids/id.mp3"), 660, 1, "ID", "One")
+tone(os.path.join(station, "radio/fallback.mp3"), 220, 1, "Fallback", "One")
+write(os.path.join(station, "radio/oldies.m3u"), "music/m.mp3\n")
+write(os.path.join(station, "radio/morning.m3u"), "music/m.mp3\n")
+text = "\n".join(line[4:] for line in (m.group(1) if m else "").splitlines())
+text = (text.replace("/srv/", station + "/")
+        .replace("/var/log/floe-source", os.path.join(station, "log")))
+conf = write(os.path.join(station, "station.conf"), text)
+rc, out = run_source(["-c", conf, "--check-config"])
+tap.ok(rc == 0 and all(w in out for w in ("mp3", "opus", "archive", "mornings", "live")),
+       "floe-source --check-config accepts it", out)
