@@ -844,3 +844,14 @@ url_without_credentials(const char *url)
 	    (int)strcspn(at != NULL ? at + 1 : auth, "?#"), at != NULL ? at + 1 : auth);
 	return s;
 }
+
+/* Is s a URL with a scheme (letters, then "://")? */
+int
+url_has_scheme(const char *s)
+{
+	const char *p = s;
+
+	while (isalpha((unsigned char)*p))
+		p++;
+	return p > s && strncmp(p, "://", 3) == 0;
+}

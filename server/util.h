@@ -146,5 +146,7 @@ void time_iso8601(char *buf, size_t n, int64_t t);
 
 /** url without "user:password@" and its query or fragment (allocated). */
 char *url_without_credentials(const char *url);
+/** Does s begin with a scheme and "://" (letters only: http, file...)? */
+int url_has_scheme(const char *s);
 
 #endif

@@ -83,17 +83,6 @@ playlist_add(struct playlist *pl, const char *path, const char *title, const cha
 	e->cue_in = e->cue_out = 0.0;
 }
 
-/* Is s a URL with a scheme (letters, then "://")? */
-static int
-is_url(const char *s)
-{
-	const char *p = s;
-
-	while (isalpha((unsigned char)*p))
-		p++;
-	return p > s && strncmp(p, "://", 3) == 0;
-}
-
 /* Add one path from a playlist line: file:// decoded, http(s):// kept as
  * it is (a remote stream), other URLs skipped. */
 static int
@@ -114,7 +103,7 @@ add_line_path(struct playlist *pl, const char *path, const char *title, const ch
 		playlist_add(pl, path, title, NULL);
 		return 1;
 	}
-	if (is_url(path)) {
+	if (url_has_scheme(path)) {
 		if (skipped != NULL)
 			(*skipped)++;
 		return 0;

@@ -78,17 +78,6 @@ sched_day_name(int day)
 	return day >= 0 && day < 7 ? day_names[day] : "?";
 }
 
-/* Is s a URL with a scheme (letters, then "://")? */
-static int
-is_url(const char *s)
-{
-	const char *p = s;
-
-	while (isalpha((unsigned char)*p))
-		p++;
-	return p > s && strncmp(p, "://", 3) == 0;
-}
-
 /* The playlist named name, or SIZE_MAX. */
 static size_t
 find_pl(const struct sched *s, const char *name)
@@ -376,7 +365,7 @@ playlist_set(struct sched_playlist *p, const char *key, const char *v, const cha
 
 	if (strcmp(key, "source") == 0) {
 		free(p->source);
-		p->is_url = is_url(v) && strncasecmp(v, "file://", 7) != 0;
+		p->is_url = url_has_scheme(v) && strncasecmp(v, "file://", 7) != 0;
 		if (strcmp(v, "-") == 0) {
 			snprintf(err, errlen, "source: standard input is for the single playlist "
 			    "(playlist = -) only");
@@ -565,7 +554,7 @@ resolve_target(struct sched *s, const char *target, int line, char *err, size_t 
 		add_member(add_rot(s, target, 0), pl, 1);
 		return s->nrot - 1;
 	}
-	if (!is_url(target)) {
+	if (!url_has_scheme(target)) {
 		snprintf(err, errlen, "line %d: schedule: no [rotation %s] or [playlist %s]",
 		    line, target, target);
 		return SIZE_MAX;

@@ -239,6 +239,15 @@ main(void)
 	s = str_sanitize("a\r\nb", 64);
 	is_str(s, "a??b", "str_sanitize replaces control characters");
 	free(s);
+	s = url_without_credentials("https://dj:pw@host:8000/show.mp3?token=t#x");
+	is_str(s, "https://host:8000/show.mp3", "url_without_credentials: no password, query");
+	free(s);
+	s = url_without_credentials("http://host/a@b.mp3");
+	is_str(s, "http://host/a@b.mp3", "... an @ in the path is not a password's");
+	free(s);
+	ok(url_has_scheme("http://x") && url_has_scheme("file:///a") &&
+	    !url_has_scheme("music/a.mp3") && !url_has_scheme("://x") &&
+	    !url_has_scheme("c:/a"), "url_has_scheme");
 	test_utf8();
 	test_sanitize();
 	test_cidr();
