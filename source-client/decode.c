@@ -41,6 +41,12 @@
  * them down to the output's layout. */
 #define DECODE_MAX_CHANNELS 16
 
+/* decode_open_stream's read size: a few Ogg pages or ADTS frames. */
+#define DECODE_STREAM_BUF 4096
+/* ... and what it may read before it knows the codec: Ogg's header pages
+ * or a few ADTS frames are well under 32 KB. */
+#define DECODE_STREAM_PROBE 32768
+
 struct decode {
 	const char	*engine;
 	char		*artist;
@@ -61,6 +67,7 @@ struct decode {
 	int		 stream;
 	int		 flushed;	/* end of input sent to the decoder */
 	char		 engine_buf[64];
+	AVIOContext	*io;		/* decode_open_stream's reader, or NULL */
 };
 
 /* libav's messages, at debug level in our log (corrupt files are reported
@@ -312,7 +319,7 @@ av_open(struct decode *d, const char *path, char *err, size_t errlen)
 		av_err(err, errlen, "not a known audio format", rc);
 		return -1;
 	}
-	if (strcmp(d->fmt->iformat->name, "mp3") == 0)
+	if (strcmp(d->fmt->iformat->name, "mp3") == 0 && d->io == NULL)
 		return 1;
 	return av_setup(d, err, errlen);
 }
@@ -603,6 +610,58 @@ decode_icy_title(const struct decode *d)
 	return t;
 }
 
+/*
+ * A stream read through read() (a live DJ's bytes), in the container named
+ * by format ("ogg", "aac"), with libavformat. read() may block: the caller
+ * runs this on a thread of its own.
+ */
+struct decode *
+decode_open_stream(int (*read)(void *arg, uint8_t *buf, int n), void *arg, const char *format,
+    char *err, size_t errlen)
+{
+	struct decode *d = xcalloc(1, sizeof *d);
+	unsigned char *iobuf;
+
+	if ((iobuf = av_malloc(DECODE_STREAM_BUF)) == NULL ||
+	    (d->io = avio_alloc_context(iobuf, DECODE_STREAM_BUF, 0, arg, read, NULL, NULL)) == NULL ||
+	    (d->fmt = avformat_alloc_context()) == NULL)
+		abort();
+	d->fmt->pb = d->io;
+	d->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+	/* Live: the headers say what the stream is; waiting for seconds of
+	 * it to analyse (the defaults) would delay it by as much. */
+	d->fmt->probesize = DECODE_STREAM_PROBE;
+	d->fmt->max_analyze_duration = AV_TIME_BASE / 2;
+	if ((d->fmt->iformat = av_find_input_format(format)) == NULL) {
+		snprintf(err, errlen, "libavformat has no %s demuxer", format);
+		decode_close(d);
+		return NULL;
+	}
+	if (av_open(d, NULL, err, errlen) != 0) {
+		decode_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* The stream's tags changed (a new chained Ogg stream's comments): 1 once,
+ * with decode_artist()/decode_title() updated. */
+int
+decode_tags_changed(struct decode *d)
+{
+	AVStream *st;
+
+	if (d->fmt == NULL)
+		return 0;
+	st = d->fmt->streams[d->stream];
+	if (((d->fmt->event_flags | st->event_flags) & AVSTREAM_EVENT_FLAG_METADATA_UPDATED) == 0)
+		return 0;
+	d->fmt->event_flags &= ~AVFMT_EVENT_FLAG_METADATA_UPDATED;
+	st->event_flags &= ~AVSTREAM_EVENT_FLAG_METADATA_UPDATED;
+	av_tags(d);
+	return 1;
+}
+
 /* Read the next chunk from whichever library decodes this file. */
 long
 decode_read(struct decode *d, const float **pcm, char *err, size_t errlen)
@@ -657,6 +716,10 @@ decode_close(struct decode *d)
 	}
 	avcodec_free_context(&d->ctx);
 	avformat_close_input(&d->fmt);
+	if (d->io != NULL) {
+		av_freep(&d->io->buffer);
+		avio_context_free(&d->io);
+	}
 	av_packet_free(&d->pkt);
 	av_frame_free(&d->frame);
 	free(d->artist);

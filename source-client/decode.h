@@ -8,6 +8,7 @@
 #define FSRC_DECODE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct decode;
 
@@ -43,6 +44,13 @@ struct decode *decode_open_url(const char *url, int (*interrupt)(void *), void *
 /** A remote stream's title: its latest ICY StreamTitle, else its icy-name;
  *  NULL without either. Allocated. */
 char *decode_icy_title(const struct decode *d);
+/** A stream that read(arg, buf, n) supplies (bytes read, or a negative
+ *  AVERROR at its end), in the libavformat container format ("ogg",
+ *  "aac"): a live DJ's. read may block, so this is for a thread. */
+struct decode *decode_open_stream(int (*read)(void *arg, uint8_t *buf, int n), void *arg,
+    const char *format, char *err, size_t errlen);
+/** The tags changed mid-stream (chained Ogg): 1 once per change. */
+int decode_tags_changed(struct decode *d);
 
 /** Quiet the libraries' own printing (their messages go to our log at debug). */
 void decode_global_init(void);

@@ -9,24 +9,27 @@
  * titles come from GET /admin/metadata (or Shoutcast's /admin.cgi) with
  * the same credentials, answered at once (Liquidsoap's audio waits for it).
  *
- * The decoding side. The DJ's bytes arrive on the event loop and are
- * decoded there, as they come, by libmpg123's feed API: it takes any
- * number of bytes and hands back whole frames, never waiting for more, so
- * the loop never blocks and no thread is needed. (libavformat's demuxers
- * would block in their read callback on a stream that has not arrived
- * yet: Ogg and AAC DJs would need a decoder thread; for now only MP3 DJs
- * are taken, others get 403 "Content-type not supported", as icecast2
- * says of a type it cannot carry.) Decoded audio is resampled to the
- * station's rate into a jitter FIFO, because the DJ's sound card clock and
- * ours differ and the network is bursty:
+ * The decoding side. An MP3 DJ's bytes are decoded on the event loop as
+ * they come, by libmpg123's feed API: it takes any number of bytes and
+ * hands back whole frames, never waiting for more, so the loop never blocks
+ * and no thread is needed. Ogg (Vorbis, Opus) and AAC go through
+ * libavformat, whose demuxers block in their read callback until bytes
+ * come, so they run on a thread of their own (live_av.c), and the tick
+ * collects their PCM and Ogg comment titles. Other types get 403
+ * "Content-type not supported", as icecast2 says of a type it cannot
+ * carry. Decoded audio is resampled to the station's rate into a jitter
+ * FIFO, because the DJ's sound card clock and ours differ and the network
+ * is bursty:
  *
  *   DJ bytes -> mpg123 -> resample -> FIFO [ .... >= PRIME .... <= MAX ]
+ *            (or live_av's thread) --^
  *                                          ^ live_mix takes from here
  *
  * The DJ goes on the air once PRIME seconds are buffered. An underrun plays
- * silence until PRIME is buffered again (logged once per DJ); an overrun
- * (the DJ's clock faster than ours, or every output down) drops the oldest
- * audio down to PRIME.
+ * silence until the DJ's prime, now PRIME longer (up to 4 PRIME), is
+ * buffered again (logged once per DJ): a bursty sender gets the latency it
+ * needs, a steady one keeps 0.5 s. An overrun (the DJ's clock faster than
+ * ours, or every output down) drops the oldest audio down to the prime.
  *
  * The switch. live_mix runs in the pacer tick in place of player_read:
  *
@@ -39,6 +42,7 @@
  * air stays connected; their first loud frame puts them back on.
  */
 #include "live.h"
+#include "live_av.h"
 #include "log.h"
 #include "mix.h"
 #include "resample.h"
@@ -64,6 +68,9 @@
  * underrun): enough to ride out network jitter and a sender's bursts,
  * short enough that the DJ's cue is still near what listeners hear. */
 #define LIVE_PRIME_SECONDS 0.5
+/* Each underrun makes a DJ's prime one PRIME longer, up to this many:
+ * 2 s covers an Ogg sender's one-second pages arriving late. */
+#define LIVE_PRIME_GROWTH 4
 /* More than this buffered (a fast DJ clock, or every output down so the
  * station is not reading) and the oldest is dropped down to the prime. */
 #define LIVE_MAX_BUFFER_SECONDS 3.0
@@ -96,10 +103,12 @@ struct live_dj {
 	char			*addr;
 	char			*mount;
 	char			*title;		/* from metadata updates, or NULL */
-	mpg123_handle		*mh;
+	mpg123_handle		*mh;		/* MP3, decoded here */
+	struct live_av		*av;		/* or Ogg/AAC, on a thread */
 	struct resample		*rs;
 	struct mix_fifo		 fifo;
 	int			 primed;
+	size_t			 prime;		/* frames buffered before playing */
 	int			 silenced;	/* taken off the air for silence */
 	size_t			 silent_run;	/* frames of silence played in a row */
 	size_t			 underruns, overruns;
@@ -172,6 +181,7 @@ dj_free(struct live_dj *dj)
 		return;
 	if (dj->mh != NULL)
 		mpg123_delete(dj->mh);
+	live_av_free(dj->av);
 	resample_free(dj->rs);
 	mix_fifo_free(&dj->fifo);
 	free(dj->name);
@@ -181,17 +191,24 @@ dj_free(struct live_dj *dj)
 	free(dj);
 }
 
-/* A DJ with an MP3 decoder in feed mode; NULL (reason in err) if mpg123
- * refuses. */
+/* A DJ with an MP3 decoder in feed mode (format NULL), or a libavformat
+ * one on a thread ("ogg", "aac"); NULL (reason in err) if it fails. */
 static struct live_dj *
-dj_new(struct live *l, const char *name, const char *addr, const char *mount, char *err,
-    size_t errlen)
+dj_new(struct live *l, const char *name, const char *addr, const char *mount,
+    const char *format, char *err, size_t errlen)
 {
 	struct live_dj *dj = xcalloc(1, sizeof *dj);
 	const long *rates;
 	size_t nrates, i;
 	int e;
 
+	if (format != NULL) {
+		if ((dj->av = live_av_new(format, l->rate, l->ch, err, errlen)) == NULL) {
+			free(dj);
+			return NULL;
+		}
+		goto done;
+	}
 	if ((dj->mh = mpg123_new(NULL, &e)) == NULL) {
 		snprintf(err, errlen, "mpg123: %s", mpg123_plain_strerror(e));
 		free(dj);
@@ -209,7 +226,9 @@ dj_new(struct live *l, const char *name, const char *addr, const char *mount, ch
 		free(dj);
 		return NULL;
 	}
+done:
 	mix_fifo_init(&dj->fifo, l->ch);
+	dj->prime = l->prime;
 	dj->name = str_sanitize(name != NULL ? name : "", LIVE_TITLE_MAX);
 	dj->addr = xstrdup(addr);
 	dj->mount = xstrdup(mount);
@@ -217,20 +236,51 @@ dj_new(struct live *l, const char *name, const char *addr, const char *mount, ch
 	return dj;
 }
 
-/* Add resampled audio to the jitter buffer; drop the oldest on overrun. */
+/* Drop the oldest of the jitter buffer on overrun. */
 static void
-dj_push(struct live *l, struct live_dj *dj, const float *pcm, size_t n)
+dj_trim(struct live *l, struct live_dj *dj)
 {
-	mix_fifo_push(&dj->fifo, pcm, n);
 	if (dj->fifo.len > l->max) {
 		if (dj->overruns++ == 0)
 			log_warn("live: %.1f s of the DJ's audio waiting (their clock runs fast, "
 			    "or nothing is streaming): dropping the oldest", (double)dj->fifo.len /
 			    l->rate);
-		mix_fifo_drop(&dj->fifo, dj->fifo.len - l->prime);
+		mix_fifo_drop(&dj->fifo, dj->fifo.len - dj->prime);
 	}
 }
 
+/* Add resampled audio to the jitter buffer. */
+static void
+dj_push(struct live *l, struct live_dj *dj, const float *pcm, size_t n)
+{
+	mix_fifo_push(&dj->fifo, pcm, n);
+	dj_trim(l, dj);
+}
+
+/* A thread-decoded DJ: collect its audio and a title from its comments. */
+static void
+dj_collect(struct live *l, struct live_dj *dj)
+{
+	char *t;
+
+	if (dj->av == NULL)
+		return;
+	if (live_av_take(dj->av, &dj->fifo) > 0)
+		dj_trim(l, dj);
+	if ((t = live_av_take_title(dj->av)) != NULL) {
+		free(dj->title);
+		dj->title = str_sanitize(t, LIVE_TITLE_MAX);
+		free(t);
+		log_info("live: title \"%s\" (from the stream)", dj->title);
+		if (l->state == MIX_ON || l->state == MIX_FADE_IN)
+			announce(l, dj->title);
+	}
+	if (live_av_error(dj->av) != NULL && !dj->decode_err_logged++) {
+		log_warn("live: the DJ's stream: %s", live_av_error(dj->av));
+		if (dj->conn != NULL)
+			conn_free(dj->conn);	/* not on its call stack: this is the tick */
+	}
+}
 /* Decode what mpg123 can from the bytes fed so far. */
 static void
 dj_decode(struct live *l, struct live_dj *dj, const unsigned char *buf, size_t n)
@@ -294,16 +344,19 @@ dj_pull(struct live *l, struct live_dj *dj, float *out, size_t n)
 {
 	size_t ch = (size_t)l->ch, k = 0, run;
 
-	if (dj != NULL && !dj->primed && dj->fifo.len >= l->prime)
+	if (dj != NULL && !dj->primed && dj->fifo.len >= dj->prime)
 		dj->primed = 1;
 	if (dj != NULL && (dj->primed || dj->conn == NULL)) {
 		k = FLOE_MIN(n, dj->fifo.len);
 		memcpy(out, mix_fifo_data(&dj->fifo), k * ch * sizeof *out);
 		mix_fifo_drop(&dj->fifo, k);
 		if (k < n && dj->conn != NULL) {
+			/* Late audio: a slow or bursty sender (Ogg muxers send
+			 * a page a second); wait for more of it from now on. */
+			dj->prime = FLOE_MIN(dj->prime + l->prime, l->prime * LIVE_PRIME_GROWTH);
 			if (dj->underruns++ == 0)
 				log_warn("live: the DJ's audio is late: silence until %.1f s is "
-				    "buffered again", LIVE_PRIME_SECONDS);
+				    "buffered", (double)dj->prime / l->rate);
 			dj->primed = 0;
 		}
 	}
@@ -355,7 +408,7 @@ mix_step(struct live *l)
 			dj->silenced = 0;
 			dj->primed = 0;
 		}
-		if (dj->fifo.len < l->prime)
+		if (dj->fifo.len < dj->prime)
 			return;
 		dj->primed = 1;
 		dj->silent_run = 0;
@@ -406,6 +459,8 @@ live_mix(struct live *l, float *out, size_t want, live_play_fn *play, void *arg)
 	float *t;
 	long m;
 
+	if (l->dj != NULL)
+		dj_collect(l, l->dj);
 	do {
 		before = l->state;
 		mix_step(l);
@@ -622,6 +677,7 @@ handle_source(struct live_conn *c)
 	const char *expect = http_header_get(r, "Expect");
 	const char *te = http_header_get(r, "Transfer-Encoding");
 	const char *name = http_header_get(r, "Ice-Name");
+	const char *ct = http_header_get(r, "Content-Type"), *format = NULL;
 	struct timeval idle = { LIVE_IDLE_SECONDS, 0 };
 	struct live_dj *dj;
 	char err[256];
@@ -644,13 +700,12 @@ handle_source(struct live_conn *c)
 		reply_error(c, 403, "Forbidden", "Mountpoint in use\n");
 		return;
 	}
-	if (!is_mpeg(http_header_get(r, "Content-Type"))) {
-		log_warn("live: DJ from %s sends %s: only MP3 (audio/mpeg) is taken", c->addr,
-		    http_header_get(r, "Content-Type"));
+	if (!is_mpeg(ct) && (format = live_av_format(ct)) == NULL) {
+		log_warn("live: DJ from %s sends %s: MP3, Ogg or AAC is taken", c->addr, ct);
 		reply_error(c, 403, "Forbidden", "Content-type not supported\n");
 		return;
 	}
-	if ((dj = dj_new(l, name, c->addr, r->path, err, sizeof err)) == NULL) {
+	if ((dj = dj_new(l, name, c->addr, r->path, format, err, sizeof err)) == NULL) {
 		log_error("live: %s", err);
 		reply_error(c, 500, "Internal Server Error", "Cannot decode\n");
 		return;
@@ -665,8 +720,9 @@ handle_source(struct live_conn *c)
 	dj->conn = c;
 	l->dj = dj;
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
-	log_info("live: DJ connected from %s (ice-name %s, %s %s)", c->addr,
-	    dj->name[0] != '\0' ? dj->name : "(none)", r->method, r->path);
+	log_info("live: DJ connected from %s (ice-name %s, %s %s, %s)", c->addr,
+	    dj->name[0] != '\0' ? dj->name : "(none)", r->method, r->path,
+	    format != NULL ? format : "mp3");
 	if (l->fn != NULL)
 		l->fn(l->arg, 1, dj->name, dj->addr);
 }
@@ -708,7 +764,14 @@ body_bytes(struct live_conn *c, unsigned char *buf, size_t n)
 			return -1;
 		}
 	}
-	if (len > 0)
+	if (len > 0 && c->dj->av != NULL) {
+		if (live_av_feed(c->dj->av, buf, len) != 0) {
+			log_warn("live: the DJ's stream: %s; closing", live_av_error(c->dj->av));
+			c->dj->decode_err_logged = 1;
+			return -1;
+		}
+		c->dj->bytes += len;
+	} else if (len > 0)
 		dj_decode(c->l, c->dj, buf, len);
 	return 0;
 }
@@ -781,6 +844,8 @@ conn_free(struct live_conn *c)
 		    (double)(time_mono_ns() - dj->since) / FLOE_NS_PER_SEC,
 		    (unsigned long long)dj->bytes, dj->underruns, dj->underruns == 1 ? "" : "s");
 		dj->conn = NULL;
+		if (dj->av != NULL)
+			live_av_end(dj->av);	/* the thread decodes what it has */
 		if (dj->rs != NULL) {		/* the resampler's last frames */
 			const float *o;
 			long m = resample_flush(dj->rs, &o);

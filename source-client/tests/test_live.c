@@ -57,6 +57,8 @@ feed(struct live *l, float v, size_t n)
 	free(b);
 }
 
+/* Loops that wait for a state are bounded (k): a regression fails, never hangs. */
+
 /* Run the checks; the exit status says whether all passed. */
 int
 main(void)
@@ -66,7 +68,7 @@ main(void)
 	float out[2 * 4096];
 	const char *title;
 	char err[200];
-	int back;
+	int back, k;
 	long n;
 
 	log_open(NULL, LOG_ERROR);
@@ -76,7 +78,7 @@ main(void)
 	ok(live_take_title(l, &back) == NULL && !back, "no title change");
 
 	/* A DJ connects; under the prime, still the playlist. */
-	l->dj = dj_new(l, "DJ Name", "192.0.2.1", "/live", err, sizeof err);
+	l->dj = dj_new(l, "DJ Name", "192.0.2.1", "/live", NULL, err, sizeof err);
 	ok(l->dj != NULL, "a DJ with a feed decoder");
 	l->dj->conn = &fake;
 	feed(l, 0.5f, 400);
@@ -108,10 +110,11 @@ main(void)
 	n = live_mix(l, out, 600, play, NULL);
 	ok(n == 600 && out[999] == 0.5f && out[1000] == 0.0f && out[1199] == 0.0f,
 	    "underrun: the DJ's last audio, then silence");
-	ok(l->dj->underruns == 1 && !l->dj->primed, "... counted, and priming again");
-	feed(l, 0.5f, 300);
+	ok(l->dj->underruns == 1 && !l->dj->primed && l->dj->prime == 1000,
+	    "... counted, and priming again, for 1 s now");
+	feed(l, 0.5f, 800);
 	n = live_mix(l, out, 100, play, NULL);
-	ok(out[0] == 0.0f, "0.3 s back: still silence (the prime is 0.5 s)");
+	ok(out[0] == 0.0f, "0.8 s back: still silence (the prime is 1 s now)");
 	feed(l, 0.5f, 300);
 	n = live_mix(l, out, 100, play, NULL);
 	ok(out[0] == 0.5f, "primed again: the DJ's audio");
@@ -124,7 +127,7 @@ main(void)
 	    "a metadata update is announced");
 
 	/* Silence for --live-silence (2 s): back to the playlist. */
-	while (l->dj->fifo.len > 0)
+	for (k = 0; k < 1000 && l->dj->fifo.len > 0; k++)
 		live_mix(l, out, FLOE_MIN(l->dj->fifo.len, 4096), play, NULL);
 	feed(l, 0.0f, 2400);
 	live_mix(l, out, 1000, play, NULL);	/* silence ran 1 s (plus the underrun's) */
@@ -137,7 +140,7 @@ main(void)
 	ok(live_take_title(l, &back) == NULL && back, "the playlist's title comes back");
 	ok(played == 100 && out[0] < 0.05f && out[198] > PLAYLIST - 0.01f,
 	    "the playlist fades in over 0.1 s (%.3f .. %.3f)", out[0], out[198]);
-	while (l->state == MIX_FADE_OUT)
+	for (k = 0; k < 1000 && l->state == MIX_FADE_OUT; k++)
 		live_mix(l, out, 30, play, NULL);
 	ok(l->state == MIX_OFF, "then the DJ is off");
 	n = live_mix(l, out, 100, play, NULL);
@@ -145,12 +148,12 @@ main(void)
 
 	/* Their next sound puts them back on. */
 	feed(l, 0.0f, 100);
-	feed(l, 0.5f, 600);
+	feed(l, 0.5f, 1100);	/* its prime grew to 1 s at the underrun */
 	live_mix(l, out, 10, play, NULL);
 	ok(live_on_air(l) && !l->dj->silenced, "a sound again: back on the air");
 	title = live_take_title(l, &back);
 	is_str(title, "A Song", "... with their title");
-	while (l->state != MIX_ON)
+	for (n = 0; n < 100 && l->state != MIX_ON; n++)
 		live_mix(l, out, 10, play, NULL);
 
 	/* They leave with 0.45 s buffered: played down to the fade, then faded. */
@@ -160,9 +163,9 @@ main(void)
 	n = live_mix(l, out, 4096, play, NULL);
 	ok(played == 0 && n > 0 && (size_t)n < 4096, "they left: their buffer plays (%ld frames)",
 	    n);
-	while (live_on_air(l))
+	for (k = 0; k < 1000 && live_on_air(l); k++)
 		n = live_mix(l, out, 4096, play, NULL);
-	while (l->state == MIX_FADE_OUT)
+	for (k = 0; k < 1000 && l->state == MIX_FADE_OUT; k++)
 		live_mix(l, out, 4096, play, NULL);
 	ok(l->dj == NULL && l->state == MIX_OFF, "after the fade the DJ is gone");
 	n = live_mix(l, out, 100, play, NULL);
@@ -171,7 +174,7 @@ main(void)
 	/* No crossfade: straight switches. */
 	live_free(l);
 	l = mk(0, 0);
-	l->dj = dj_new(l, "", "192.0.2.1", "/live", err, sizeof err);
+	l->dj = dj_new(l, "", "192.0.2.1", "/live", NULL, err, sizeof err);
 	l->dj->conn = &fake;
 	feed(l, 0.0f, 600);
 	live_mix(l, out, 10, play, NULL);
