@@ -679,7 +679,7 @@ handle_source(struct live_conn *c)
 	const char *name = http_header_get(r, "Ice-Name");
 	const char *ct = http_header_get(r, "Content-Type"), *format = NULL;
 	struct timeval idle = { LIVE_IDLE_SECONDS, 0 };
-	struct live_dj *dj;
+	struct live_dj *dj, *old = NULL;
 	char err[256];
 
 	if (name == NULL)
@@ -694,7 +694,11 @@ handle_source(struct live_conn *c)
 		reply_error(c, 404, "File Not Found", "The file you requested could not be found\n");
 		return;
 	}
-	if (l->dj != NULL) {
+	/* A DJ who has left but is still fading out hands over to the next
+	 * (a reconnect, or the next show) rather than refusing them. */
+	if (l->dj != NULL && l->dj->conn == NULL)
+		old = l->dj;
+	else if (l->dj != NULL) {
 		log_info("live: a second DJ from %s refused (one is on from %s)", c->addr,
 		    l->dj->addr);
 		reply_error(c, 403, "Forbidden", "Mountpoint in use\n");
@@ -718,7 +722,14 @@ handle_source(struct live_conn *c)
 	c->state = CONN_BODY;
 	c->dj = dj;
 	dj->conn = c;
+	if (old != NULL) {	/* the old one's last audio first, then the new */
+		mix_fifo_push(&dj->fifo, mix_fifo_data(&old->fifo), old->fifo.len);
+		dj->primed = old->primed;
+		dj_free(old);
+	}
 	l->dj = dj;
+	if (old != NULL && (l->state == MIX_ON || l->state == MIX_FADE_IN))
+		announce(l, dj_title(dj));
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	log_info("live: DJ connected from %s (ice-name %s, %s %s, %s)", c->addr,
 	    dj->name[0] != '\0' ? dj->name : "(none)", r->method, r->path,

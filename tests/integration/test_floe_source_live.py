@@ -15,6 +15,8 @@ ffmpeg as the DJ pushing 1000 Hz MP3 to floe-source as to an Icecast server.
   its frequency over time goes 440 -> 1000 -> 440; its titles go playlist ->
   DJ -> playlist. Hooks on-live-connect/-disconnect ran with the DJ's name
   and address. A live-listen without a password is refused, naming the line.
+- Ogg Vorbis and AAC DJs (ffmpeg): on the air, the Vorbis one titled from its
+  comments, and gone again.
 - Liquidsoap as the DJ (PUT with Expect, a chunked body, a title request per
   track): both its titles reach a listener, and the playlist comes back.
 """
@@ -267,6 +269,44 @@ output.icecast(%%mp3(bitrate=128), host="127.0.0.1", port=%d, user="source", pas
     l2.close()
     tap.is_eq(decode_errors(bytes(icy_split(body, metaint)[0]), d, "l2.mp3"), "",
               "that listener's capture decodes without an error")
+
+# ---- Ogg Vorbis (its title from the stream's comments) and AAC DJs
+l3 = Listener(floe, MOUNT, icy=True)
+
+
+def l3_titles():
+    return [stream_title(m) for m in icy_split(l3.body(), metaint)[1] if m]
+
+
+for fmt, args, want in (
+        ("ogg", ["-c:a", "libvorbis", "-content_type", "application/ogg", "-metadata",
+                 "artist=Ogg DJ", "-metadata", "title=Vorbis Set", "-f", "ogg"],
+         "Ogg DJ - Vorbis Set"),
+        ("aac", ["-c:a", "aac", "-b:a", "96k", "-content_type", "audio/aac", "-ice_name",
+                 "AAC DJ", "-f", "adts"], "AAC DJ")):
+    p = spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi",
+               "-i", "sine=frequency=%d" % B, "-ac", "2"] + args +
+              ["icecast://source:%s@127.0.0.1:%d/live" % (PW, lport)],
+              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tap.ok(wait_for(lambda: l3_titles()[-1:] == [want], 30),
+           "%s DJ: on the air, titled %s%s" % (fmt, want, " (from its Vorbis comments)"
+                                               if fmt == "ogg" else ""),
+           (l3_titles(), src.log()[-600:]))
+    n = len(l3.body())
+    l3.wait_bytes(n + 16000 * 2, 30)
+    p.terminate()
+    p.wait(10)
+    tap.ok(wait_for(lambda: l3_titles()[-1:] == ["Playlist - Tone A"], 30) and
+           wait_for(lambda: "live: no DJ" in src.ctl("status")[1], 20),
+           "%s DJ leaves: the playlist is back (its fade over)" % fmt, l3_titles())
+body = l3.body()
+l3.close()
+tap.is_eq(decode_errors(bytes(icy_split(body, metaint)[0]), d, "l3.mp3"), "",
+          "that listener's capture decodes without an error")
+l3s = pcm(os.path.join(d, "l3.mp3"))
+tap.ok(sum(1 for i in range(int(len(l3s) / 11025 / 0.25) - 1)
+           if abs(frequency(l3s, i * 0.25, 0.25) - B) < 30) >= 8,
+       "... and holds the Ogg and AAC DJs' 1000 Hz (2 s or more)")
 
 tap.ok(src.alive(), "floe-source runs on")
 src.stop()
