@@ -446,6 +446,10 @@ playlist_load(struct playlist *pl, const char *source, char **err)
 			    audio_exts[0] + 1);
 			return -1;
 		}
+	} else if (playlist_is_audio_name(source) && stat(source, &st) == 0) {
+		/* One audio file (a station's loop, a test tone): a list of one,
+		 * not its bytes read as lines of text. */
+		playlist_add(pl, source, NULL, NULL);
 	} else {
 		if ((fp = fopen(source, "rb")) == NULL) {
 			*err = xasprintf("cannot open playlist %s: %s", source, strerror(errno));

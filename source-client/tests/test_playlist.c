@@ -202,6 +202,12 @@ main(void)
 	is_str(pl.v[0].path, path, "playlist file: paths from its own folder");
 	playlist_free(&pl);
 
+	snprintf(path, sizeof path, "%s/b/2.flac", dir);
+	playlist_init(&pl, 0, 1, 1);
+	ok(playlist_load(&pl, path, &err) == 0 && pl.n == 1 && strcmp(pl.v[0].path, path) == 0,
+	    "an audio file as the playlist: a list of itself (not its bytes as lines)");
+	playlist_free(&pl);
+
 	snprintf(path, sizeof path, "%s/empty.m3u", dir);
 	put(path, "#EXTM3U\n# nothing\n");
 	playlist_init(&pl, 0, 1, 1);
