@@ -391,6 +391,7 @@ get_now(struct api *a, struct evhttp_request *req)
 {
 	const struct player_track *cur = player_current(a->env.player);
 	const struct history_entry *h = history_current(a->env.history);
+	const char *dj;
 	char when[40];
 	struct sbuf sb;
 
@@ -411,7 +412,14 @@ get_now(struct api *a, struct evhttp_request *req)
 		sbuf_addf(&sb, ",\"started\":\"%s\"", when);
 	} else
 		sbuf_adds(&sb, ",\"started\":null");
-	sbuf_addf(&sb, ",\"paused\":%s}", a->env.paused(a->env.arg) ? "true" : "false");
+	sbuf_addf(&sb, ",\"paused\":%s", a->env.paused(a->env.arg) ? "true" : "false");
+	/* A DJ on the air: what listeners hear; the track above waits, paused. */
+	if (a->env.live_title != NULL && (dj = a->env.live_title(a->env.arg)) != NULL) {
+		sbuf_adds(&sb, ",\"live\":{");
+		add_str(&sb, "title", dj, 1);
+		sbuf_adds(&sb, "}}");
+	} else
+		sbuf_adds(&sb, ",\"live\":null}");
 	reply(req, 200, "OK", &sb);
 	sbuf_free(&sb);
 }

@@ -37,6 +37,8 @@ struct api_env {
 	int		(*paused)(void *arg);
 	/* seconds of audio the station has sent (history.h's clock) */
 	double		(*audio_clock)(void *arg);
+	/* the live DJ's title while one is on the air over the playlist, else NULL */
+	const char	*(*live_title)(void *arg);
 	void		*arg;
 };
 

@@ -523,6 +523,13 @@ live_on_air(const struct live *l)
 	return l->state == MIX_FADE_IN || l->state == MIX_ON;
 }
 
+/* For GET /api/now. */
+const char *
+live_on_air_title(const struct live *l)
+{
+	return live_on_air(l) ? l->title : NULL;
+}
+
 /* For `ctl status`. */
 void
 live_describe(const struct live *l, struct sbuf *out)

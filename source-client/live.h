@@ -61,6 +61,8 @@ const char *live_take_title(struct live *l, int *back);
 /** Is the DJ on the air (or fading in)? The outputs show the DJ's title
  *  then, not the playlist's. */
 int live_on_air(const struct live *l);
+/** The title the outputs show for the DJ on the air; NULL if none is. */
+const char *live_on_air_title(const struct live *l);
 
 /** One line or two for `ctl status`. */
 void live_describe(const struct live *l, struct sbuf *out);

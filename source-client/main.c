@@ -1001,6 +1001,14 @@ schedule_json(void *arg, struct sbuf *out)
 }
 
 /* For the API: is the playlist paused for want of an output? */
+static const char *
+station_live_title(void *arg)
+{
+	struct station *st = arg;
+
+	return st->live != NULL ? live_on_air_title(st->live) : NULL;
+}
+
 static int
 station_paused(void *arg)
 {
@@ -1285,7 +1293,7 @@ main(int argc, char **argv)
 	st.history = history_new();
 	if (st.cfg.api_listen != NULL) {
 		struct api_env env = { st.player, st.history, control_cb, schedule_json,
-		    station_paused, audio_clock, &st };
+		    station_paused, audio_clock, station_live_title, &st };
 
 		if ((st.api = api_new(st.base, &st.cfg, &env, err, sizeof err)) == NULL) {
 			log_error("%s", err);

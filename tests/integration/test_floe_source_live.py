@@ -53,7 +53,8 @@ tap.ok(st == 1 and "nopw.conf line 3: live-listen needs a live-password" in out,
 
 floe = Floe()
 lport = free_port()
-src = Source(["--playlist", playlist, "--url",
+aport = free_port()
+src = Source(["--playlist", playlist, "--api-listen", "127.0.0.1:%d" % aport, "--url",
               "http://source:hackme@127.0.0.1:%d%s" % (floe.port, MOUNT),
               "--live-listen", "127.0.0.1:%d" % lport, "--live-password", PW,
               "--live-crossfade", "1", "--live-silence", "3",
@@ -170,6 +171,19 @@ tap.ok(r.startswith(b"HTTP/1.0 200 OK") and b"Metadata update successful" in r,
        "GET /admin/metadata on floe-source: 200, icecast2's answer", r[:300])
 tap.ok(wait_for(lambda: title_is("DJ Test - Live Set"), 30),
        "the listener's title becomes the DJ's", titles())
+
+
+def api_now():
+    import json
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/api/now" % aport, timeout=10) as r:
+        return json.load(r)
+
+
+now = api_now()
+tap.ok((now.get("live") or {}).get("title") == "DJ Test - Live Set" and
+       now.get("title") == "Playlist - Tone A",
+       "GET /api/now: the DJ on the air, over the paused track", now)
 n = len(captured())
 tap.ok(wait_for(lambda: len(captured()) >= n + 16000 * 5, 30), "5 s more of the DJ heard")
 dj1.terminate()
@@ -177,6 +191,8 @@ dj1.wait(10)
 tap.ok(src.wait_log("live: DJ left after", 30), "the DJ leaves: logged", src.log()[-600:])
 tap.ok(wait_for(lambda: title_is("Playlist - Tone A"), 30),
        "the playlist's title comes back", titles())
+tap.ok(wait_for(lambda: api_now().get("live", 0) is None, 30),
+       "GET /api/now: no DJ on the air any more", api_now())
 on_air = time.monotonic() - t_before
 pos_after = position()
 tap.ok(src.log().count("playing: ") == 1,
