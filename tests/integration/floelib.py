@@ -414,9 +414,19 @@ class Floe(Server):
                         limits_extra="")
             vals.update(opts)
             config, opts = CONFIG_TEMPLATE, vals
-        self._setup("floe.xml", config, **opts)
-        if not self._start(FLOE_WRAPPER + [FLOE, "-c", self.config]):
-            tap.bail("floe did not start listening: " + self.read_log())
+        # free_port() can race: another test (make -j4) may take the port,
+        # or port + 1 of a shoutcast-compat socket, between our probe and
+        # floe's bind. Only that is retried, on fresh ports.
+        for attempt in range(3):
+            self._setup("floe.xml", config, **opts)
+            if self._start(FLOE_WRAPPER + [FLOE, "-c", self.config]):
+                return
+            if "Address already in use" not in self.read_log() or attempt == 2:
+                break
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(10)
+        tap.bail("floe did not start listening: " + self.read_log())
 
     def signal(self, sig):
         self.proc.send_signal(sig)
